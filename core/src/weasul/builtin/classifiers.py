@@ -1,0 +1,99 @@
+"""End models: any scikit-learn classifier, trained on hard or probabilistic labels."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import numpy as np
+from pydantic import Field
+
+from weasul._lazy import require
+from weasul.errors import DataError, SpecError
+from weasul.interfaces import Classifier
+from weasul.params import WeasulParams
+
+__all__ = ["SklearnClassifier"]
+
+_SHORT_NAMES = {
+    "logistic-regression": "sklearn.linear_model.LogisticRegression",
+    "linear-svc": "sklearn.svm.LinearSVC",
+    "random-forest": "sklearn.ensemble.RandomForestClassifier",
+    "mlp": "sklearn.neural_network.MLPClassifier",
+    "gradient-boosting": "sklearn.ensemble.HistGradientBoostingClassifier",
+}
+
+
+def _expand(X: Any, probs: np.ndarray, min_weight: float) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Repeat each row once per class with weight P(class); drops near-zero weights.
+
+    This trains any estimator that takes `sample_weight` on probabilistic labels and is
+    equivalent to minimising the expected (noise-aware) loss.
+    """
+    n, k = probs.shape
+    rows = np.repeat(np.arange(n), k)
+    labels = np.tile(np.arange(k), n)
+    weights = probs.reshape(-1)
+    keep = weights > min_weight
+    rows, labels, weights = rows[keep], labels[keep], weights[keep]
+    return X[rows], labels, weights
+
+
+class SklearnClassifier(Classifier):
+    """Wraps a scikit-learn classifier by import path or short name; probabilistic targets are
+    handled by sample-weighted expansion (`hard=False`) or by their argmax (`hard=True`)."""
+
+    class Params(WeasulParams):
+        estimator: str = Field("logistic-regression", description="short name or import path")
+        options: dict[str, Any] = Field(default_factory=dict, description="estimator keyword arguments")
+        hard: bool = Field(False, description="train on argmax labels instead of weighted expansion")
+        min_weight: float = Field(1e-3, ge=0, lt=1)
+        seed: int = 0
+
+    def _make(self) -> Any:
+        require("sklearn", extra="sklearn", distribution="weasul-core")
+        path = _SHORT_NAMES.get(self.params.estimator, self.params.estimator)
+        module, _, name = path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError, ValueError):
+            raise SpecError(
+                f"classifier estimator '{self.params.estimator}' not found; use an import path or one of "
+                f"{', '.join(_SHORT_NAMES)}"
+            ) from None
+        options = dict(self.params.options)
+        if "random_state" in cls().get_params():
+            options.setdefault("random_state", self.params.seed)
+        return cls(**options)
+
+    def fit(self, X: Any, targets: np.ndarray) -> SklearnClassifier:
+        targets = np.asarray(targets)
+        if X.shape[0] != targets.shape[0]:
+            raise DataError(f"X has {X.shape[0]} rows but targets has {targets.shape[0]}")
+        estimator = self._make()
+        if targets.ndim == 2:
+            self.n_classes_ = targets.shape[1]
+            if self.params.hard:
+                estimator.fit(X, targets.argmax(axis=1))
+            else:
+                Xe, ye, we = _expand(X, targets, self.params.min_weight)
+                estimator.fit(Xe, ye, sample_weight=we)
+        else:
+            self.n_classes_ = int(targets.max()) + 1
+            estimator.fit(X, targets.astype(np.int64))
+        self.estimator_ = estimator
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        self.check_fitted()
+        est = self.estimator_
+        if hasattr(est, "predict_proba"):
+            raw = est.predict_proba(X)
+        else:  # decision-function models: a softmax over margins
+            scores = est.decision_function(X)
+            scores = np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+            raw = np.exp(scores - scores.max(axis=1, keepdims=True))
+            raw /= raw.sum(axis=1, keepdims=True)
+        out = np.zeros((raw.shape[0], self.n_classes_))
+        out[:, est.classes_.astype(int)] = raw
+        return out

@@ -1,0 +1,170 @@
+"""Shared input checks. Each returns a clean array or raises `DataError` saying what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from weasul.errors import DataError
+
+__all__ = [
+    "ABSTAIN",
+    "check_label_matrix",
+    "check_labels",
+    "check_probs",
+    "check_features",
+    "check_same_length",
+    "infer_n_classes",
+]
+
+ABSTAIN = -1
+
+
+def _as_array(value: Any, name: str) -> np.ndarray:
+    if value is None:
+        raise DataError(f"{name} is missing; pass an array")
+    if hasattr(value, "toarray") and not isinstance(value, np.ndarray):
+        raise DataError(f"{name} is a sparse matrix; pass a dense numpy array (call .toarray())")
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"{name} cannot be read as an array: {err}") from err
+
+
+def _check_integral(arr: np.ndarray, name: str) -> np.ndarray:
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise DataError(f"{name} has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise DataError(f"{name} contains NaN or inf; use -1 for abstain and integers for classes")
+        if not np.all(arr == np.round(arr)):
+            raise DataError(f"{name} has non-integer values; labels must be whole numbers")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_label_matrix(
+    L: Any,
+    *,
+    n_classes: int | None = None,
+    name: str = "L",
+    allow_silent_sources: bool = False,
+) -> np.ndarray:
+    """Check a label matrix (n_items, n_sources): integers, -1 = abstain, classes 0..K-1.
+
+    Rows where every source abstains are allowed (models return the class prior there); an
+    empty matrix, a matrix with no vote at all, or (unless allowed) a source that never
+    votes is refused.
+    """
+    arr = _as_array(L, name)
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_items, n_sources), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DataError(f"{name} is empty (shape {arr.shape}); it needs at least one item and one source")
+    arr = _check_integral(arr, name)
+    low, high = int(arr.min()), int(arr.max())
+    if low < ABSTAIN:
+        raise DataError(f"{name} has value {low}; use -1 for abstain and 0..K-1 for classes")
+    if n_classes is not None and high >= n_classes:
+        raise DataError(
+            f"{name} has label {high} but n_classes={n_classes}; classes must be 0..{n_classes - 1}"
+        )
+    if high == ABSTAIN:
+        raise DataError(f"{name} has no votes at all (every entry is -1); check the labeling functions")
+    if not allow_silent_sources:
+        silent = np.flatnonzero((arr == ABSTAIN).all(axis=0))
+        if silent.size:
+            raise DataError(
+                f"{name} column(s) {silent.tolist()} never vote (all -1); drop those sources or fix them"
+            )
+    return arr
+
+
+def check_labels(
+    y: Any, *, n_classes: int | None = None, n_items: int | None = None, name: str = "y"
+) -> np.ndarray:
+    """Check gold or given labels (n_items,), integers in 0..K-1."""
+    arr = _as_array(y, name)
+    if arr.ndim != 1:
+        raise DataError(f"{name} must be 1-D (n_items,), got shape {arr.shape}")
+    if arr.size == 0:
+        raise DataError(f"{name} is empty")
+    arr = _check_integral(arr, name)
+    if n_items is not None and arr.shape[0] != n_items:
+        raise DataError(f"{name} has {arr.shape[0]} items but {n_items} were expected")
+    if arr.min() < 0:
+        raise DataError(f"{name} has label {int(arr.min())}; labels must be 0..K-1")
+    if n_classes is not None and arr.max() >= n_classes:
+        raise DataError(f"{name} has label {int(arr.max())} but n_classes={n_classes}")
+    return arr
+
+
+def check_probs(
+    P: Any,
+    *,
+    n_items: int | None = None,
+    n_classes: int | None = None,
+    name: str = "probs",
+    atol: float = 1e-4,
+) -> np.ndarray:
+    """Check class probabilities (n_items, K): finite, in [0, 1], rows summing to 1.
+
+    float32 input stays float32 (no copy to float64 for large inputs).
+    """
+    arr = _as_array(P, name)
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_items, n_classes), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] < 2:
+        raise DataError(f"{name} has shape {arr.shape}; it needs items and at least two classes")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise DataError(f"{name} contains NaN or inf; check the model that produced it")
+    if arr.min() < -atol or arr.max() > 1 + atol:
+        raise DataError(f"{name} has values outside [0, 1]; pass probabilities, not scores or logits")
+    sums = arr.sum(axis=1, dtype=np.float64)
+    worst = int(np.argmax(np.abs(sums - 1)))
+    if abs(sums[worst] - 1) > max(atol, 1e-3 if arr.dtype == np.float32 else atol):
+        raise DataError(
+            f"{name} row {worst} sums to {sums[worst]:.6f}, not 1; normalise rows (e.g. softmax)"
+        )
+    if n_items is not None and arr.shape[0] != n_items:
+        raise DataError(f"{name} has {arr.shape[0]} rows but {n_items} items were expected")
+    if n_classes is not None and arr.shape[1] != n_classes:
+        raise DataError(f"{name} has {arr.shape[1]} columns but n_classes={n_classes}")
+    return arr
+
+
+def check_features(X: Any, *, n_items: int | None = None, name: str = "X") -> np.ndarray:
+    """Check a numeric feature matrix (n_items, d): finite floats."""
+    arr = _as_array(X, name)
+    if arr.ndim != 2:
+        raise DataError(f"{name} must be 2-D (n_items, n_features), got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise DataError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype != bool and not np.issubdtype(arr.dtype, np.number):
+        raise DataError(f"{name} has dtype {arr.dtype}; expected numbers (encode text first)")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0].tolist()
+        raise DataError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); impute or drop it")
+    if n_items is not None and arr.shape[0] != n_items:
+        raise DataError(f"{name} has {arr.shape[0]} rows but {n_items} items were expected")
+    return arr
+
+
+def check_same_length(**arrays: Any) -> int:
+    """All named arrays have the same first dimension; returns it."""
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise DataError(f"inputs differ in length ({described}); pass one row per item in each")
+    return next(iter(lengths.values()), 0)
+
+
+def infer_n_classes(L: np.ndarray, n_classes: int | None) -> int:
+    """`n_classes` if given, else max label + 1 (at least 2)."""
+    if n_classes is not None:
+        return n_classes
+    return max(2, int(L.max()) + 1)
