@@ -112,6 +112,7 @@ class QueryStrategy(Plugin, ABC):
 
     group: ClassVar[str] = "query_strategies"
     Params: ClassVar[type[WeasulParams]] = QueryParams
+    persistable: ClassVar[bool] = False
 
     @abstractmethod
     def select(self, state: QueryState, budget: int) -> np.ndarray:
@@ -127,7 +128,11 @@ class QueryStrategy(Plugin, ABC):
         "y": InputSpec(("labels",), required=False, doc="gold labels of evaluation splits"),
         "X": InputSpec(("features",), required=False, doc="features of the pool, for strategies that use them"),
     }
-    step_outputs: ClassVar[dict[str, str]] = {"queried": "indices", "probs": "probs", "model": "model"}
+    step_outputs: ClassVar[dict[str, str]] = {
+        "queried": "indices",
+        "probs": "probs",
+        "model": "model:label_models",
+    }
 
     def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         """Run the active loop on the fit_on split, evaluating on the other splits with gold."""

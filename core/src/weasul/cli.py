@@ -1,0 +1,183 @@
+"""The `weasul` command line. Imports stay inside commands so `weasul --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+_INTERFACES = ("label_model", "query_strategy", "anomaly_scorer", "encoder", "slice_head", "error_finder")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weasul", description="Weak supervision from composable plugins.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and plugin load errors in full")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a spec file")
+    run.add_argument("spec")
+    run.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
+    run.add_argument("--no-cache", action="store_true", help="rerun every step")
+
+    validate = sub.add_parser("validate", help="check a spec without running it")
+    validate.add_argument("spec")
+
+    plugins = sub.add_parser("plugins", help="list installed plugins and whether they load")
+    plugins.add_argument("--group", help="only this group, e.g. label_models")
+    plugins.add_argument("--json", action="store_true", help="machine-readable output")
+
+    sub.add_parser("schema", help="print the JSON Schema of the spec with every installed plugin's params")
+
+    new = sub.add_parser("new-plugin", help="create a plugin package from the template")
+    new.add_argument("name", help="plugin name, kebab-case, e.g. my-vote")
+    new.add_argument("--interface", required=True, choices=_INTERFACES)
+    new.add_argument("--dir", default=".", help="parent folder of the new package (default: .)")
+
+    label = sub.add_parser("label", help="answer active-learning queries of a spec in the terminal")
+    label.add_argument("spec")
+    label.add_argument("--runs-dir", default="runs")
+    return parser
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _print_metrics(console: Any, metrics: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    for step_id, step_metrics in metrics.items():
+        for split, values in (step_metrics or {}).items():
+            if not isinstance(values, dict):
+                continue
+            summary = values.get("lf_summary")
+            if summary:
+                table = Table(title=f"{step_id}: labeling functions on {split}")
+                for column in summary[0]:
+                    table.add_column(column)
+                for row in summary:
+                    table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
+                console.print(table)
+            scores = {k: v for k, v in values.items() if isinstance(v, float)}
+            if scores:
+                shown = "  ".join(f"{k}={v:.4f}" for k, v in scores.items())
+                console.print(f"[bold]{step_id}[/] {split}: {shown}")
+        history = (step_metrics or {}).get("history") if isinstance(step_metrics, dict) else None
+        if history:
+            last = history[-1]
+            console.print(f"[bold]{step_id}[/] {len(history) - 1} iterations, {last['n_labelled']} labelled")
+
+
+def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
+    import weasul
+    from weasul import progress
+    from weasul.engine import run, validate
+
+    console = _console()
+    if interactive:
+        plan = validate(args.spec)
+        if not any(s.cls.group == "query_strategies" for s in plan.steps):
+            raise weasul.SpecError(f"{args.spec} has no query_strategies step; nothing to label")
+    else:
+        progress.enable()
+
+    class _Echo:
+        from weasul_registry import hookimpl
+
+        @hookimpl
+        def after_step(self, run_name: str, step_id: str, metrics: dict[str, Any], seconds: float, cached: bool) -> None:
+            console.print(f"step [bold]{step_id}[/] done in {seconds:.2f}s" + (" (cached)" if cached else ""))
+
+    result = run(args.spec, runs_dir=args.runs_dir, use_cache=not getattr(args, "no_cache", False), hooks=[_Echo()])
+    _print_metrics(console, result.metrics)
+    console.print(f"run folder: {result.path}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from weasul.engine import validate
+
+    plan = validate(args.spec)
+    print(f"{args.spec}: ok ({len(plan.steps)} steps: {', '.join(s.id + '=' + s.spec.use for s in plan.steps)})")
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    from weasul.plugins import available
+
+    infos = available(args.group, debug=args.debug)
+    if args.json:
+        print(json.dumps([{**i.as_dict(), "group": i.group.removeprefix("weasul.")} for i in infos], indent=1))
+        return 0
+    from rich.table import Table
+
+    table = Table()
+    for column in ("group", "name", "distribution", "version", "status"):
+        table.add_column(column)
+    for info in infos:
+        colour = "green" if info.status == "ok" else "red"
+        table.add_row(info.group.removeprefix("weasul."), info.name, info.distribution, info.version, f"[{colour}]{info.status}[/]")
+    console = _console()
+    console.print(table)
+    for info in infos:
+        if info.error:
+            first = info.error if args.debug else info.error.strip().splitlines()[-1]
+            console.print(f"[red]{info.group.removeprefix('weasul.')}/{info.name}[/] ({info.distribution}): {first}")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from weasul.schema import spec_schema
+
+    print(json.dumps(spec_schema(), indent=1))
+    return 0
+
+
+def _cmd_new_plugin(args: argparse.Namespace) -> int:
+    from weasul.scaffold import new_plugin
+
+    folder = new_plugin(args.name, args.interface, args.dir)
+    print(f"created {folder}; install it with: pip install -e {folder}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 user error, 1 anything else)."""
+    args = _parser().parse_args(argv)
+    commands = {
+        "run": _cmd_run,
+        "validate": _cmd_validate,
+        "plugins": _cmd_plugins,
+        "schema": _cmd_schema,
+        "new-plugin": _cmd_new_plugin,
+        "label": lambda a: _cmd_run(a, interactive=True),
+    }
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from weasul.errors import WeasulError
+
+    try:
+        return commands[args.command](args)
+    except WeasulError as err:
+        if args.debug:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished steps are cached, rerun to resume", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the last line of defence of a CLI
+        if args.debug:
+            raise
+        print(f"internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

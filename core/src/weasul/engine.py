@@ -1,0 +1,318 @@
+"""Run a spec: load data, run each step (or reuse it from the step cache), write the run folder.
+
+Run folder `runs/<name>/<time>/`: `spec.yaml` (resolved), `artifacts/<step>/<output>.<split>.*`,
+`metrics.json` (rewritten after every step, so an interrupted run keeps what finished),
+`run.log`, and reports. The step cache `runs/<name>/cache/<key>/` is keyed by the plugin,
+its version, params, fit split and the content of every input, so a rerun reuses finished
+steps and an interrupted run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import os
+import shutil
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import weasul_registry
+
+from weasul import __version__
+from weasul.artifacts import SUFFIXES, fingerprint, read_value, write_value
+from weasul.data import SPLIT_FIELDS, Dataset
+from weasul.errors import DataError, SpecError, WeasulError
+from weasul.executor import Executor
+from weasul.plan import Plan, PlannedStep, Ref, plan
+from weasul.plugin import Plugin
+from weasul.spec import Spec, load_spec, parse_spec
+from weasul.steps import StepContext, StepOutput, fit_split
+
+__all__ = ["RunResult", "run", "validate"]
+
+_log = logging.getLogger("weasul.run")
+
+
+@dataclass
+class RunResult:
+    """A finished run: its folder, metrics per step id, and artifacts by `step.output`."""
+
+    path: Path
+    metrics: dict[str, Any]
+    artifacts: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_spec(spec: str | Path | Mapping[str, Any] | Spec) -> tuple[Spec, dict[str, Any]]:
+    if isinstance(spec, Spec):
+        return spec, spec.model_dump(mode="json")
+    if isinstance(spec, Mapping):
+        raw = dict(spec)
+        return parse_spec(raw), raw
+    return load_spec(spec)
+
+
+def validate(spec: str | Path | Mapping[str, Any] | Spec) -> Plan:
+    """Check a spec statically (plugins, params, wiring, kinds) without running it."""
+    return plan(_as_spec(spec)[0])
+
+
+# --- values flowing between steps ----------------------------------------------------------
+class _Store:
+    """Artifacts by source and output, each split-wise, plus a fingerprint per value."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], Any] = {}
+        self.kinds: dict[tuple[str, str], str] = {}
+        self.prints: dict[tuple[str, str], str] = {}
+
+    def put(self, source: str, output: str, kind: str, value: Any, print_: str | None = None) -> None:
+        self.values[(source, output)] = value
+        self.kinds[(source, output)] = kind
+        if print_ is not None:
+            self.prints[(source, output)] = print_
+
+    def get(self, ref: Ref, where: str) -> Any:
+        key = (ref.source, ref.output)
+        if key not in self.values or self.values[key] is None:
+            raise DataError(f"{where}: '{ref}' is not available (the data set has no '{ref.output}')")
+        value = self.values[key]
+        if ref.split is None or self.kinds[key].startswith("model"):
+            return value
+        if ref.split not in value:
+            raise DataError(f"{where}: '{ref}' has no split '{ref.split}'; splits: {', '.join(value)}")
+        return {ref.split: value[ref.split]}
+
+    def fingerprint(self, ref: Ref) -> str:
+        key = (ref.source, ref.output)
+        if key not in self.prints:
+            value = self.values[key]
+            self.prints[key] = hashlib.sha256(
+                "".join(f"{s}:{fingerprint(v)}" for s, v in sorted(value.items())).encode()
+            ).hexdigest()[:32]
+        base = self.prints[key]
+        return f"{base}/{ref.split}" if ref.split else base
+
+
+def _data_outputs(dataset: Dataset) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {name: {} for name in SPLIT_FIELDS}
+    for split, values in dataset.splits.items():
+        for name in SPLIT_FIELDS:
+            value = values.get(name)
+            if value is not None:
+                out[name][split] = value
+    return out
+
+
+# --- the step cache ----------------------------------------------------------------------
+def _step_key(step: PlannedStep, store: _Store) -> str:
+    record = weasul_registry.find("weasul." + step.cls.group, step.spec.use.partition("/")[2])
+    parts = {
+        "use": step.spec.use,
+        "version": record.version,
+        "core": __version__,
+        "params": step.params,
+        "fit_on": step.spec.fit_on,
+        "inputs": {k: store.fingerprint(r) for k, r in sorted(step.refs.items())},
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _cacheable(output: StepOutput) -> bool:
+    models = [v for v in output.artifacts.values() if isinstance(v, Plugin)]
+    return all(m.persistable for m in models)
+
+
+def _write_outputs(output: StepOutput, folder: Path) -> list[Path]:
+    paths = []
+    for name, value in output.artifacts.items():
+        if isinstance(value, Plugin):
+            path = folder / f"{name}.safetensors"
+            value.save(path)
+            cls = type(value)
+            (folder / f"{name}.class").write_text(f"{cls.__module__}:{cls.__qualname__}")
+            paths.append(path)
+            continue
+        for split, item in (value or {}).items():
+            paths.append(write_value(item, folder / f"{name}.{split}"))
+    (folder / "metrics.json").write_text(json.dumps(output.metrics, default=_json_default))
+    return paths
+
+
+def _read_outputs(folder: Path, kinds: dict[str, str]) -> StepOutput:
+    out = StepOutput(metrics=json.loads((folder / "metrics.json").read_text()))
+    for name, kind in kinds.items():
+        if kind.startswith("model"):
+            module, _, qualname = (folder / f"{name}.class").read_text().partition(":")
+            cls = getattr(importlib.import_module(module), qualname)
+            if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+                raise DataError(f"cache entry {folder} names {module}:{qualname}, which is not a plugin")
+            out.artifacts[name] = cls.load(folder / f"{name}.safetensors")
+            continue
+        values = {}
+        for path in sorted(folder.glob(f"{name}.*")):
+            if path.suffix in SUFFIXES:
+                values[path.name[len(name) + 1 : -len(path.suffix)]] = read_value(path, kind)
+        out.artifacts[name] = values
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# --- running -----------------------------------------------------------------------------
+class _LogHooks:
+    """Writes lifecycle events to the run log."""
+
+    @weasul_registry.hookimpl
+    def artifact_written(self, run_name: str, step_id: str, name: str, path: str) -> None:
+        _log.debug("step %s wrote %s", step_id, path)
+
+
+def _new_run_dir(runs_dir: Path, name: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    folder = runs_dir / name / stamp
+    n = 1
+    while folder.exists():
+        n += 1
+        folder = runs_dir / name / f"{stamp}-{n}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _run_step(
+    step: PlannedStep, store: _Store, ctx: StepContext, cache_root: Path, use_cache: bool
+) -> tuple[StepOutput, bool]:
+    where = f"step '{step.id}'"
+    inputs = {name: store.get(ref, where) for name, ref in step.refs.items()}
+    params = dict(step.params)
+    for name in step.param_inputs():
+        value = inputs.pop(name)
+        value = value if isinstance(value, Plugin) else fit_split(value, ctx, name)
+        params[name] = value.tolist() if isinstance(value, np.ndarray) else value
+    key = _step_key(step, store) if step.spec.cache and use_cache else None
+    cached = cache_root / key if key else None
+    if cached is not None and (cached / "done").is_file():
+        try:
+            return _read_outputs(cached, step.outputs), True
+        except (OSError, ValueError, WeasulError) as err:
+            _log.warning("step %s: cache entry unreadable (%s); running again", step.id, err)
+    plugin = step.cls(**params)
+    output = plugin.run_step(inputs, ctx)
+    if not isinstance(output, StepOutput):
+        raise WeasulError(f"{where}: {step.spec.use}.run_step returned {type(output).__name__}, not StepOutput")
+    if cached is not None and _cacheable(output):
+        tmp = cache_root / f".{key}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _write_outputs(output, tmp)
+        (tmp / "done").write_text("ok")
+        shutil.rmtree(cached, ignore_errors=True)
+        tmp.rename(cached)
+    return output, False
+
+
+def run(
+    spec: str | Path | Mapping[str, Any] | Spec,
+    *,
+    runs_dir: str | Path = "runs",
+    use_cache: bool = True,
+    hooks: Iterable[object] = (),
+) -> RunResult:
+    """Validate and run a spec; returns the run folder, metrics and artifacts.
+
+    Raises SpecError before anything runs when the spec is wrong, DataError when data is.
+    """
+    spec_obj, _ = _as_spec(spec)
+    the_plan = plan(spec_obj)
+    manager = weasul_registry.make_hook_manager()
+    manager.register(_LogHooks())
+    for hook in hooks:
+        manager.register(hook)
+    run_dir = _new_run_dir(Path(runs_dir), spec_obj.name)
+    cache_root = Path(runs_dir) / spec_obj.name / "cache"
+    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("weasul")
+    root.addHandler(handler)
+    previous_level = root.level
+    root.setLevel(min(previous_level or logging.INFO, logging.INFO))
+    import yaml
+
+    resolved = spec_obj.model_dump(mode="json")
+    (run_dir / "spec.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+    hook = manager.hook
+    hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
+    metrics: dict[str, Any] = {}
+    store = _Store()
+    status = "failed"
+    executor = Executor(spec_obj.executor)
+    class_names: tuple[str, ...] = ()
+    current = "data"
+    try:
+        if the_plan.data_cls is not None:
+            dataset = the_plan.data_cls(the_plan.data_params).load()
+            class_names = dataset.class_names
+            for name, values in _data_outputs(dataset).items():
+                store.put("data", name, SPLIT_FIELDS[name], values or None)
+            _log.info("data %s: splits %s", dataset.name, {s: len(v) for s, v in dataset.splits.items()})
+        for step in the_plan.steps:
+            current = f"step '{step.id}' ({step.spec.use})"
+            hook.before_step(run_name=spec_obj.name, step_id=step.id, plugin=step.spec.use)
+            ctx = StepContext(step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor)
+            started = time.perf_counter()
+            output, was_cached = _run_step(step, store, ctx, cache_root, use_cache)
+            seconds = time.perf_counter() - started
+            for name, kind in step.outputs.items():
+                if name in output.artifacts:
+                    store.put(step.id, name, kind, output.artifacts[name])
+            for path in _write_outputs_to_run(output, ctx.out_dir):
+                hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
+            metrics[step.id] = output.metrics
+            (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
+            _log.info("step %s (%s) done in %.2fs%s", step.id, step.spec.use, seconds, " (cached)" if was_cached else "")
+            hook.after_step(run_name=spec_obj.name, step_id=step.id, metrics=output.metrics, seconds=seconds, cached=was_cached)
+        for name, cls in the_plan.reporters:
+            for path in cls().write(run_dir, metrics):
+                hook.artifact_written(run_name=spec_obj.name, step_id="report", name=name, path=str(path))
+        status = "ok"
+    except WeasulError:
+        _log.exception("run %s failed", spec_obj.name)
+        raise
+    except Exception as err:
+        _log.exception("run %s failed", spec_obj.name)
+        raise WeasulError(
+            f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"
+        ) from err
+    finally:
+        executor.close()
+        hook.run_finished(run_name=spec_obj.name, run_dir=str(run_dir), metrics=metrics, status=status)
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+        handler.close()
+    artifacts = {f"{src}.{out}": v for (src, out), v in store.values.items()}
+    return RunResult(run_dir, metrics, artifacts)
+
+
+def _write_outputs_to_run(output: StepOutput, folder: Path) -> list[Path]:
+    """Array and table artifacts of a step into the run folder (models stay in the cache)."""
+    paths = []
+    for name, value in output.artifacts.items():
+        if isinstance(value, Plugin) or value is None:
+            continue
+        for split, item in value.items():
+            paths.append(write_value(item, folder / f"{name}.{split}"))
+    return paths

@@ -1,0 +1,166 @@
+"""Static checks of a spec before anything runs: plugins, params, wiring and artifact kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from weasul import plugins as registry_glue
+from weasul.data import SPLIT_FIELDS
+from weasul.errors import PluginError, SpecError
+from weasul.interfaces import DatasetLoader, Reporter
+from weasul.params import WeasulParams
+from weasul.plugin import Plugin
+from weasul.spec import Spec, StepSpec
+from weasul.steps import InputSpec
+
+__all__ = ["Ref", "PlannedStep", "Plan", "plan", "parse_ref"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A parsed input reference: `source` is `data` or a step id; `split` may select one split."""
+
+    source: str
+    output: str
+    split: str | None = None
+
+    def __str__(self) -> str:
+        middle = f".{self.split}" if self.split else ""
+        return f"{self.source}{middle}.{self.output}"
+
+
+@dataclass
+class PlannedStep:
+    spec: StepSpec
+    cls: type[Plugin]
+    params: dict[str, Any]
+    refs: dict[str, Ref]
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def param_inputs(self) -> dict[str, Ref]:
+        return {k: r for k, r in self.refs.items() if _is_param_input(self.cls, k)}
+
+
+@dataclass
+class Plan:
+    spec: Spec
+    data_cls: type[DatasetLoader] | None
+    data_params: WeasulParams | None
+    steps: list[PlannedStep]
+    reporters: list[tuple[str, type[Reporter]]]
+
+
+def parse_ref(text: str, where: str) -> Ref:
+    """`data.L`, `data.train.L`, `lm` (its model), `lm.probs`, `lm.test.probs`."""
+    parts = text.strip().split(".")
+    if any(not p for p in parts) or len(parts) > 3:
+        raise SpecError(f"{where}: '{text}' is not a reference; use data.<field>, data.<split>.<field>, <step> or <step>.<output>")
+    if parts[0] == "data":
+        if len(parts) == 1:
+            raise SpecError(f"{where}: 'data' needs a field, e.g. data.L or data.train.L")
+        return Ref("data", parts[-1], parts[1] if len(parts) == 3 else None)
+    if len(parts) == 1:
+        return Ref(parts[0], "model")
+    return Ref(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
+
+
+def _is_param_input(cls: type[Plugin], name: str) -> bool:
+    spec = cls.step_inputs.get(name)
+    if isinstance(spec, InputSpec) and spec.as_param:
+        return True
+    return spec is None and name in cls.Params.model_fields
+
+
+def _kind_of_output(cls: type[Plugin], declared: str) -> str:
+    return f"model:{cls.group}" if declared == "model" else declared
+
+
+def _accepts(spec: InputSpec, kind: str) -> bool:
+    return kind in spec.kinds or (kind.startswith("model:") and "model" in spec.kinds)
+
+
+def _check_params(cls: type[Plugin], params: dict[str, Any], from_inputs: set[str], where: str) -> None:
+    try:
+        cls.Params.model_validate(params)
+    except ValidationError as err:
+        problems = []
+        for p in err.errors():
+            field_name = str(p["loc"][0]) if p["loc"] else ""
+            if p["type"] == "missing" and field_name in from_inputs:
+                continue
+            loc = ".".join(str(x) for x in p["loc"])
+            msg = "unknown parameter (check the spelling)" if p["type"] == "extra_forbidden" else p["msg"]
+            valid = ", ".join(cls.Params.model_fields) or "none"
+            hint = f"; parameters are: {valid}" if p["type"] == "extra_forbidden" else ""
+            problems.append(f"{where}.params.{loc}: {msg}{hint}")
+        if problems:
+            raise SpecError("; ".join(problems)) from None
+
+
+def _load(group: str, name: str, where: str) -> type[Plugin]:
+    try:
+        return registry_glue.load_class(group, name)
+    except SpecError as err:
+        raise SpecError(f"{where}: {err}") from None
+    except PluginError as err:
+        raise SpecError(f"{where}: {err}") from None
+
+
+def plan(spec: Spec) -> Plan:
+    """Check everything that can be checked without running; raises SpecError naming the step."""
+    data_cls = data_params = None
+    if spec.data is not None:
+        data_cls = _load("datasets", spec.data.use, "data.use")  # type: ignore[assignment]
+        _check_params(data_cls, spec.data.params, set(), "data")  # type: ignore[arg-type]
+        data_params = data_cls.Params.model_validate(spec.data.params)  # type: ignore[union-attr]
+    produced: dict[str, dict[str, str]] = {"data": dict(SPLIT_FIELDS)} if spec.data is not None else {}
+    steps: list[PlannedStep] = []
+    for index, step in enumerate(spec.steps):
+        where = f"step '{step.id}' (steps[{index}])"
+        if step.id == "data" or step.id in produced:
+            first = "the data section" if step.id == "data" else "an earlier step"
+            raise SpecError(f"{where}: duplicate step id '{step.id}' (already used by {first}); ids must be unique")
+        group, _, name = step.use.partition("/")
+        cls = _load(group, name, f"{where}.use")
+        if issubclass(cls, (DatasetLoader, Reporter)):
+            raise SpecError(f"{where}.use: '{step.use}' cannot be a step; datasets go under 'data', reporters under 'report'")
+        refs = {key: parse_ref(text, f"{where}.inputs.{key}") for key, text in step.inputs.items()}
+        for key, ref in refs.items():
+            at = f"{where}.inputs.{key}"
+            if ref.source not in produced:
+                earlier = ", ".join(produced) or "none"
+                raise SpecError(f"{at}: '{step.inputs[key]}' refers to '{ref.source}', which no earlier step produces (earlier: {earlier})")
+            kinds = produced[ref.source]
+            if ref.output not in kinds:
+                raise SpecError(f"{at}: '{ref.source}' has no output '{ref.output}'; it produces {', '.join(kinds)}")
+            if _is_param_input(cls, key):
+                continue
+            if key not in cls.step_inputs:
+                valid = ", ".join(cls.step_inputs) or "none"
+                raise SpecError(f"{at}: '{step.use}' takes no input '{key}'; its inputs are: {valid}")
+            expected = cls.step_inputs[key]
+            if not _accepts(expected, kinds[ref.output]):
+                raise SpecError(
+                    f"{at}: '{step.inputs[key]}' is a {kinds[ref.output]} artifact but '{key}' needs "
+                    f"{' or '.join(expected.kinds)}"
+                )
+        missing = [k for k, s in cls.step_inputs.items() if s.required and not s.as_param and k not in refs]
+        if missing:
+            valid = ", ".join(cls.step_inputs)
+            raise SpecError(f"{where}.inputs: missing required input(s) {', '.join(missing)} (inputs: {valid})")
+        _check_params(cls, step.params, set(refs), where)
+        outputs = {k: _kind_of_output(cls, v) for k, v in cls.step_outputs.items()}
+        produced[step.id] = outputs
+        steps.append(PlannedStep(step, cls, dict(step.params), refs, outputs))
+    reporters = [("html", _load("reporters", "html", "report.html"))] if spec.report.html else []
+    for name in spec.report.reporters:
+        if name != "html" or not spec.report.html:
+            reporters.append((name, _load("reporters", name, f"report.reporters '{name}'")))  # type: ignore[arg-type]
+    return Plan(spec, data_cls, data_params, steps, reporters)  # type: ignore[arg-type]

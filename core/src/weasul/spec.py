@@ -1,0 +1,117 @@
+"""The spec: pydantic models of a run file, loading from YAML/JSON, and readable errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from weasul.errors import SpecError
+from weasul.executor import ExecutorSpec
+from weasul.params import WeasulParams
+
+__all__ = ["DataSpec", "StepSpec", "ReportSpec", "Spec", "load_spec", "parse_spec"]
+
+_ID = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+_USE = r"^[a-z_]+/[A-Za-z0-9_.-]+$"
+_MAX_BYTES = 5_000_000
+
+
+class DataSpec(WeasulParams):
+    """The data set: a `datasets` plugin and its params."""
+
+    use: str = Field(description="datasets plugin name, e.g. wrench", max_length=200)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepSpec(WeasulParams):
+    """One step: a plugin (`group/name`), its params and where its inputs come from."""
+
+    id: str = Field(pattern=_ID, description="unique step id; later steps refer to it")
+    use: str = Field(pattern=_USE, description="group/name, e.g. label_models/majority-vote")
+    params: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, str] = Field(
+        default_factory=dict,
+        description="input name -> reference: data.<field>, data.<split>.<field>, <step>, <step>.<output>",
+    )
+    fit_on: str = Field("train", pattern=_ID, description="the split a step fits on")
+    cache: bool = Field(True, description="reuse the result when inputs and params are unchanged")
+
+
+class ReportSpec(WeasulParams):
+    """Reports written after the run: the HTML report, plus any other reporters by name."""
+
+    html: bool = True
+    reporters: list[str] = Field(default_factory=list)
+
+
+class Spec(WeasulParams):
+    """A weasul run file."""
+
+    weasul: Literal[1] = Field(description="spec format version")
+    name: str = Field(pattern=_ID, description="run name; runs go to runs/<name>/<time>/")
+    data: DataSpec | None = None
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    steps: list[StepSpec] = Field(min_length=1, max_length=200)
+    report: ReportSpec = Field(default_factory=ReportSpec)
+
+
+def _where(loc: tuple[Any, ...], raw: Any) -> str:
+    """Human location of a validation error: `step 'lm' (steps[1]).params` etc."""
+    if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int):
+        step_id = None
+        if isinstance(raw, dict) and isinstance(raw.get("steps"), list) and loc[1] < len(raw["steps"]):
+            entry = raw["steps"][loc[1]]
+            step_id = entry.get("id") if isinstance(entry, dict) else None
+        head = f"step '{step_id}' (steps[{loc[1]}])" if isinstance(step_id, str) else f"steps[{loc[1]}]"
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{head}.{rest}" if rest else head
+    return ".".join(str(p) for p in loc) or "(spec)"
+
+
+def parse_spec(raw: Any, source: str = "spec") -> Spec:
+    """Validate plain data as a Spec; every problem is named with its step and field."""
+    if raw is None:
+        raise SpecError(f"{source} is empty; a spec needs at least 'weasul: 1', 'name' and 'steps'")
+    if not isinstance(raw, dict):
+        raise SpecError(f"{source} must be a mapping with keys weasul, name, data, steps; got {type(raw).__name__}")
+    try:
+        return Spec.model_validate(raw)
+    except ValidationError as err:
+        problems = []
+        for problem in err.errors()[:10]:
+            msg = problem["msg"]
+            if problem["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling)"
+            problems.append(f"{_where(problem['loc'], raw)}: {msg}")
+        more = f" (and {err.error_count() - 10} more)" if err.error_count() > 10 else ""
+        raise SpecError(f"{source}: " + "; ".join(problems) + more) from None
+
+
+def load_spec(path: str | Path) -> tuple[Spec, dict[str, Any]]:
+    """Read and validate a YAML or JSON spec file; returns the Spec and the raw data."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError(f"spec file '{path}' does not exist")
+    data = path.read_bytes()
+    if len(data) > _MAX_BYTES:
+        raise SpecError(f"{path} is {len(data)} bytes; a spec is a small text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not UTF-8 text (is it a binary file?)") from None
+    if "\x00" in text:
+        raise SpecError(f"{path} contains NUL bytes; it is not a text spec")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise SpecError(f"{path} is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise SpecError(f"{path} is nested too deeply") from None
+    return parse_spec(raw, str(path)), raw

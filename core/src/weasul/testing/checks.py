@@ -1,0 +1,396 @@
+"""Contract checks, one function per behaviour; `checks_for(plugin)` yields those that apply.
+
+Checks test the contract (shapes, dtypes, ranges, determinism, errors, persistence, light
+import, no network), never exact message wording.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from weasul.data import LabelIssues, QueryState
+from weasul.errors import DataError, NotFittedError, WeasulError
+from weasul.interfaces import (
+    AnomalyScorer,
+    Classifier,
+    Encoder,
+    ErrorFinder,
+    LabelModel,
+    Oracle,
+    QueryStrategy,
+    SliceHead,
+)
+from weasul.plugin import Plugin
+from weasul.testing import samples
+
+__all__ = ["HEAVY_MODULES", "Check", "checks_for"]
+
+Check = Callable[[Plugin], None]
+HEAVY_MODULES = ("torch", "transformers", "cleanlab", "pyod", "sklearn", "snorkel", "sentence_transformers")
+
+
+def _fresh(plugin: Plugin) -> Any:
+    return plugin.clone()
+
+
+def _close(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.allclose(a, b, atol=1e-6, equal_nan=True)
+
+
+def _dense(x: Any) -> np.ndarray:
+    return x.toarray() if hasattr(x, "toarray") else np.asarray(x)
+
+
+# --- running each interface on sample data ----------------------------------------------
+def _exercise(plugin: Any, seed: int = 0) -> Any:
+    """Fit on generated data and return the main output, for any interface."""
+    k = samples.n_classes_of(plugin)
+    if isinstance(plugin, LabelModel):
+        L, _ = samples.label_matrix(k=k, seed=seed)
+        return plugin.fit(L).predict_proba(L)
+    if isinstance(plugin, (AnomalyScorer, Encoder)):
+        X = samples.inputs_for(plugin, seed)
+        fitted = plugin.fit(X)
+        return fitted.score(X) if isinstance(plugin, AnomalyScorer) else _dense(fitted.encode(X))
+    if isinstance(plugin, SliceHead):
+        X, y = samples.features(k=k, seed=seed)
+        S = samples.slices(len(X), seed)
+        return plugin.fit(X, y, S).predict_proba(X, S)
+    if isinstance(plugin, Classifier):
+        X, y = samples.features(k=k, seed=seed)
+        return plugin.fit(X, y).predict_proba(X)
+    if isinstance(plugin, ErrorFinder):
+        labels, probs = _noisy_labels(seed)
+        return plugin.find(labels, probs).ranked
+    if isinstance(plugin, QueryStrategy):
+        return plugin.select(_query_state(seed), 3)
+    if isinstance(plugin, Oracle):
+        return plugin.label(np.array([0, 1]))
+    return None
+
+
+def _noisy_labels(seed: int = 0, n: int = 300, k: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Confident probabilities with 10% of the given labels flipped (items 0..n/10-1)."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    probs = np.full((n, k), 0.05 / (k - 1))
+    probs[np.arange(n), y] = 0.95
+    labels = y.copy()
+    flipped = np.arange(n // 10)
+    labels[flipped] = (y[flipped] + 1) % k
+    return labels, probs
+
+
+def _query_state(seed: int = 0) -> QueryState:
+    L, _ = samples.label_matrix(n=200, seed=seed)
+    rng = np.random.default_rng(seed)
+    p = rng.random(len(L))
+    probs = np.column_stack([p, 1 - p])
+    return QueryState(L=L, probs=probs, labelled={5: 1, 7: 0})
+
+
+# --- generic checks ----------------------------------------------------------------------
+def check_params_json_roundtrip(plugin: Plugin) -> None:
+    """Params serialise to JSON and back to an equal model; the schema is valid JSON."""
+    params = plugin.params
+    again = type(params).model_validate_json(params.model_dump_json())
+    assert again == params, f"{params!r} != {again!r} after a JSON round trip"
+    json.dumps(type(params).model_json_schema())
+
+
+def check_clone_unfitted(plugin: Plugin) -> None:
+    """`clone()` has equal params and no fitted state."""
+    twin = plugin.clone()
+    assert type(twin) is type(plugin) and twin.params == plugin.params
+    assert not twin.fitted_state(), f"clone() carried fitted state {sorted(twin.fitted_state())}"
+
+
+def check_light_import(plugin: Plugin) -> None:
+    """Importing the plugin's module in a fresh interpreter pulls in no heavy library."""
+    module = type(plugin).__module__
+    code = (
+        "import importlib, json, sys; importlib.import_module(%r); "
+        "print(json.dumps([m for m in %r if m in sys.modules]))" % (module, HEAVY_MODULES)
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-2000:]}"
+    heavy = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not heavy, f"importing {module} imports {heavy}; import them inside the method that needs them"
+
+
+@contextlib.contextmanager
+def _no_network() -> Iterator[None]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"network access attempted: {args[1:] or kwargs}")
+
+    saved = socket.socket.connect, socket.socket.connect_ex, socket.create_connection
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+    socket.create_connection = refuse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.socket.connect_ex, socket.create_connection = saved  # type: ignore[method-assign]
+
+
+def check_no_network(plugin: Plugin) -> None:
+    """Fitting and predicting on sample data opens no network connection."""
+    with _no_network():
+        _exercise(_fresh(plugin))
+
+
+def check_deterministic(plugin: Plugin) -> None:
+    """Two fresh instances with the same params give the same output on the same data."""
+    first, second = _exercise(_fresh(plugin)), _exercise(_fresh(plugin))
+    assert _close(first, second), "same params and seed gave different outputs"
+
+
+def check_not_fitted(plugin: Plugin) -> None:
+    """Using a plugin before `fit` raises NotFittedError."""
+    fresh = _fresh(plugin)
+    try:
+        if isinstance(fresh, LabelModel):
+            fresh.predict_proba(samples.label_matrix()[0])
+        elif isinstance(fresh, AnomalyScorer):
+            fresh.score(samples.inputs_for(fresh))
+        elif isinstance(fresh, Encoder):
+            fresh.encode(samples.inputs_for(fresh))
+        elif isinstance(fresh, SliceHead):
+            X, _ = samples.features()
+            fresh.predict_proba(X, samples.slices(len(X)))
+        elif isinstance(fresh, Classifier):
+            fresh.predict_proba(samples.features()[0])
+    except NotFittedError:
+        return
+    raise AssertionError("no NotFittedError before fit()")
+
+
+def check_save_load(plugin: Plugin) -> None:
+    """`save` then `load` gives a plugin with the same params and the same outputs."""
+    fitted = _fresh(plugin)
+    expected = _exercise(fitted)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.safetensors"
+        fitted.save(path)
+        loaded = type(plugin).load(path)
+    assert loaded.params == plugin.params
+    k = samples.n_classes_of(plugin)
+    if isinstance(loaded, LabelModel):
+        got = loaded.predict_proba(samples.label_matrix(k=k)[0])
+    elif isinstance(loaded, AnomalyScorer):
+        got = loaded.score(samples.inputs_for(loaded))
+    elif isinstance(loaded, Encoder):
+        got = _dense(loaded.encode(samples.inputs_for(loaded)))
+    elif isinstance(loaded, SliceHead):
+        X, _ = samples.features(k=k)
+        got = loaded.predict_proba(X, samples.slices(len(X)))
+    else:
+        return
+    assert _close(expected, got), "outputs changed after save/load"
+
+
+# --- interface checks --------------------------------------------------------------------
+def check_label_model_output(plugin: Plugin) -> None:
+    """fit returns self; predict_proba is (n, K) finite, in [0, 1], rows sum to 1; predict in range."""
+    model: Any = _fresh(plugin)
+    k = samples.n_classes_of(plugin)
+    L, y = samples.label_matrix(k=k)
+    assert model.fit(L) is model, "fit() must return self"
+    P = np.asarray(model.predict_proba(L))
+    assert P.shape == (len(L), k), f"predict_proba shape {P.shape}, expected {(len(L), k)}"
+    assert np.issubdtype(P.dtype, np.floating) and np.isfinite(P).all()
+    assert (P >= -1e-9).all() and (P <= 1 + 1e-9).all() and np.allclose(P.sum(axis=1), 1, atol=1e-6)
+    pred = model.predict(L)
+    assert pred.shape == (len(L),) and np.issubdtype(pred.dtype, np.integer)
+    assert (pred[1:] == y[1:]).mean() > 0.6, "a label model should beat chance on easy generated data"
+
+
+def check_label_model_bad_input(plugin: Plugin) -> None:
+    """Malformed label matrices raise DataError."""
+    k = samples.n_classes_of(plugin)
+    L, _ = samples.label_matrix(k=k)
+    bad = {
+        "1-D": L[:, 0],
+        "NaN": np.where(L == 0, np.nan, L).astype(float),
+        "strings": L.astype(str),
+        "empty": L[:0],
+        "no votes": np.full_like(L, -1),
+    }
+    if getattr(plugin.params, "n_classes", None):
+        bad["label >= n_classes"] = np.where(L == 0, k, L)
+    for what, value in bad.items():
+        try:
+            _fresh(plugin).fit(value)
+        except DataError:
+            continue
+        raise AssertionError(f"fit() accepted a label matrix with {what}")
+
+
+def check_query_select(plugin: Plugin) -> None:
+    """select returns `budget` distinct in-range ints that are not already labelled."""
+    state = _query_state()
+    picked = np.asarray(_fresh(plugin).select(state, 4))
+    assert picked.shape == (4,) and np.issubdtype(picked.dtype, np.integer), f"got {picked!r}"
+    assert len(set(picked.tolist())) == 4, "indices must be distinct"
+    assert picked.min() >= 0 and picked.max() < len(state.L)
+    assert not set(picked.tolist()) & set(state.labelled), "picked an item that is already labelled"
+
+
+def check_scorer_output(plugin: Plugin) -> None:
+    """score is (n,) finite floats and a far outlier scores above the median item."""
+    scorer: Any = _fresh(plugin)
+    X = samples.inputs_for(scorer)
+    assert scorer.fit(X) is scorer, "fit() must return self"
+    s = np.asarray(scorer.score(X))
+    assert s.shape == (len(X),) and np.isfinite(s).all()
+    if scorer.input_kind == "features":
+        far = np.asarray(X)[:1] + 50.0
+        assert scorer.score(far)[0] > np.median(s), "an item far from the data must score as anomalous"
+
+
+def check_features_bad_input(plugin: Plugin) -> None:
+    """NaN features (or non-text for text plugins) raise DataError."""
+    fresh: Any = _fresh(plugin)
+    if getattr(fresh, "input_kind", "features") == "text":
+        bad: Any = [1, 2, 3]
+    else:
+        bad = samples.features()[0]
+        bad[3, 2] = np.nan
+    try:
+        if isinstance(fresh, SliceHead):
+            _, y = samples.features()
+            fresh.fit(bad, y, samples.slices(len(bad)))
+        elif isinstance(fresh, Classifier):
+            fresh.fit(bad, samples.features()[1])
+        else:
+            fresh.fit(bad)
+    except DataError:
+        return
+    raise AssertionError("fit() accepted NaN features / non-text items")
+
+
+def check_encoder_output(plugin: Plugin) -> None:
+    """encode gives (n, d) finite floats; fit returns self."""
+    enc: Any = _fresh(plugin)
+    X = samples.inputs_for(enc)
+    assert enc.fit(X) is enc, "fit() must return self"
+    Z = _dense(enc.encode(X))
+    assert Z.ndim == 2 and Z.shape[0] == len(X) and np.isfinite(Z).all()
+
+
+def check_slice_head_output(plugin: Plugin) -> None:
+    """predict_proba is (n, K) rows summing to 1; S with the wrong number of rows is a DataError."""
+    head: Any = _fresh(plugin)
+    k = samples.n_classes_of(plugin)
+    X, y = samples.features(k=k)
+    S = samples.slices(len(X))
+    assert head.fit(X, y, S) is head
+    P = head.predict_proba(X, S)
+    assert P.shape == (len(X), k) and np.allclose(P.sum(axis=1), 1, atol=1e-5)
+    try:
+        head.predict_proba(X, S[:-1])
+    except DataError:
+        return
+    raise AssertionError("predict_proba accepted S with the wrong number of rows")
+
+
+def check_classifier_output(plugin: Plugin) -> None:
+    """Trains on hard labels and on probabilities; predict_proba is (n, K) rows summing to 1."""
+    k = samples.n_classes_of(plugin)
+    X, y = samples.features(k=k)
+    for targets in (y, np.eye(k)[y] * 0.8 + 0.2 / k):
+        clf: Any = _fresh(plugin)
+        assert clf.fit(X, targets) is clf
+        P = clf.predict_proba(X)
+        assert P.shape == (len(X), k) and np.allclose(P.sum(axis=1), 1, atol=1e-5)
+        assert (P.argmax(axis=1) == y).mean() > 0.8, "should fit separable blobs"
+
+
+def check_error_finder_output(plugin: Plugin) -> None:
+    """Finds most planted label flips; LabelIssues arrays have the documented shapes."""
+    labels, probs = _noisy_labels()
+    issues = _fresh(plugin).find(labels, probs)
+    assert isinstance(issues, LabelIssues)
+    n, k = probs.shape
+    assert issues.scores.shape == (n,) and issues.suggested.shape == (n,)
+    assert issues.noise_matrix.shape == (k, k) and issues.noise_rates.shape == (k,)
+    flipped = set(range(n // 10))
+    found = set(np.asarray(issues.ranked).tolist())
+    assert len(found & flipped) >= 0.8 * len(flipped), "missed most planted label errors"
+
+
+def check_error_finder_bad_input(plugin: Plugin) -> None:
+    """Probabilities that do not sum to 1, NaN, labels out of range, length mismatch: DataError."""
+    labels, probs = _noisy_labels()
+    cases = {
+        "rows not summing to 1": (labels, probs * 2),
+        "NaN": (labels, np.where(probs > 0.9, np.nan, probs)),
+        "label out of range": (np.where(labels == 0, 7, labels), probs),
+        "length mismatch": (labels[:-1], probs),
+    }
+    for what, (lab, P) in cases.items():
+        try:
+            _fresh(plugin).find(lab, P)
+        except DataError:
+            continue
+        raise AssertionError(f"find() accepted {what}")
+
+
+def check_oracle_answers(plugin: Plugin) -> None:
+    """label returns one int per queried index."""
+    got = np.asarray(_fresh(plugin).label(np.array([0, 1])))
+    assert got.shape == (2,) and np.issubdtype(got.dtype, np.integer)
+
+
+def check_raises_weasul_errors(plugin: Plugin) -> None:
+    """An empty input raises a WeasulError, not a bare numpy/IndexError."""
+    fresh: Any = _fresh(plugin)
+    try:
+        if isinstance(fresh, LabelModel):
+            fresh.fit(np.zeros((0, 3), dtype=int))
+        elif isinstance(fresh, (AnomalyScorer, Encoder)):
+            fresh.fit([] if fresh.input_kind == "text" else np.zeros((0, 3)))
+        elif isinstance(fresh, ErrorFinder):
+            fresh.find(np.zeros(0, dtype=int), np.zeros((0, 2)))
+        else:
+            return
+    except WeasulError:
+        return
+    raise AssertionError("empty input did not raise a WeasulError")
+
+
+_BY_INTERFACE: list[tuple[type, list[Check]]] = [
+    (LabelModel, [check_label_model_output, check_label_model_bad_input, check_not_fitted, check_deterministic]),
+    (QueryStrategy, [check_query_select, check_deterministic]),
+    (AnomalyScorer, [check_scorer_output, check_features_bad_input, check_not_fitted, check_deterministic]),
+    (Encoder, [check_encoder_output, check_features_bad_input, check_not_fitted, check_deterministic]),
+    (SliceHead, [check_slice_head_output, check_features_bad_input, check_not_fitted, check_deterministic]),
+    (Classifier, [check_classifier_output, check_not_fitted, check_deterministic]),
+    (ErrorFinder, [check_error_finder_output, check_error_finder_bad_input, check_deterministic]),
+    (Oracle, [check_oracle_answers]),
+]
+_RUNNABLE = tuple(cls for cls, _ in _BY_INTERFACE if cls is not Oracle)
+
+
+def checks_for(plugin: Plugin) -> list[Check]:
+    """The checks that apply to `plugin`, by interface and capabilities."""
+    checks: list[Check] = [check_params_json_roundtrip, check_clone_unfitted, check_light_import]
+    for interface, specific in _BY_INTERFACE:
+        if isinstance(plugin, interface):
+            checks.extend(specific)
+    if isinstance(plugin, _RUNNABLE):
+        checks.extend([check_no_network, check_raises_weasul_errors])
+        if plugin.persistable:
+            checks.append(check_save_load)
+    return checks

@@ -1,0 +1,135 @@
+"""Helpers shared by the baseline label models: input checks, class prior, tie-breaking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from weasul.errors import DataError, NotFittedError
+from weasul.validation import check_label_matrix, infer_n_classes
+
+__all__ = [
+    "check_fit_matrix",
+    "check_predict_matrix",
+    "resolve_prior",
+    "vote_counts",
+    "one_hot_votes",
+    "row_hash",
+    "break_ties",
+]
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def check_fit_matrix(L: object, n_classes: int | None) -> tuple[np.ndarray, int]:
+    """Check a training label matrix and return it (int64) with K.
+
+    Refuses one-row matrices: nothing can be estimated from a single item.
+    """
+    arr = check_label_matrix(L, n_classes=n_classes)
+    if arr.shape[0] < 2:
+        raise DataError(
+            f"L has a single row (shape {arr.shape}); a label model needs at least two items to fit"
+        )
+    return arr, infer_n_classes(arr, n_classes)
+
+
+def check_predict_matrix(L: object, n_classes: int, n_sources: int) -> np.ndarray:
+    """Check a matrix to predict on: same number of sources as in fit; silent sources allowed
+    and rows with no vote at all allowed (they get the class prior)."""
+    if hasattr(L, "toarray") and not isinstance(L, np.ndarray):
+        raise DataError("L is a sparse matrix; pass a dense numpy array (call .toarray())")
+    arr = np.asarray(L)
+    if arr.ndim != 2:
+        raise DataError(f"L must be 2-D (n_items, n_sources), got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise DataError(f"L is empty (shape {arr.shape}); pass at least one item")
+    if arr.shape[1] != n_sources:
+        raise DataError(
+            f"L has {arr.shape[1]} sources but the model was fitted on {n_sources}; "
+            "pass the same labeling functions in the same column order"
+        )
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise DataError(f"L has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise DataError("L has NaN, inf or non-integer values; labels must be whole numbers, -1 = abstain")
+    arr = arr.astype(np.int64, copy=False)
+    if arr.min() < -1:
+        raise DataError(f"L has value {int(arr.min())}; use -1 for abstain and 0..K-1 for classes")
+    if arr.max() >= n_classes:
+        raise DataError(
+            f"L has label {int(arr.max())} but the model has n_classes={n_classes}; "
+            f"classes must be 0..{n_classes - 1}"
+        )
+    return arr
+
+
+def resolve_prior(class_prior: Sequence[float] | None, n_classes: int) -> np.ndarray | None:
+    """The user's class prior as a checked (K,) array, or None when not given."""
+    if class_prior is None:
+        return None
+    prior = np.asarray(class_prior, dtype=np.float64)
+    if prior.shape != (n_classes,):
+        raise DataError(f"class_prior has {prior.size} entries but n_classes={n_classes}; give one per class")
+    if not np.all(np.isfinite(prior)) or prior.min() < 0 or prior.sum() <= 0:
+        raise DataError("class_prior must be non-negative finite numbers with a positive sum")
+    if abs(prior.sum() - 1) > 1e-6:
+        raise DataError(f"class_prior sums to {prior.sum():.6f}; it must sum to 1")
+    return prior
+
+
+def vote_counts(L: np.ndarray, n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """(n, K) float: number (or weight sum) of votes per class for each row, abstains ignored."""
+    n, m = L.shape
+    counts = np.zeros((n, n_classes), dtype=np.float64)
+    rows, cols = np.nonzero(L != -1)
+    w = None if weights is None else weights[cols]
+    np.add.at(counts, (rows, L[rows, cols]), 1.0 if w is None else w)
+    return counts
+
+
+def one_hot_votes(L: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n, m*K) 0/1 float64 indicator: column j*K + c is 1 where source j votes c."""
+    n, m = L.shape
+    out = np.zeros((n, m * n_classes), dtype=np.float64)
+    rows, cols = np.nonzero(L != -1)
+    out[rows, cols * n_classes + L[rows, cols]] = 1.0
+    return out
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        x = (x + np.uint64(0x9E3779B97F4A7C15)) & _MASK64
+        x = ((x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)) & _MASK64
+        x = ((x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)) & _MASK64
+        return x ^ (x >> np.uint64(31))
+
+
+def row_hash(L: np.ndarray, seed: int) -> np.ndarray:
+    """(n,) uint64 hash of each row's content and `seed`: equal rows hash equally, whatever
+    their position, so a random tie-break gives the same answer to the same vote pattern."""
+    n, m = L.shape
+    h = np.full(n, np.uint64(seed) & _MASK64, dtype=np.uint64)
+    vals = (L + 1).astype(np.uint64)
+    for j in range(m):  # loop over sources (columns), not rows
+        h = _splitmix64(h ^ _splitmix64(vals[:, j] + np.uint64(j) * np.uint64(0x100000001B3)))
+    return h
+
+
+def break_ties(scores: np.ndarray, L: np.ndarray, seed: int, rtol: float = 1e-9) -> np.ndarray:
+    """Index of the maximum of each row of `scores`, ties broken at random by a hash of the row
+    of `L` and `seed` (reproducible, order-independent)."""
+    n, k = scores.shape
+    top = scores.max(axis=1, keepdims=True)
+    tied = scores >= top - rtol * np.maximum(1.0, np.abs(top))
+    h = row_hash(L, seed)
+    keys = _splitmix64(h[:, None] ^ (np.arange(1, k + 1, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B1)))
+    keys = np.where(tied, keys, np.uint64(0))
+    return keys.argmax(axis=1)
+
+
+def require_fitted(model: object, attr: str = "n_classes_") -> None:
+    if not hasattr(model, attr):
+        raise NotFittedError(f"{type(model).__name__} is not fitted; call fit() first")

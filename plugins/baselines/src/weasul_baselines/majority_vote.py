@@ -1,0 +1,178 @@
+"""Majority vote and weighted vote: the label models every other one must beat.
+
+Tie-break policy (both models, parameter `tie_break`):
+
+- `"lowest"` (default): among the classes with the most votes, the lowest class index wins.
+  `predict_proba` returns the tied classes with equal probability and `predict` (argmax) takes
+  the first of them.
+- `"random"`: one of the tied classes is drawn from a hash of the row's votes and `seed`, so
+  the same vote pattern always gets the same answer whatever its position in `L`.
+  `predict_proba` gives the drawn class a 1e-6 edge over the others it tied with.
+
+Rows where every source abstains get the class prior (`class_prior`, uniform when omitted);
+when that prior itself ties, the same tie-break policy applies.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from weasul.data import ExpertLabels
+from weasul.errors import DataError
+from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.validation import check_labels
+
+from weasul_baselines._common import (
+    break_ties,
+    check_fit_matrix,
+    check_predict_matrix,
+    require_fitted,
+    resolve_prior,
+    vote_counts,
+)
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["MajorityVote", "WeightedVote"]
+
+_log = logging.getLogger(__name__)
+
+TieBreak = Literal["lowest", "random"]
+_EDGE = 1e-6
+
+
+def _apply_tie_break(P: np.ndarray, L: np.ndarray, policy: str, seed: int) -> np.ndarray:
+    """Give the randomly drawn class of each tied row a tiny edge; `lowest` needs nothing."""
+    if policy == "lowest":
+        return P
+    top = P.max(axis=1, keepdims=True)
+    tied_rows = np.flatnonzero(((P >= top - 1e-12).sum(axis=1)) > 1)
+    if tied_rows.size == 0:
+        return P
+    pick = break_ties(P[tied_rows], L[tied_rows], seed, rtol=1e-12)
+    P = P.copy()
+    P[tied_rows, pick] += _EDGE
+    P[tied_rows] /= P[tied_rows].sum(axis=1, keepdims=True)
+    return P
+
+
+class MajorityVote(LabelModel):
+    """Each row's label is the class most sources vote for (abstains ignored).
+
+    `predict_proba` returns the share of votes per class; rows with no vote get the class
+    prior (uniform unless `class_prior` is given). See the module docstring for the tie-break
+    policy. `fit` only checks `L` and records K and the number of sources.
+    """
+
+    class Params(LabelModelParams):
+        tie_break: TieBreak = Field("lowest", description="'lowest' class index among ties, or 'random' (seeded)")
+
+    @classmethod
+    def examples(cls) -> list[MajorityVote]:
+        return [cls(n_classes=2), cls(n_classes=3, tie_break="random", seed=3)]
+
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        """Check `L` (n, m) and record K; majority vote learns nothing else.
+
+        Raises DataError on a malformed `L` (wrong dtype, labels >= K, a silent source, one row).
+        """
+        L, k = check_fit_matrix(L, self.params.n_classes)
+        prior = resolve_prior(self.params.class_prior, k)
+        self.n_classes_ = k
+        self.n_sources_ = L.shape[1]
+        self.class_prior_ = np.full(k, 1.0 / k) if prior is None else prior
+        return self
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) vote shares; the class prior on rows with no vote."""
+        require_fitted(self)
+        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        counts = vote_counts(L, self.n_classes_)
+        totals = counts.sum(axis=1, keepdims=True)
+        P = np.where(totals > 0, counts / np.maximum(totals, 1.0), self.class_prior_[None, :])
+        return _apply_tie_break(P, L, self.params.tie_break, self.params.seed)
+
+
+class WeightedVote(LabelModel):
+    """Weighted vote: the naive-Bayes posterior under a one-accuracy-per-source model.
+
+    Source j is right with probability a_j and otherwise votes one of the K-1 wrong classes
+    uniformly, so P(y=c | votes) ∝ prior_c · exp(Σ_j w_j [λ_j = c]) with
+    w_j = log(a_j (K-1) / (1 - a_j)).
+
+    Where the accuracies come from, in order: `weights` (given directly, used as w_j), `y_dev`
+    passed to `fit` (gold labels for the rows of `L`: a_j is the smoothed share of correct
+    votes), or, with neither, each source's agreement with the majority vote of the *other*
+    sources, refined for `n_iter` rounds by re-weighting. Rows with no vote get the class prior.
+    """
+
+    class Params(LabelModelParams):
+        weights: list[float] | None = Field(None, description="log-odds weight per source; learned when omitted")
+        n_iter: int = Field(3, ge=1, le=100, description="re-weighting rounds when no gold is given")
+        smoothing: float = Field(1.0, gt=0, description="pseudo-count of the accuracy estimate")
+        tie_break: TieBreak = Field("lowest", description="'lowest' class index among ties, or 'random' (seeded)")
+
+    @classmethod
+    def examples(cls) -> list[WeightedVote]:
+        return [cls(n_classes=2), cls(n_classes=3, tie_break="random", seed=1)]
+
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        """Estimate one log-odds weight per source (see the class docstring).
+
+        y_dev: optional gold labels (n,) for the rows of `L`; when given, accuracies are measured.
+        Raises DataError on a malformed `L` or `y_dev`, or `weights` of the wrong length.
+        """
+        L, k = check_fit_matrix(L, self.params.n_classes)
+        n, m = L.shape
+        prior = resolve_prior(self.params.class_prior, k)
+        prior = np.full(k, 1.0 / k) if prior is None else prior
+        voted = L != -1
+        s = self.params.smoothing
+        if self.params.weights is not None:
+            w = np.asarray(self.params.weights, dtype=np.float64)
+            if w.shape != (m,) or not np.all(np.isfinite(w)):
+                raise DataError(f"weights has {w.size} entries but L has {m} sources; give one finite weight per source")
+        elif y_dev is not None:
+            y = check_labels(y_dev, n_classes=k, n_items=n, name="y_dev")
+            correct = ((L == y[:, None]) & voted).sum(axis=0)
+            acc = (correct + s) / (voted.sum(axis=0) + 2 * s)
+            w = self._log_odds(acc, k)
+        else:
+            w = np.ones(m)
+            for _ in range(self.params.n_iter):
+                counts = vote_counts(L, k, w)
+                rows, cols = np.nonzero(voted)
+                # leave source j out of the vote it is compared with
+                others = counts[rows]
+                others[np.arange(rows.size), L[rows, cols]] -= w[cols]
+                ref = others.argmax(axis=1)
+                has_ref = others.max(axis=1) > 0
+                agree = np.bincount(cols[has_ref], weights=(L[rows, cols] == ref)[has_ref], minlength=m)
+                total = np.bincount(cols[has_ref], minlength=m)
+                acc = (agree + s) / (total + 2 * s)
+                w = self._log_odds(acc, k)
+        self.n_classes_ = k
+        self.n_sources_ = m
+        self.class_prior_ = prior
+        self.weights_ = w
+        return self
+
+    @staticmethod
+    def _log_odds(acc: np.ndarray, k: int) -> np.ndarray:
+        acc = np.clip(acc, 1e-4, 1 - 1e-4)
+        return np.log(acc * (k - 1) / (1 - acc))
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) posterior of the weighted vote; the class prior on rows with no vote."""
+        require_fitted(self)
+        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        logits = vote_counts(L, self.n_classes_, self.weights_) + np.log(np.maximum(self.class_prior_, 1e-300))
+        logits -= logits.max(axis=1, keepdims=True)
+        P = np.exp(logits)
+        P /= P.sum(axis=1, keepdims=True)
+        return _apply_tie_break(P, L, self.params.tie_break, self.params.seed)

@@ -1,0 +1,22 @@
+"""The weasul conformance kit over every baseline label model.
+
+Instances name n_classes: with K inferred from L, a label >= K cannot be told from a new class.
+"""
+
+from __future__ import annotations
+
+from weasul.testing import parametrize_with_checks
+
+from weasul_baselines import MajorityVote, WeightedVote
+
+PLUGINS = [
+    MajorityVote(n_classes=2),
+    MajorityVote(n_classes=3, tie_break="random", seed=3),
+    WeightedVote(n_classes=2),
+    WeightedVote(n_classes=3),
+]
+
+
+@parametrize_with_checks(PLUGINS)
+def test_conformance(plugin, check):
+    check(plugin)

@@ -1,0 +1,198 @@
+"""Torch modules and training loops of the slice heads (imported on first fit/load)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from weasul.progress import track
+
+_log = logging.getLogger(__name__)
+
+
+class Backbone(nn.Module):
+    """Trainable top of the backbone (Linear + ReLU to `hidden`) and a linear predictive layer."""
+
+    def __init__(self, d: int, hidden: int, n_classes: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.head = nn.Linear(hidden, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+class SliceNet(nn.Module):
+    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1).
+
+    Over the backbone representation z (n, h): indicators u = f(z) (n, m) with membership
+    likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h); a shared head phi over each r_i
+    gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau) (variant a1) or
+    softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the slice vectors into
+    s = sum_i a_i r_i, and the shared head predicts from s.
+    """
+
+    def __init__(self, d: int, hidden: int, n_classes: int, n_slices: int, attention: str, tau: float) -> None:
+        super().__init__()
+        self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.indicators = nn.Linear(hidden, n_slices)  # one w_f_i (h x 1) per slice, stacked
+        self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
+        self.head = nn.Linear(hidden, n_classes)  # the shared head
+        self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
+
+    def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.body(x)
+        u = self.indicators(z)
+        r = self.experts(z).view(len(x), self.n_slices, self.hidden)
+        q = self.head(r)
+        P = torch.sigmoid(u)
+        score = P if self.attention == "a1" else P + self.confidence(q).squeeze(-1).abs()
+        a = torch.softmax(score / self.tau, dim=1)
+        s = (a.unsqueeze(-1) * r).sum(dim=1)
+        return {"u": u, "q": q, "a": a, "logits": self.head(s)}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.parts(x)["logits"]
+
+
+class MoENet(nn.Module):
+    """Plain mixture of experts (Jacobs et al. 1991): softmax gate over expert networks, the
+    output a gate-weighted mixture of the experts' class distributions; no slice supervision."""
+
+    def __init__(self, d: int, hidden: int, n_classes: int, n_experts: int) -> None:
+        super().__init__()
+        self.n_experts, self.hidden, self.n_classes = n_experts, hidden, n_classes
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.gate = nn.Linear(hidden, n_experts)
+        self.experts = nn.Linear(hidden, n_experts * hidden)
+        self.heads = nn.Parameter(torch.empty(n_experts, hidden, n_classes))
+        self.head_bias = nn.Parameter(torch.zeros(n_experts, n_classes))
+        bound = 1.0 / hidden**0.5
+        nn.init.uniform_(self.heads, -bound, bound)
+
+    def log_proba(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.body(x)
+        g = torch.log_softmax(self.gate(z), dim=1)  # (n, E)
+        r = torch.relu(self.experts(z).view(len(x), self.n_experts, self.hidden))
+        logits = torch.einsum("neh,ehc->nec", r, self.heads) + self.head_bias
+        return torch.logsumexp(g.unsqueeze(-1) + torch.log_softmax(logits, dim=-1), dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.log_proba(x)  # log-probabilities are valid logits for softmax
+
+
+def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.Module:
+    """The network of head `kind` for `d` features, `n_classes`, `n_slices` columns of S."""
+    if kind == "slice-attention":
+        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau)
+    if kind == "mixture-of-experts":
+        return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
+    return Backbone(d, params.hidden, n_classes)
+
+
+@contextlib.contextmanager
+def _local_torch(seed: int, threads: int | None) -> Iterator[None]:
+    """Seed torch inside a forked RNG state (the caller's global state is restored afterwards)
+    and optionally cap threads for the duration."""
+    before = torch.get_num_threads()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if threads is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if threads is not None:
+                torch.set_num_threads(before)
+
+
+def _loss(kind: str, net: nn.Module, xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor, p: Any) -> torch.Tensor:
+    if kind == "mixture-of-experts":
+        return F.nll_loss(net(xb), yb)
+    if kind != "slice-attention":
+        return F.cross_entropy(net(xb), yb)
+    out = net.parts(xb)
+    base = F.cross_entropy(out["logits"], yb)
+    # l_ind: BCE of every indicator on its slice's membership
+    ind = F.binary_cross_entropy_with_logits(out["u"], sb, reduction="none").mean(dim=0).sum()
+    # l_exp: each expert (through the shared head) on the base task, only on its slice's members
+    q = out["q"]
+    ce = F.cross_entropy(q.reshape(-1, q.shape[-1]), yb.repeat_interleave(q.shape[1]), reduction="none")
+    ce = ce.view(len(yb), -1)
+    members = sb.sum(dim=0)
+    exp = ((ce * sb).sum(dim=0) / members.clamp(min=1.0)).sum()
+    return base + p.indicator_weight * ind + p.expert_weight * exp
+
+
+def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int, p: Any) -> nn.Module:
+    """Fit the network of head `kind`; returns it in eval mode.
+
+    `upsample` repeats every tail-slice member `p.factor` times per epoch; `slice-attention` with
+    `p.noise_std > 0` adds fresh N(0, noise_std^2) noise to tail members' features each batch.
+    """
+    with _local_torch(p.seed, p.num_threads):
+        net = build(kind, X.shape[1], n_classes, S.shape[1], p)
+        opt = torch.optim.Adam(net.parameters(), lr=p.lr, weight_decay=p.weight_decay)
+        Xt = torch.as_tensor(X, dtype=torch.float32)
+        yt = torch.as_tensor(y, dtype=torch.long)
+        St = torch.as_tensor(S, dtype=torch.float32)
+        tail = St[:, 1:].sum(dim=1) > 0
+        rng = np.random.default_rng(p.seed)
+        index = np.arange(len(X))
+        if kind == "upsample" and p.factor > 1:
+            extra = np.repeat(np.flatnonzero(tail.numpy()), p.factor - 1)
+            index = np.concatenate([index, extra])
+        noise = getattr(p, "noise_std", 0.0)
+        net.train()
+        for epoch in track(range(p.epochs), total=p.epochs, desc=f"{kind} epochs"):
+            order = rng.permutation(index)
+            total = 0.0
+            for start in range(0, len(order), p.batch_size):
+                b = torch.as_tensor(order[start : start + p.batch_size])
+                xb = Xt[b]
+                if noise > 0:
+                    xb = xb + noise * torch.randn_like(xb) * tail[b].unsqueeze(1)
+                loss = _loss(kind, net, xb, yt[b], St[b], p)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += float(loss) * len(b)
+            _log.debug("%s epoch %d: mean loss %.4f", kind, epoch, total / len(order))
+        net.eval()
+    return net
+
+
+def predict(net: nn.Module, X: np.ndarray, part: str = "proba") -> np.ndarray:
+    """Class probabilities (n, K), or `attention` (n, m) / `membership` (n, m) of a SliceNet."""
+    with torch.no_grad():
+        Xt = torch.as_tensor(X, dtype=torch.float32)
+        if part == "proba":
+            out = torch.softmax(net(Xt), dim=1).double()
+            return out.numpy()
+        parts = net.parts(Xt)
+        value = parts["a"] if part == "attention" else torch.sigmoid(parts["u"])
+        return value.double().numpy()
+
+
+def save(net: nn.Module, path: str, metadata: dict[str, str]) -> None:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
+    save_file(state, path, metadata=metadata)
+
+
+def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    from safetensors import safe_open
+
+    with safe_open(path, framework="pt") as handle:
+        metadata = handle.metadata() or {}
+        state = {k: handle.get_tensor(k) for k in handle.keys()}
+    return state, metadata

@@ -1,0 +1,265 @@
+"""Slice heads: the slice-aware model with attention over slice experts, and its baselines.
+
+Entry points (group `weasul.slice_heads`): `slice-attention`, `backbone`, `upsample`,
+`mixture-of-experts`. This module imports no torch; the networks live in `weasul_slicing._nn`,
+imported on first `fit` or `load`. Models are saved as a torch state dict in safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from weasul._lazy import require
+from weasul.errors import DataError
+from weasul.interfaces import SliceHead
+from weasul.params import WeasulParams
+from weasul.steps import StepContext, StepOutput, classification_metrics, fit_split
+from weasul.validation import check_features, check_labels
+
+from weasul_slicing.metrics import default_slice_names, slice_metrics
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["BackboneHead", "MixtureOfExperts", "SliceAttention", "SliceHeadParams", "UpsampleHead", "check_slices"]
+
+_log = logging.getLogger(__name__)
+
+
+def check_slices(S: Any, *, n_items: int, n_slices: int | None = None, fitting: bool = False) -> np.ndarray:
+    """Check a slice-membership matrix (n_items, m): 0/1 (or bool), column 0 all ones.
+
+    When `fitting`, every tail slice needs at least one member. Returns an int8 copy.
+
+    Raises:
+        DataError: wrong shape, values other than 0/1, column 0 not all ones, wrong row or column
+            count, or (when fitting) a slice without members.
+    """
+    if S is None:
+        raise DataError("S is missing; pass the slice-membership matrix (see weasul_slicing.slice_matrix)")
+    if hasattr(S, "toarray") and not isinstance(S, np.ndarray):
+        S = S.toarray()
+    try:
+        arr = np.asarray(S)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"S cannot be read as an array: {err}") from err
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise DataError(f"S must be 2-D (n_items, 1 + n_tail_slices), got shape {arr.shape}")
+    if arr.shape[0] != n_items:
+        raise DataError(f"S has {arr.shape[0]} rows but X has {n_items}; pass one row of S per item")
+    if not (arr.dtype == bool or np.issubdtype(arr.dtype, np.number)):
+        raise DataError(f"S has dtype {arr.dtype}; expected 0/1 membership")
+    if not np.isin(arr, (0, 1)).all():
+        raise DataError("S must hold only 0 and 1 (member); build it with weasul_slicing.slice_matrix")
+    arr = arr.astype(np.int8)
+    if not (arr[:, 0] == 1).all():
+        raise DataError("S column 0 must be the base slice (all ones); prepend a column of ones")
+    if n_slices is not None and arr.shape[1] != n_slices:
+        raise DataError(f"S has {arr.shape[1]} slice columns but the model was fitted with {n_slices}")
+    if fitting:
+        empty = np.flatnonzero(arr.sum(axis=0) == 0)
+        if empty.size:
+            raise DataError(
+                f"slice column(s) {empty.tolist()} of S have no members in the training data; "
+                "drop those slice functions or widen them"
+            )
+    return arr
+
+
+class SliceHeadParams(WeasulParams):
+    """Parameters every head in this plugin accepts (paper defaults: hidden 128, Adam 1e-3)."""
+
+    n_classes: int | None = Field(None, ge=2, description="K; max(y) + 1 when omitted")
+    hidden: int = Field(128, ge=1, description="hidden size of the backbone top and slice components")
+    lr: float = Field(1e-3, gt=0, description="Adam learning rate")
+    weight_decay: float = Field(0.0, ge=0)
+    epochs: int = Field(10, ge=1)
+    batch_size: int = Field(256, ge=1)
+    seed: int = 0
+    slice_names: list[str] | None = Field(None, description="names of S's columns, for per-slice metrics")
+    num_threads: int | None = Field(None, ge=1, description="torch threads during fit; None = leave as is")
+
+
+class _TorchSliceHead(SliceHead):
+    """Shared fit/predict/save/load of the heads; `kind` picks the network in `_nn`."""
+
+    kind: ClassVar[str] = "backbone"
+    Params: ClassVar[type[WeasulParams]] = SliceHeadParams
+
+    def _nn(self) -> Any:
+        return require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
+
+    def fit(self, X: np.ndarray, y: np.ndarray, S: np.ndarray) -> Self:
+        """Train on features (n, d), labels (n,) in 0..K-1 and slice membership S (n, m); returns self.
+
+        Raises:
+            DataError: NaN/inf or non-2-D features, bad labels, S of the wrong shape or content,
+                or a slice without members.
+        """
+        p: Any = self.params
+        X = check_features(X)
+        y = check_labels(y, n_classes=p.n_classes, n_items=len(X))
+        S = check_slices(S, n_items=len(X), fitting=True)
+        if p.slice_names is not None and len(p.slice_names) != S.shape[1]:
+            raise DataError(f"slice_names has {len(p.slice_names)} names but S has {S.shape[1]} columns")
+        k = p.n_classes or max(2, int(y.max()) + 1)
+        _log.info("%s: fitting on %d items, %d features, %d classes, %d slices", self.kind, len(X), X.shape[1], k,
+                  S.shape[1])
+        net = self._nn().train(self.kind, X, y, S, k, p)
+        self.n_features_ = int(X.shape[1])
+        self.n_classes_ = int(k)
+        self.n_slices_ = int(S.shape[1])
+        self.module_ = net
+        return self
+
+    def _check_predict(self, X: Any, S: Any) -> np.ndarray:
+        self.check_fitted()
+        X = check_features(X)
+        if X.shape[1] != self.n_features_:
+            raise DataError(f"X has {X.shape[1]} features but the model was fitted on {self.n_features_}")
+        check_slices(S, n_items=len(X), n_slices=self.n_slices_)
+        return X
+
+    def predict_proba(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """(n, K) class probabilities. S is checked (shape, 0/1) but not used to predict: slice
+        membership at inference comes from the learned indicators, as in the paper."""
+        X = self._check_predict(X, S)
+        return self._nn().predict(self.module_, X)
+
+    def names(self) -> list[str]:
+        """Names of S's columns (from `slice_names`, else base, slice_1, ...)."""
+        p: Any = self.params
+        if p.slice_names is not None:
+            return list(p.slice_names)
+        return default_slice_names(getattr(self, "n_slices_", 1))
+
+    # --- as a spec step: overall and per-slice metrics ------------------------------------
+    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
+        """Fit on the fit_on split, predict every split, overall and per-slice metrics."""
+        X, y, S = inputs["X"], inputs["y"], inputs["S"]
+        self.fit(fit_split(X, ctx, "X"), fit_split(y, ctx, "y"), fit_split(S, ctx, "S"))
+        probs = {split: self.predict_proba(X[split], S[split]) for split in X if split in S}
+        metrics: dict[str, Any] = {}
+        for split, P in probs.items():
+            if y.get(split) is None:
+                continue
+            metrics[split] = {"n": len(P), **classification_metrics(np.asarray(y[split]), P),
+                              "slices": slice_metrics(y[split], P, np.asarray(S[split]), self.names())}
+        return StepOutput({"probs": probs, "model": self}, metrics)
+
+    # --- persistence: torch state dict in safetensors ----------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write params and the network's state dict to a safetensors file (no pickle)."""
+        self.check_fitted()
+        path = Path(path)
+        metadata = {
+            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
+            "params": self.params.model_dump_json(),
+            "scalars": json.dumps({"n_features_": self.n_features_, "n_classes_": self.n_classes_,
+                                   "n_slices_": self.n_slices_}),
+        }
+        self._nn().save(self.module_, str(path), metadata)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        """Read a file written by `save` into a fitted instance."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"no saved model at {path}")
+        nn = require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
+        try:
+            state, metadata = nn.load_state(str(path))
+        except Exception as err:  # safetensors raises its own error types for corrupt files
+            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
+        expected = f"{cls.__module__}:{cls.__qualname__}"
+        if "params" not in metadata or metadata.get("plugin") != expected:
+            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
+        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
+        scalars = json.loads(metadata["scalars"])
+        net = nn.build(cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"],
+                       plugin.params)
+        net.load_state_dict(state)
+        net.eval()
+        for key, value in scalars.items():
+            setattr(plugin, key, value)
+        plugin.module_ = net
+        return plugin
+
+
+class SliceAttention(_TorchSliceHead):
+    """Slice-based learning: indicators, slice experts, a shared head and attention over slices.
+
+    Per slice i (column i of S, base slice included): an indicator f_i trained with BCE on
+    membership, an expert g_i trained (through the shared head) only on the slice's members, and
+    the attention `a1 = softmax(P / tau)` or `a2 = softmax((P + |psi(Q)|) / tau)` combining the
+    experts' slice vectors for the final prediction. Inference needs no slice functions.
+    """
+
+    kind: ClassVar[str] = "slice-attention"
+
+    class Params(SliceHeadParams):
+        attention: Literal["a1", "a2"] = Field(
+            "a1", description="a1: softmax(P/tau), membership only; a2: softmax((P + |psi(Q)|)/tau)"
+        )
+        tau: float = Field(1.0, gt=0, description="attention temperature (the paper tries 0.1 and 1.0)")
+        noise_std: float = Field(0.0, ge=0, description="Gaussian noise on tail members' features (paper: 0.005)")
+        indicator_weight: float = Field(1.0, ge=0)
+        expert_weight: float = Field(1.0, ge=0)
+
+    @classmethod
+    def examples(cls) -> list[SliceAttention]:
+        return [cls(epochs=2, hidden=16), cls(epochs=2, hidden=16, attention="a2", tau=0.1, noise_std=0.005)]
+
+    def attention(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """(n, m) attention weights over slices, rows summing to 1 (for inspecting the routing)."""
+        X = self._check_predict(X, S)
+        return self._nn().predict(self.module_, X, "attention")
+
+    def membership_proba(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """(n, m) predicted slice-membership likelihood P from the indicators."""
+        X = self._check_predict(X, S)
+        return self._nn().predict(self.module_, X, "membership")
+
+
+class BackboneHead(_TorchSliceHead):
+    """The backbone head alone (Linear + ReLU to `hidden`, then a linear layer); ignores S."""
+
+    kind: ClassVar[str] = "backbone"
+
+    @classmethod
+    def examples(cls) -> list[BackboneHead]:
+        return [cls(epochs=2, hidden=16)]
+
+
+class UpsampleHead(_TorchSliceHead):
+    """The backbone head trained with every tail-slice member repeated `factor` times per epoch."""
+
+    kind: ClassVar[str] = "upsample"
+
+    class Params(SliceHeadParams):
+        factor: int = Field(5, ge=1, description="copies of each tail-slice member per epoch")
+
+    @classmethod
+    def examples(cls) -> list[UpsampleHead]:
+        return [cls(epochs=2, hidden=16, factor=3)]
+
+
+class MixtureOfExperts(_TorchSliceHead):
+    """A plain mixture of experts: a softmax gate over `n_experts` expert networks (default: one
+    per column of S), trained end to end on the labels only; S is not used for supervision."""
+
+    kind: ClassVar[str] = "mixture-of-experts"
+
+    class Params(SliceHeadParams):
+        n_experts: int | None = Field(None, ge=1, description="default: the number of columns of S")
+
+    @classmethod
+    def examples(cls) -> list[MixtureOfExperts]:
+        return [cls(epochs=2, hidden=16)]

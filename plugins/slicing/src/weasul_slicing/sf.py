@@ -1,0 +1,148 @@
+"""Slice functions: labeling functions that say whether an item belongs to a slice.
+
+A slice function is an ordinary `weasul.lf.LabelingFunction` that returns 1 (member) or
+0 / -1 / None / False (not a member). The same applier (`weasul.lf.apply_lfs`) runs them, locally
+or partition-wise on Dask through `weasul.executor.Executor`, and `slice_matrix` turns the votes
+into the membership matrix S: column 0 is the base slice (all ones), columns 1..k the tail slices.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from weasul.errors import DataError, SpecError
+from weasul.interfaces import LabelingFunctionPack
+from weasul.lf import LabelingFunction, apply_lfs, labeling_function
+from weasul.params import WeasulParams
+from weasul.steps import InputSpec, StepContext, StepOutput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from weasul.executor import Executor
+
+__all__ = ["BASE_SLICE", "SliceFunctions", "slice_matrix", "slice_names", "slicing_function"]
+
+_log = logging.getLogger(__name__)
+
+#: Name of column 0 of S, the slice every item belongs to.
+BASE_SLICE = "base"
+
+#: Decorate `f(row) -> 1 | 0` as a slice function (the labeling-function decorator; same applier).
+slicing_function = labeling_function
+
+
+def slice_names(sfs: Sequence[LabelingFunction]) -> list[str]:
+    """`["base", <sf names>...]`: the name of every column of `slice_matrix(sfs, ...)`."""
+    return [BASE_SLICE, *(sf.name for sf in sfs)]
+
+
+def slice_matrix(
+    sfs: Sequence[LabelingFunction],
+    frame: pd.DataFrame,
+    *,
+    executor: Executor | None = None,
+) -> np.ndarray:
+    """Apply slice functions to every row of `frame`; returns S (n_rows, 1 + len(sfs)) int8 0/1.
+
+    Column 0 is the base slice (all ones); column j is 1 where slice function j-1 returned 1.
+    Runs through `weasul.lf.apply_lfs`, so a Dask `executor` gives the same matrix.
+
+    Raises:
+        DataError: no slice functions, a repeated name, the name 'base', an empty frame, or a
+            slice function that returned something other than 1, 0, -1, None or a bool.
+    """
+    sfs = list(sfs)
+    if any(sf.name == BASE_SLICE for sf in sfs):
+        raise DataError(f"slice function name '{BASE_SLICE}' is reserved for column 0 (every item); rename it")
+    votes = apply_lfs(sfs, frame, n_classes=2, executor=executor)
+    S = np.ones((votes.shape[0], votes.shape[1] + 1), dtype=np.int8)
+    S[:, 1:] = votes == 1
+    for name, size in zip(slice_names(sfs)[1:], S[:, 1:].sum(axis=0)):
+        _log.debug("slice '%s': %d of %d items", name, int(size), len(S))
+    return S
+
+
+class SliceFunctions(LabelingFunctionPack):
+    """Slice functions from a Python file (`path`) or an importable module (`module`).
+
+    Every top-level `@slicing_function` (or `@labeling_function`) object is a slice, in definition
+    order (or the order of `only`). As a spec step it turns each split's `items` table into the
+    slice-membership matrix `S` (kind `slices`), base slice first.
+    """
+
+    class Params(WeasulParams):
+        path: str | None = Field(None, description="a .py file defining slice functions")
+        module: str | None = Field(None, description="an importable module defining slice functions")
+        only: list[str] | None = Field(None, description="use just these slice functions, in this order")
+
+        @model_validator(mode="after")
+        def _one_source(self) -> SliceFunctions.Params:
+            if (self.path is None) == (self.module is None):
+                raise ValueError("give exactly one of 'path' (a .py file) or 'module' (an import name)")
+            return self
+
+    @classmethod
+    def examples(cls) -> list[LabelingFunctionPack]:
+        return [cls(module="weasul_slicing.synthetic")]
+
+    def _load(self) -> Any:
+        if self.params.module is not None:
+            try:
+                return importlib.import_module(self.params.module)
+            except ImportError as err:
+                raise SpecError(f"slice-functions: cannot import module '{self.params.module}': {err}") from err
+        path = Path(str(self.params.path)).expanduser()
+        if not path.is_file():
+            raise DataError(f"slice-function file '{self.params.path}' does not exist")
+        spec = importlib.util.spec_from_file_location(f"weasul_user_sfs_{path.stem}", path)
+        if spec is None or spec.loader is None:
+            raise DataError(f"cannot load '{path}' as a Python file")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def functions(self) -> Sequence[LabelingFunction]:
+        source = self.params.path or self.params.module
+        found = [v for v in vars(self._load()).values() if isinstance(v, LabelingFunction)]
+        if self.params.only is not None:
+            by_name = {sf.name: sf for sf in found}
+            missing = [n for n in self.params.only if n not in by_name]
+            if missing:
+                raise DataError(f"{source} has no slice functions {missing}; it has {sorted(by_name)}")
+            found = [by_name[n] for n in self.params.only]
+        if not found:
+            raise DataError(f"{source} defines no @slicing_function")
+        return found
+
+    @property
+    def class_names(self) -> Sequence[str]:
+        return ["not-member", "member"]
+
+    def names(self) -> list[str]:
+        """Names of the columns of S: 'base', then each slice function."""
+        return slice_names(self.functions())
+
+    step_inputs: ClassVar[dict[str, InputSpec]] = {
+        "items": InputSpec(("table",), doc="raw items; each slice function gets one row"),
+    }
+    step_outputs: ClassVar[dict[str, str]] = {"S": "slices"}
+
+    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
+        """S for every split's items; slice sizes per split as metrics."""
+        sfs = list(self.functions())
+        names = slice_names(sfs)
+        S = {s: slice_matrix(sfs, frame, executor=ctx.executor) for s, frame in inputs["items"].items()}
+        metrics = {
+            s: {"slice_names": names, "slice_sizes": dict(zip(names, m.sum(axis=0).astype(int).tolist()))}
+            for s, m in S.items()
+        }
+        return StepOutput({"S": S}, metrics)

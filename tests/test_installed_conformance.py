@@ -1,0 +1,11 @@
+"""The conformance kit over every installed plugin, first-party or not."""
+
+from weasul.testing import installed_plugins
+
+
+import pytest
+
+
+@pytest.mark.parametrize("plugin, check", installed_plugins())
+def test_installed_plugin(plugin, check):
+    check(plugin)
