@@ -45,7 +45,10 @@ def _parser() -> argparse.ArgumentParser:
 def _console() -> Any:
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console.width = max(console.width, 140)
+    return console
 
 
 def _print_metrics(console: Any, metrics: dict[str, Any]) -> None:
@@ -159,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     import logging
 
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.DEBUG if args.debug else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(stderr)
     from weasul.errors import WeasulError
 
     try:

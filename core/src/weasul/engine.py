@@ -195,7 +195,9 @@ def _new_run_dir(runs_dir: Path, name: str) -> Path:
 
 def _run_step(
     step: PlannedStep, store: _Store, ctx: StepContext, cache_root: Path, use_cache: bool
-) -> tuple[StepOutput, bool]:
+) -> tuple[StepOutput, bool, str]:
+    """Run one step or restore it from the cache; returns its output, whether it was cached,
+    and its key (which also fingerprints the models it outputs)."""
     where = f"step '{step.id}'"
     inputs = {name: store.get(ref, where) for name, ref in step.refs.items()}
     params = dict(step.params)
@@ -203,11 +205,11 @@ def _run_step(
         value = inputs.pop(name)
         value = value if isinstance(value, Plugin) else fit_split(value, ctx, name)
         params[name] = value.tolist() if isinstance(value, np.ndarray) else value
-    key = _step_key(step, store) if step.spec.cache and use_cache else None
-    cached = cache_root / key if key else None
+    key = _step_key(step, store)
+    cached = cache_root / key if step.spec.cache and use_cache else None
     if cached is not None and (cached / "done").is_file():
         try:
-            return _read_outputs(cached, step.outputs), True
+            return _read_outputs(cached, step.outputs), True, key
         except (OSError, ValueError, WeasulError) as err:
             _log.warning("step %s: cache entry unreadable (%s); running again", step.id, err)
     plugin = step.cls(**params)
@@ -222,7 +224,7 @@ def _run_step(
         (tmp / "done").write_text("ok")
         shutil.rmtree(cached, ignore_errors=True)
         tmp.rename(cached)
-    return output, False
+    return output, False, key
 
 
 def run(
@@ -274,11 +276,12 @@ def run(
             hook.before_step(run_name=spec_obj.name, step_id=step.id, plugin=step.spec.use)
             ctx = StepContext(step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor)
             started = time.perf_counter()
-            output, was_cached = _run_step(step, store, ctx, cache_root, use_cache)
+            output, was_cached, key = _run_step(step, store, ctx, cache_root, use_cache)
             seconds = time.perf_counter() - started
             for name, kind in step.outputs.items():
                 if name in output.artifacts:
-                    store.put(step.id, name, kind, output.artifacts[name])
+                    model_print = f"{key}/{name}" if kind.startswith("model") else None
+                    store.put(step.id, name, kind, output.artifacts[name], model_print)
             for path in _write_outputs_to_run(output, ctx.out_dir):
                 hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
             metrics[step.id] = output.metrics

@@ -45,7 +45,7 @@ InputKind = Literal["features", "text"]
 class LabelModelParams(WeasulParams):
     """Parameters every label model accepts."""
 
-    n_classes: int | None = Field(None, ge=2, description="K; inferred from L when omitted")
+    n_classes: int | None = Field(None, ge=2, le=100_000, description="K; inferred from L when omitted")
     class_prior: list[float] | None = Field(None, description="P(y), length K; learned or uniform if omitted")
     seed: int = 0
 
@@ -102,8 +102,8 @@ class LabelModel(Plugin, ABC):
 class QueryParams(WeasulParams):
     """Parameters every query strategy accepts; `budget` and `batch` drive the active loop."""
 
-    budget: int = Field(30, ge=1, description="expert labels to ask for in total")
-    batch: int = Field(1, ge=1, description="items asked per iteration")
+    budget: int = Field(30, ge=1, le=10_000_000, description="expert labels to ask for in total")
+    batch: int = Field(1, ge=1, le=1_000_000, description="items asked per iteration")
     seed: int = 0
 
 

@@ -12,6 +12,7 @@ Test ids are `<plugin>-<check>`, so `pytest -k check_save_load` selects one chec
 
 from weasul.testing.checks import HEAVY_MODULES, checks_for
 from weasul.testing.data import shared_data
+from weasul_registry.testing import fake_distribution
 from weasul.testing.params import installed_plugins, parametrize_with_checks, plugin_id
 
-__all__ = ["HEAVY_MODULES", "checks_for", "installed_plugins", "parametrize_with_checks", "plugin_id", "shared_data"]
+__all__ = ["HEAVY_MODULES", "checks_for", "fake_distribution", "installed_plugins", "parametrize_with_checks", "plugin_id", "shared_data"]

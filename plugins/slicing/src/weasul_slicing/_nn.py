@@ -164,7 +164,7 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                total += float(loss) * len(b)
+                total += float(loss.detach()) * len(b)
             _log.debug("%s epoch %d: mean loss %.4f", kind, epoch, total / len(order))
         net.eval()
     return net

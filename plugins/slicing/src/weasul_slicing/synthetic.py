@@ -26,7 +26,7 @@ from weasul_slicing.sf import slicing_function
 
 __all__ = ["CENTER", "RADIUS", "SyntheticSlices", "make_slice_data", "tail_1", "tail_2", "tail_3", "tail_4"]
 
-CENTER = 4.0
+CENTER = 5.0
 RADIUS = 2.5
 MAX_TAILS = 4
 

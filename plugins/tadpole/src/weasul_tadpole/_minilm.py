@@ -13,15 +13,30 @@ from transformers import AutoModel, AutoTokenizer
 
 from weasul.progress import track
 
-__all__ = ["load", "embed", "threads"]
+__all__ = ["load", "embed", "threads", "quiet_loading"]
 
 
 def load(path: str | Path) -> tuple[Any, Any]:
     """Tokenizer and model from a local folder; never looks anything up online."""
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    model = AutoModel.from_pretrained(str(path), local_files_only=True)
+    with quiet_loading():
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), local_files_only=True)
     model.eval()
     return tokenizer, model
+
+
+@contextlib.contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' weight-loading progress bar (restored afterwards)."""
+    from transformers.utils import logging as hf_logging
+
+    was = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            hf_logging.enable_progress_bar()
 
 
 @contextlib.contextmanager

@@ -1,0 +1,112 @@
+"""Running specs: run folder, metrics, step cache, resume after a crash, hooks."""
+
+import json
+
+import numpy as np
+import pytest
+import weasul_registry
+
+import weasul
+from weasul.errors import WeasulError
+
+
+def _spec(data, **lm):
+    return {
+        "weasul": 1,
+        "name": "toy",
+        "data": {"use": "npy", "params": {"path": str(data), "splits": ["train", "test"]}},
+        "steps": [
+            {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.y"}, **lm},
+            {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
+            {
+                "id": "loop",
+                "use": "query_strategies/toy-first",
+                "params": {"budget": 5, "batch": 2},
+                "inputs": {"model": "lm", "oracle": "gold", "L": "data.L", "y": "data.y"},
+            },
+        ],
+    }
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    @weasul_registry.hookimpl
+    def after_step(self, run_name, step_id, metrics, seconds, cached):
+        self.events.append((step_id, cached))
+
+    @weasul_registry.hookimpl
+    def run_finished(self, run_name, run_dir, metrics, status):
+        self.events.append(("finished", status))
+
+
+def test_run_writes_folder_metrics_and_artifacts(toy_plugins, npy_data, tmp_path):
+    result = weasul.run(_spec(npy_data), runs_dir=tmp_path / "runs")
+    folder = result.path
+    assert folder.parent.parent == tmp_path / "runs"
+    for name in ("spec.yaml", "metrics.json", "run.log", "report.html"):
+        assert (folder / name).is_file(), name
+    metrics = json.loads((folder / "metrics.json").read_text())
+    # the generated sources are 80% accurate: a majority vote is clearly better than chance
+    assert metrics["lm"]["test"]["accuracy"] > 0.75
+    history = metrics["loop"]["history"]
+    assert [h["n_labelled"] for h in history] == [0, 2, 4, 5]
+    probs = np.load(folder / "artifacts" / "lm" / "probs.test.npy")
+    assert probs.shape == (400, 2) and np.allclose(probs.sum(axis=1), 1)
+    assert "lm" in (folder / "report.html").read_text()
+    assert result.artifacts["lm.probs"]["train"].shape == (400, 2)
+
+
+def test_rerun_reuses_cached_steps(toy_plugins, npy_data, tmp_path):
+    first, second = Recorder(), Recorder()
+    weasul.run(_spec(npy_data), runs_dir=tmp_path, hooks=[first])
+    weasul.run(_spec(npy_data), runs_dir=tmp_path, hooks=[second])
+    assert ("lm", False) in first.events and ("lm", True) in second.events
+    # a change in params invalidates the step
+    third = Recorder()
+    weasul.run(_spec(npy_data, params={"class_prior": [0.4, 0.6]}), runs_dir=tmp_path, hooks=[third])
+    assert ("lm", False) in third.events
+
+
+def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_path):
+    marker = tmp_path / "crash"
+    marker.write_text("x")
+    spec = _spec(npy_data)
+    spec["steps"].insert(1, {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}, "inputs": {"L": "data.L"}})
+    crashed = Recorder()
+    with pytest.raises(WeasulError, match="step 'lm2'.*simulated crash"):
+        weasul.run(spec, runs_dir=tmp_path, hooks=[crashed])
+    assert crashed.events == [("lm", False), ("finished", "failed")]
+    marker.unlink()
+    resumed = Recorder()
+    weasul.run(spec, runs_dir=tmp_path, hooks=[resumed])
+    assert resumed.events[:2] == [("lm", True), ("lm2", False)]
+    assert resumed.events[-1] == ("finished", "ok")
+
+
+def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
+    marker = tmp_path / "crash"
+    marker.write_text("x")
+    spec = _spec(npy_data)
+    spec["steps"].insert(1, {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}, "inputs": {"L": "data.L"}})
+    with pytest.raises(WeasulError):
+        weasul.run(spec, runs_dir=tmp_path)
+    (folder,) = (tmp_path / "toy").glob("2*")
+    assert "lm" in json.loads((folder / "metrics.json").read_text())
+    assert "simulated crash" in (folder / "run.log").read_text()
+
+
+def test_missing_data_field_is_a_data_error(toy_plugins, npy_data, tmp_path):
+    spec = _spec(npy_data)
+    spec["steps"] = [{"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.valid.y"}}]
+    with pytest.raises(weasul.DataError, match="has no split 'valid'"):
+        weasul.run(spec, runs_dir=tmp_path)
+
+
+def test_validate_does_not_run(toy_plugins, npy_data, tmp_path):
+    from weasul.engine import validate
+
+    plan = validate(_spec(npy_data))
+    assert [s.id for s in plan.steps] == ["lm", "gold", "loop"]
+    assert not (tmp_path / "runs").exists()

@@ -1,0 +1,70 @@
+"""Shared input checks: clean input passes, each kind of bad input names the problem."""
+
+import numpy as np
+import pytest
+
+from weasul.errors import DataError
+from weasul.validation import check_features, check_label_matrix, check_labels, check_probs, check_same_length
+
+L = np.array([[0, 1, -1], [1, 1, 0], [-1, -1, -1]])
+
+
+def test_label_matrix_accepts_all_abstain_rows_and_float_integers():
+    assert check_label_matrix(L.astype(float)).dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (L[:, 0], "must be 2-D"),
+        (L[:0], "empty"),
+        (np.where(L == 1, 2, L), "n_classes=2"),
+        (np.where(L == 1, -2, L), "use -1 for abstain"),
+        (np.where(L == 1, np.nan, L), "NaN"),
+        (L + 0.5, "non-integer"),
+        (L.astype(str), "dtype"),
+        (np.full((3, 3), -1), "no votes"),
+        (np.column_stack([L, [-1, -1, -1]]), "column(s) [3] never vote"),
+    ],
+)
+def test_label_matrix_errors(bad, message):
+    with pytest.raises(DataError) as info:
+        check_label_matrix(bad, n_classes=2)
+    assert message in str(info.value)
+
+
+def test_sparse_input_says_how_to_fix():
+    scipy = pytest.importorskip("scipy.sparse")
+    with pytest.raises(DataError, match="toarray"):
+        check_label_matrix(scipy.csr_matrix(L))
+
+
+def test_probs():
+    P = np.array([[0.2, 0.8], [0.5, 0.5]], dtype=np.float32)
+    assert check_probs(P).dtype == np.float32  # no silent upcast
+    for bad, message in [
+        (P * 0.5, "sums to"),
+        (np.array([[np.nan, 1.0], [0.5, 0.5]]), "NaN"),
+        (np.array([[-0.5, 1.5], [0.5, 0.5]]), "outside [0, 1]"),
+        (P[:, :1], "at least two classes"),
+    ]:
+        with pytest.raises(DataError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            check_probs(bad)
+
+
+def test_labels_and_lengths():
+    with pytest.raises(DataError, match="n_classes=2"):
+        check_labels([0, 1, 2], n_classes=2)
+    with pytest.raises(DataError, match="label -1"):
+        check_labels([0, -1])
+    with pytest.raises(DataError, match="labels has 2, probs has 3"):
+        check_same_length(labels=[0, 1], probs=[0, 1, 2])
+
+
+def test_features():
+    X = np.ones((3, 2))
+    X[1, 1] = np.inf
+    with pytest.raises(DataError, match="row 1, column 1"):
+        check_features(X)
+    with pytest.raises(DataError, match="encode text first"):
+        check_features(np.array([["a", "b"]]))

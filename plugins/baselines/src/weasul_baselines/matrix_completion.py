@@ -1,0 +1,431 @@
+"""Matrix-completion label model (Ratner et al. 2019, "Training complex models with multi-task
+weak supervision"), the generative model that Active WeaSuL (`papers/05`, Eq. 1-4) builds on.
+
+Model. Y has K classes with prior p; the labeling functions form *units* (single sources, or
+cliques of sources known to depend on each other) that are conditionally independent given Y.
+psi(lambda) holds one 0/1 column per (source, class) and per vote combination of each clique
+subset (see `_indicators`); psi(Y) is the one-hot of Y without class 0 (r = K-1 columns).
+With Sigma_O = Cov[psi(lambda)] and Sigma_OS = Cov[psi(lambda), psi(Y)], the inverse of the
+joint covariance is zero between units (junction-tree structure), which gives
+
+    z_hat = argmin_z || (Sigma_O^{-1} + z z^T)_Omega ||_F^2                       (Eq. 1)
+
+with Omega the pairs of columns from different units and z (d, r) = Sigma_O^{-1} Sigma_OS C^{1/2},
+C = (Sigma_S - Sigma_OS^T Sigma_O^{-1} Sigma_OS)^{-1}. From z_hat: Sigma_OS = Sigma_O z R
+(I + Lambda)^{-1/2} V^T Sigma_S^{1/2}, where R Lambda R^T = z^T Sigma_O z and V is the rotation
+(a sign when K = 2) that makes the sources most accurate on average (orthogonal Procrustes).
+The joint table mu[c, y] = P(psi_c = 1, Y = y) follows, and
+
+    f(z, lambda_i) = P(y | lambda_i) ∝ p_y prod_{units u voting in row i} mu[c_u(i), y] / p_y   (Eq. 2)
+
+Abstains are treated as uninformative (as in Snorkel). Rows where every source abstains get
+the class prior.
+
+Extending the objective (Active WeaSuL, Eq. 3-4)
+------------------------------------------------
+`fit(L, expert=ExpertLabels(indices, labels))` with `alpha > 0` adds
+
+    alpha * sum_{i in expert} 1/2 * || f(z, lambda_i) - onehot(y_i) ||^2
+
+which for K = 2 is exactly the paper's `alpha * sum_i (f(z, lambda_i) - y_i)^2`.
+Other terms: subclass and override `extra_loss(problem, z)` (call `super().extra_loss` to keep
+the expert penalty); `problem` is the `MCProblem` of this fit (`problem.probs(z, rows)` is f,
+`problem.base_loss(z)` is Eq. 1, `problem.curvature(z)` the diagonal of its Hessian for the
+paper's alpha heuristic, `problem.expert` the expert labels). Its gradient is taken by central
+finite differences unless `extra_loss_grad` returns one. `warm_start=True` starts each refit
+from the previous z (the active loop refits after every answer). Known dependencies between
+sources go in `cliques`, e.g. `cliques=[[1, 2]]` for Active WeaSuL's synthetic LFs 2 and 3.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import Field
+
+from weasul.data import ExpertLabels
+from weasul.errors import DataError
+from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.validation import check_labels
+
+from weasul_baselines._common import (
+    check_fit_matrix,
+    check_predict_matrix,
+    require_fitted,
+    resolve_prior,
+    vote_counts,
+)
+from weasul_baselines._indicators import Layout, build_layout, check_cliques, factor_matrix, indicator_matrix
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["MatrixCompletion", "MCProblem"]
+
+_log = logging.getLogger(__name__)
+
+
+def _sym_sqrt(S: np.ndarray) -> np.ndarray:
+    w, V = np.linalg.eigh(S)
+    return (V * np.sqrt(np.maximum(w, 0.0))) @ V.T
+
+
+def _select_columns(sigma: np.ndarray, tol: float) -> np.ndarray:
+    """Greedy, order-preserving choice of linearly independent columns of a covariance.
+
+    Keeps column c when its variance left after projecting on the kept columns is above
+    `tol` times its own variance (pivoted Cholesky with a fixed order: sources first)."""
+    d = sigma.shape[0]
+    keep: list[int] = []
+    chol = np.zeros((d, d))
+    scale = max(float(np.max(np.diag(sigma))), 1e-300)
+    for c in range(d):
+        var = sigma[c, c]
+        if var <= 1e-12 * scale:
+            continue
+        if keep:
+            k = len(keep)
+            from scipy.linalg import solve_triangular
+
+            v = solve_triangular(chol[:k, :k], sigma[keep, c], lower=True)
+            resid = var - v @ v
+        else:
+            v = np.zeros(0)
+            resid = var
+        if resid > tol * var:
+            k = len(keep)
+            chol[k, :k] = v
+            chol[k, k] = np.sqrt(resid)
+            keep.append(c)
+    return np.asarray(keep, dtype=np.int64)
+
+
+@dataclass
+class MCProblem:
+    """The pieces of Eq. 1 for one fit, and f(z, lambda) (Eq. 2) for any z.
+
+    Shapes: d columns of psi (all), dk of them kept (linearly independent), r = K - 1.
+    `z` is always (dk, r).
+    """
+
+    layout: Layout
+    n_items: int
+    prior: np.ndarray  # (K,)
+    mean: np.ndarray  # (d,) E[psi]
+    keep: np.ndarray  # (dk,) kept columns
+    expand: np.ndarray  # (d, dk) Sigma_OS(all) = expand @ Sigma_OS(kept)
+    sigma: np.ndarray  # (dk, dk) Sigma_O of kept columns
+    sigma_inv: np.ndarray  # (dk, dk)
+    mask: np.ndarray  # (dk, dk) float 0/1: Omega
+    eps: float  # clip of P(psi_c = 1 | y)
+    expert: ExpertLabels | None = None
+    expert_factors: Any = None  # (|expert|, d) CSR factor rows of the expert items
+    _acc_dir: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _sigma_s_half: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        k = self.prior.size
+        cls = self.layout.col_class
+        B = np.zeros((cls.size, k - 1))
+        single = cls >= 0
+        B[single & (cls > 0), cls[single & (cls > 0)] - 1] = 1.0
+        B[cls == 0, :] = -1.0
+        self._acc_dir = B
+        ps = self.prior[1:]
+        self._sigma_s_half = _sym_sqrt(np.diag(ps) - np.outer(ps, ps))
+
+    @property
+    def rank(self) -> int:
+        return self.prior.size - 1
+
+    # --- Eq. 1 -------------------------------------------------------------------------
+    def base_loss(self, z: np.ndarray) -> float:
+        """|| (Sigma_O^{-1} + z z^T)_Omega ||_F^2."""
+        R = self.mask * (self.sigma_inv + z @ z.T)
+        return float(np.sum(R * R))
+
+    def base_loss_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        R = self.mask * (self.sigma_inv + z @ z.T)
+        return float(np.sum(R * R)), 4.0 * (R @ z)
+
+    def curvature(self, z: np.ndarray) -> np.ndarray:
+        """(dk, r) diagonal of the Hessian of `base_loss` at z (Active WeaSuL's alpha heuristic
+        is alpha = max of this)."""
+        return 4.0 * (self.mask @ (z * z))
+
+    # --- from z to probabilities (Eq. 2) -----------------------------------------------
+    def joint(self, z: np.ndarray) -> np.ndarray:
+        """(d, K) mu[c, y] = P(psi_c = 1, Y = y) recovered from z."""
+        lam, R = np.linalg.eigh(z.T @ self.sigma @ z)
+        N = (self.sigma @ z @ R) / np.sqrt(1.0 + np.maximum(lam, 0.0))[None, :]
+        N_all = self.expand @ N
+        M = self._sigma_s_half @ self._acc_dir.T @ N_all
+        P, _, Qt = np.linalg.svd(M)
+        V = P @ Qt
+        cov_os = N_all @ V.T @ self._sigma_s_half
+        mu = np.empty((self.mean.size, self.prior.size))
+        mu[:, 1:] = cov_os + self.mean[:, None] * self.prior[None, 1:]
+        mu[:, 0] = self.mean * self.prior[0] - cov_os.sum(axis=1)
+        return mu
+
+    def log_theta(self, z: np.ndarray) -> np.ndarray:
+        """(d, K) log P(psi_c = 1 | Y = y), clipped to [eps, 1]."""
+        theta = self.joint(z) / self.prior[None, :]
+        return np.log(np.clip(theta, self.eps, 1.0))
+
+    def probs(self, z: np.ndarray, factors: Any) -> np.ndarray:
+        """f(z, lambda): (n, K) P(y | lambda) for the rows of a factor matrix (see `factor_matrix`)."""
+        return posterior(factors, self.log_theta(z), self.prior)
+
+    def expert_penalty(self, z: np.ndarray) -> float:
+        """sum over expert items of 1/2 || f(z, lambda_i) - onehot(y_i) ||^2 (0 without experts)."""
+        if self.expert is None or len(self.expert) == 0:
+            return 0.0
+        P = self.probs(z, self.expert_factors)
+        P[np.arange(len(P)), self.expert.labels] -= 1.0
+        return 0.5 * float(np.sum(P * P))
+
+
+def posterior(factors: Any, log_theta: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """softmax(F @ log_theta + log prior) row-wise."""
+    logits = np.asarray(factors @ log_theta) + np.log(prior)[None, :]
+    logits -= logits.max(axis=1, keepdims=True)
+    P = np.exp(logits)
+    P /= P.sum(axis=1, keepdims=True)
+    return P
+
+
+class MatrixCompletion(LabelModel):
+    """Class-conditional label model fitted by matrix completion on the inverse covariance of
+    the sources (Ratner et al. 2019; Active WeaSuL Eq. 1-2). See the module docstring for the
+    model, `cliques` (known dependencies), and how to add terms to the objective (`alpha` with
+    `fit(L, expert=...)`, or override `extra_loss`).
+
+    The class prior is `class_prior` when given; otherwise uniform, or with `learn_prior` the
+    fixed point p = mean posterior over the training items. `y_dev` is not used.
+    """
+
+    class Params(LabelModelParams):
+        cliques: list[list[int]] = Field(
+            default_factory=list, description="groups of sources dependent given Y (disjoint), e.g. [[1, 2]]"
+        )
+        alpha: float = Field(0.0, ge=0, description="weight of the expert penalty (Active WeaSuL Eq. 3)")
+        learn_prior: bool = Field(False, description="estimate the class prior when class_prior is omitted")
+        prior_iter: int = Field(20, ge=1, le=1000, description="fixed-point rounds when learn_prior")
+        max_iter: int = Field(500, ge=1, description="L-BFGS iterations")
+        tol: float = Field(1e-10, gt=0, description="relative tolerance of the optimiser")
+        mu_eps: float | None = Field(
+            None, gt=0, lt=0.5, description="clip of P(vote | y); default min(0.01, 10^-ceil(log10 n))"
+        )
+        warm_start: bool = Field(False, description="start from the previous fit's z when shapes match")
+
+    @classmethod
+    def examples(cls) -> list[MatrixCompletion]:
+        return [cls(n_classes=2), cls(n_classes=3, learn_prior=True), cls(n_classes=2, cliques=[[0, 1]])]
+
+    # --- extension hooks ---------------------------------------------------------------
+    def extra_loss(self, problem: MCProblem, z: np.ndarray) -> float:
+        """Terms added to Eq. 1; by default `alpha` times the expert penalty (Eq. 3-4).
+
+        Override in a subclass to add terms (keep `super().extra_loss(problem, z)`).
+        z: (dk, K-1). Must be a smooth function of z for the optimiser.
+        """
+        if self.params.alpha == 0 or problem.expert is None or len(problem.expert) == 0:
+            return 0.0
+        return self.params.alpha * problem.expert_penalty(z)
+
+    def extra_loss_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray | None:
+        """Analytic gradient of `extra_loss` (dk, K-1), or None for finite differences."""
+        return None
+
+    # --- fit ---------------------------------------------------------------------------
+    def build_problem(self, L: np.ndarray, expert: ExpertLabels | None = None) -> MCProblem:
+        """Checks `L`, lays out psi and computes the statistics Eq. 1 needs.
+
+        Raises DataError on a malformed `L`, on expert labels out of range, or when fewer than
+        three conditionally independent units vote (the model is not identifiable then).
+        """
+        L, k = check_fit_matrix(L, self.params.n_classes)
+        n, m = L.shape
+        cliques = check_cliques(self.params.cliques, m)
+        layout = build_layout(L, k, cliques)
+        n_units = int(np.unique(layout.col_unit).size)
+        if n_units < 3:
+            raise DataError(
+                f"matrix-completion needs at least 3 conditionally independent sources, L has {n_units} "
+                "(sources in one clique count once); use majority-vote or add labeling functions"
+            )
+        psi = indicator_matrix(L, layout)
+        mean = np.asarray(psi.sum(axis=0)).ravel() / n
+        second = (psi.T @ psi).toarray() / n
+        sigma_all = second - np.outer(mean, mean)
+        keep = _select_columns(sigma_all, tol=1e-8)
+        sigma = sigma_all[np.ix_(keep, keep)]
+        sigma_inv = np.linalg.inv(sigma)
+        sigma_inv = 0.5 * (sigma_inv + sigma_inv.T)
+        expand = sigma_all[:, keep] @ sigma_inv
+        expand[keep] = np.eye(keep.size)
+        unit = layout.col_unit[keep]
+        mask = (unit[:, None] != unit[None, :]).astype(np.float64)
+        prior = resolve_prior(self.params.class_prior, k)
+        eps = self.params.mu_eps if self.params.mu_eps is not None else min(0.01, 10.0 ** -np.ceil(np.log10(n)))
+        problem = MCProblem(
+            layout=layout,
+            n_items=n,
+            prior=np.full(k, 1.0 / k) if prior is None else prior,
+            mean=mean,
+            keep=keep,
+            expand=expand,
+            sigma=sigma,
+            sigma_inv=sigma_inv,
+            mask=mask,
+            eps=float(eps),
+        )
+        if expert is not None and len(expert):
+            idx = np.asarray(expert.indices, dtype=np.int64)
+            if idx.min() < 0 or idx.max() >= n:
+                raise DataError(f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}")
+            labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
+            problem.expert = ExpertLabels(idx, labels)
+            problem.expert_factors = factor_matrix(L[idx], layout)
+        problem._L = L  # type: ignore[attr-defined]
+        problem._psi = psi  # type: ignore[attr-defined]
+        return problem
+
+    def _init_z(self, problem: MCProblem) -> np.ndarray:
+        """z from majority-vote soft labels, shrunk so that C stays positive definite."""
+        L, psi = problem._L, problem._psi  # type: ignore[attr-defined]
+        k = problem.prior.size
+        counts = vote_counts(L, k)
+        tot = counts.sum(axis=1, keepdims=True)
+        Y = np.where(tot > 0, counts / np.maximum(tot, 1), problem.prior[None, :])
+        p_mv = Y.mean(axis=0)
+        cov_os = (np.asarray(psi.T @ Y[:, 1:]) / problem.n_items - np.outer(problem.mean, p_mv[1:]))[problem.keep]
+        ps = problem.prior[1:]
+        sigma_s = np.diag(ps) - np.outer(ps, ps)
+        X = cov_os.T @ problem.sigma_inv @ cov_os
+        s_inv_half = np.linalg.inv(_sym_sqrt(sigma_s))
+        top = float(np.max(np.linalg.eigvalsh(s_inv_half @ X @ s_inv_half)))
+        shrink = min(1.0, 0.9 / np.sqrt(top)) if top > 0 else 1.0
+        cov_os = shrink * cov_os
+        C = np.linalg.inv(sigma_s - shrink**2 * X)
+        z = problem.sigma_inv @ cov_os @ _sym_sqrt(0.5 * (C + C.T))
+        if not np.all(np.isfinite(z)) or np.allclose(z, 0):
+            rng = np.random.default_rng(self.params.seed)
+            z = rng.normal(0, 1, z.shape)
+        return z
+
+    def _objective(self, problem: MCProblem, shape: tuple[int, int]):  # noqa: ANN202
+        def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            z = flat.reshape(shape)
+            loss, grad = problem.base_loss_grad(z)
+            extra = self.extra_loss(problem, z)
+            if extra != 0.0:
+                g = self.extra_loss_grad(problem, z)
+                if g is None:
+                    g = self._fd_grad(problem, z)
+                loss += extra
+                grad = grad + g
+            return loss, grad.ravel()
+
+        return fun
+
+    def _fd_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
+        g = np.zeros_like(z)
+        flat = z.ravel()
+        for i in range(flat.size):
+            h = 1e-6 * max(1.0, abs(flat[i]))
+            up, down = flat.copy(), flat.copy()
+            up[i] += h
+            down[i] -= h
+            g.flat[i] = (self.extra_loss(problem, up.reshape(z.shape)) - self.extra_loss(problem, down.reshape(z.shape))) / (2 * h)
+        return g
+
+    def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
+        """Minimise Eq. 1 plus `extra_loss` from z0 with L-BFGS; returns (z, base loss)."""
+        from scipy.optimize import minimize
+
+        shape = z0.shape
+        res = minimize(
+            self._objective(problem, shape),
+            z0.ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.params.max_iter, "ftol": self.params.tol, "gtol": 1e-12},
+        )
+        z = res.x.reshape(shape)
+        _log.debug("matrix completion: %s after %d iterations, loss %.4g", res.message, res.nit, res.fun)
+        return z, problem.base_loss(z)
+
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        """Fit z on `L` (n, m), -1 = abstain; with `expert` and `alpha > 0`, Eq. 3.
+
+        Raises DataError on a malformed `L` or expert labels, SpecError on bad cliques.
+        """
+        problem = self.build_problem(L, expert)
+        z0 = None
+        if self.params.warm_start and getattr(self, "z_", None) is not None:
+            prev = np.asarray(self.z_)
+            if prev.shape == (problem.keep.size, problem.rank):
+                z0 = prev
+        if z0 is None:
+            z0 = self._init_z(problem)
+        z, loss = self.solve(problem, z0)
+        if self.params.class_prior is None and self.params.learn_prior:
+            F = factor_matrix(problem._L, problem.layout)  # type: ignore[attr-defined]
+            for _ in range(self.params.prior_iter):
+                p = problem.probs(z, F).mean(axis=0)
+                p = np.clip(p, 1e-3, None)
+                p /= p.sum()
+                if np.max(np.abs(p - problem.prior)) < 1e-6:
+                    break
+                problem.prior = p
+                problem.__post_init__()
+        layout = problem.layout
+        self.n_classes_ = int(problem.prior.size)
+        self.n_sources_ = int(problem._L.shape[1])  # type: ignore[attr-defined]
+        self.class_prior_ = problem.prior
+        self.z_ = z
+        self.loss_ = loss
+        self.log_theta_ = problem.log_theta(z)
+        self.single_col_ = layout.single_col
+        self.clique_of_ = layout.clique_of
+        self.subset_keys_ = layout.subset_keys
+        self.subset_cols_ = layout.subset_cols
+        self.col_unit_ = layout.col_unit
+        self.col_class_ = layout.col_class
+        return self
+
+    def _layout(self) -> Layout:
+        cliques = check_cliques(self.params.cliques, self.n_sources_)
+        return Layout(
+            n_classes=self.n_classes_,
+            cliques=tuple(cliques),
+            single_col=np.asarray(self.single_col_),
+            clique_of=np.asarray(self.clique_of_),
+            subset_keys=np.asarray(self.subset_keys_).reshape(-1, 3),
+            subset_cols=np.asarray(self.subset_cols_),
+            col_unit=np.asarray(self.col_unit_),
+            col_class=np.asarray(self.col_class_),
+        )
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) P(y | lambda); the class prior on rows where every source abstains."""
+        require_fitted(self)
+        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        F = factor_matrix(L, self._layout())
+        return posterior(F, np.asarray(self.log_theta_), np.asarray(self.class_prior_))
+
+    def conditional_probs(self) -> np.ndarray:
+        """(m, K, K) estimated P(lambda_j = c | Y = y) for every source j, vote c, class y
+        (0 where source j never voted c in training)."""
+        require_fitted(self)
+        theta = np.exp(np.asarray(self.log_theta_))
+        single = np.asarray(self.single_col_)
+        out = np.zeros((self.n_sources_, self.n_classes_, self.n_classes_))
+        seen = single >= 0
+        out[seen] = theta[single[seen]]
+        return out

@@ -1,0 +1,412 @@
+"""Numerics of the factor graph: energies, exact partition function, Gibbs sampling.
+
+The joint model over the true class y and the LF states s (0 = abstain, c+1 = class c) is
+
+    log p(s, y) = sum_j [a_j A[s_j, y] + r_j 1{s_j != 0}] + b_y
+                  + sum_d w_d D_{t_d}[s_{j_d}, s_{k_d}, y] - log Z
+
+with accuracy weights a, propensity weights r, class-balance weights b and dependency weights
+w. Given y, the LFs form a pairwise Markov random field over the LF pair graph, so the
+partition function factorises over its connected components: isolated LFs in closed form,
+trees by belief propagation, small cyclic components by enumeration. Larger cyclic components
+need the Gibbs sampler (`GibbsChains`), which estimates the model expectations used by
+persistent contrastive divergence. Everything is vectorised over y and over chains/rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from weasul_factor_graph.factors import accuracy_table, dependency_tables
+from weasul_factor_graph.structure import Component, DependencyStructure
+
+__all__ = ["Layout", "Params", "Engine", "GibbsChains", "logsumexp"]
+
+
+def logsumexp(x: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    top = np.max(x, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+    return np.squeeze(out, axis=axis)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each parameter block sits in the flat vector optimised by fit()."""
+
+    n_lfs: int
+    n_deps: int
+    n_classes: int
+    propensity: bool
+    learn_balance: bool
+
+    @property
+    def size(self) -> int:
+        m = self.n_lfs
+        return m + (m if self.propensity else 0) + self.n_deps + (self.n_classes if self.learn_balance else 0)
+
+    def slices(self) -> dict[str, slice]:
+        m, out, start = self.n_lfs, {}, 0
+        for name, width in (
+            ("accuracy", m),
+            ("propensity", m if self.propensity else 0),
+            ("dependency", self.n_deps),
+            ("balance", self.n_classes if self.learn_balance else 0),
+        ):
+            out[name] = slice(start, start + width)
+            start += width
+        return out
+
+
+@dataclass
+class Params:
+    """Model weights (see the module docstring)."""
+
+    accuracy: np.ndarray  # (m,)
+    propensity: np.ndarray  # (m,) zeros when the model has no propensity factors
+    dependency: np.ndarray  # (n_deps,)
+    balance: np.ndarray  # (K,)
+
+    def pack(self, layout: Layout) -> np.ndarray:
+        parts = [self.accuracy]
+        if layout.propensity:
+            parts.append(self.propensity)
+        parts.append(self.dependency)
+        if layout.learn_balance:
+            parts.append(self.balance)
+        return np.concatenate(parts).astype(float)
+
+    @classmethod
+    def unpack(cls, theta: np.ndarray, layout: Layout, fixed_balance: np.ndarray) -> Params:
+        sl = layout.slices()
+        m = layout.n_lfs
+        return cls(
+            accuracy=theta[sl["accuracy"]],
+            propensity=theta[sl["propensity"]] if layout.propensity else np.zeros(m),
+            dependency=theta[sl["dependency"]],
+            balance=theta[sl["balance"]] if layout.learn_balance else fixed_balance,
+        )
+
+
+class Engine:
+    """Energies, sufficient statistics and exact log-partition for one structure and K."""
+
+    def __init__(self, structure: DependencyStructure, n_classes: int, max_exact_states: int) -> None:
+        self.structure = structure
+        self.m = structure.n_lfs
+        self.k = n_classes
+        self.s = n_classes + 1
+        self.A = accuracy_table(n_classes)  # (S, K)
+        self.D = dependency_tables(structure.types, n_classes)  # (nd, S, S, K)
+        self.dj, self.dk = structure.j, structure.k
+        self.nd = len(structure)
+        self.components: list[Component] = structure.components(n_classes, max_exact_states)
+        in_edge = np.zeros(self.m, bool)
+        for comp in self.components:
+            in_edge[list(comp.nodes)] = True
+        self.isolated = np.flatnonzero(~in_edge)
+        self._plans = [self._plan(c) for c in self.components if c.kind != "cyclic"]
+
+    @property
+    def exact_ok(self) -> bool:
+        return all(c.kind != "cyclic" for c in self.components)
+
+    # --- per-row features -------------------------------------------------------------
+    def row_features(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For rows of states S (n, m): accuracy features (n, m, K), votes (n, m) and
+        dependency features (n, nd, K), each the factor value for every y."""
+        acc = self.A[S]  # (n, m, K)
+        votes = (S != 0).astype(float)
+        if self.nd:
+            dep = self.D[np.arange(self.nd)[None, :], S[:, self.dj], S[:, self.dk], :]
+        else:
+            dep = np.zeros((S.shape[0], 0, self.k))
+        return acc, votes, dep
+
+    @staticmethod
+    def energies(feats: tuple[np.ndarray, np.ndarray, np.ndarray], p: Params) -> np.ndarray:
+        """(n, K) unnormalised log p(s_i, y)."""
+        acc, votes, dep = feats
+        e = np.einsum("imy,m->iy", acc, p.accuracy) + p.balance[None, :]
+        e += (votes @ p.propensity)[:, None]
+        if dep.shape[1]:
+            e += np.einsum("idy,d->iy", dep, p.dependency)
+        return e
+
+    def data_term(
+        self, feats: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray, p: Params, layout: Layout
+    ) -> tuple[float, np.ndarray, np.ndarray]:
+        """Weighted mean of log sum_y exp(E(s_i, y)), its gradient (expected features under
+        the posterior), and the posterior (n, K)."""
+        acc, votes, dep = feats
+        e = self.energies(feats, p)
+        lse = logsumexp(e, axis=1)
+        q = np.exp(e - lse[:, None])
+        w = weights / weights.sum()
+        grad = [np.einsum("imy,iy,i->m", acc, q, w)]
+        if layout.propensity:
+            grad.append(w @ votes)
+        grad.append(np.einsum("idy,iy,i->d", dep, q, w) if self.nd else np.zeros(0))
+        if layout.learn_balance:
+            grad.append(w @ q)
+        return float(w @ lse), np.concatenate(grad), q
+
+    # --- exact partition function -------------------------------------------------------
+    def _plan(self, comp: Component) -> dict:
+        """Pair potentials of a component: for each edge, the dependency indices on it and
+        whether each is oriented (u, v) or (v, u)."""
+        on_edge: dict[tuple[int, int], list[tuple[int, bool]]] = {e: [] for e in comp.edges}
+        for d in range(self.nd):
+            j, k = int(self.dj[d]), int(self.dk[d])
+            if j in comp.nodes:
+                on_edge[(min(j, k), max(j, k))].append((d, j < k))
+        plan = {"comp": comp, "on_edge": on_edge}
+        if comp.kind == "tree":
+            import networkx as nx
+
+            tree = nx.Graph(comp.edges)
+            root = comp.nodes[0]
+            order = [root] + [v for _, v in nx.bfs_edges(tree, root)]
+            parent = dict(nx.bfs_predecessors(tree, root))
+            children: dict[int, list[int]] = {v: [] for v in order}
+            for child, par in parent.items():
+                children[par].append(child)
+            plan.update(root=root, order=order, parent=parent, children=children)
+        else:
+            nodes = comp.nodes
+            grid = np.indices((self.s,) * len(nodes)).reshape(len(nodes), -1).T  # (S^c, c)
+            plan.update(grid=grid, pos={v: i for i, v in enumerate(nodes)})
+        return plan
+
+    def _pair_potential(self, on_edge: list[tuple[int, bool]], w: np.ndarray) -> np.ndarray:
+        """(S, S, K) log-potential over (s_u, s_v, y) for an edge u < v."""
+        pot = np.zeros((self.s, self.s, self.k))
+        for d, forward in on_edge:
+            pot += w[d] * (self.D[d] if forward else self.D[d].transpose(1, 0, 2))
+        return pot
+
+    def node_potentials(self, p: Params) -> np.ndarray:
+        """(m, S, K) log-potential of each LF's own factors."""
+        votes = (np.arange(self.s) != 0).astype(float)
+        return p.accuracy[:, None, None] * self.A[None] + p.propensity[:, None, None] * votes[None, :, None]
+
+    def log_partition(self, p: Params, layout: Layout) -> tuple[float, np.ndarray, np.ndarray]:
+        """Exact log Z, the model expectation of every feature (the gradient of log Z) and p(y)."""
+        u = self.node_potentials(p)  # (m, S, K)
+        logz_y = p.balance.astype(float).copy()
+        node_marg = np.zeros((self.m, self.s, self.k))  # p(s_j | y)
+        dep_exp = np.zeros((self.nd, self.k))  # E[phi_d | y]
+        iso = self.isolated
+        if iso.size:
+            z = logsumexp(u[iso], axis=1)  # (n_iso, K)
+            logz_y += z.sum(axis=0)
+            node_marg[iso] = np.exp(u[iso] - z[:, None, :])
+        for plan in self._plans:
+            pots = {e: self._pair_potential(ds, p.dependency) for e, ds in plan["on_edge"].items()}
+            if plan["comp"].kind == "tree":
+                z, edge_marg = self._tree(plan, u, pots, node_marg)
+            else:
+                z, edge_marg = self._enumerate(plan, u, pots, node_marg)
+            logz_y += z
+            for e, ds in plan["on_edge"].items():
+                for d, forward in ds:
+                    table = self.D[d] if forward else self.D[d].transpose(1, 0, 2)
+                    dep_exp[d] = np.einsum("aby,aby->y", edge_marg[e], table)
+        logz = float(logsumexp(logz_y, axis=0))
+        py = np.exp(logz_y - logz)
+        acc_exp = np.einsum("msy,sy->my", node_marg, self.A) @ py
+        grad = [acc_exp]
+        if layout.propensity:
+            grad.append((1.0 - node_marg[:, 0, :]) @ py)
+        grad.append(dep_exp @ py if self.nd else np.zeros(0))
+        if layout.learn_balance:
+            grad.append(py)
+        return logz, np.concatenate(grad), py
+
+    def _tree(self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray) -> tuple[np.ndarray, dict]:
+        """Sum-product on a tree (log space, vectorised over y). Fills node marginals p(s|y)."""
+        order, parent, children, root = plan["order"], plan["parent"], plan["children"], plan["root"]
+
+        def oriented(child: int, par: int) -> np.ndarray:  # (S_child, S_parent, K)
+            pot = pots[(min(child, par), max(child, par))]
+            return pot if child < par else pot.transpose(1, 0, 2)
+
+        up: dict[int, np.ndarray] = {}  # message child -> parent, (S_parent, K)
+        belief: dict[int, np.ndarray] = {}  # u_c + messages from c's children, (S, K)
+        for v in reversed(order):
+            b = u[v].copy()
+            for c in children[v]:
+                b += up[c]
+            belief[v] = b
+            if v != root:
+                up[v] = logsumexp(b[:, None, :] + oriented(v, parent[v]), axis=0)
+        logz = logsumexp(belief[root], axis=0)  # (K,)
+        full: dict[int, np.ndarray] = {root: belief[root]}
+        edge_marg: dict[tuple[int, int], np.ndarray] = {}
+        for v in order[1:]:
+            par = parent[v]
+            outside = full[par] - up[v]  # parent's belief without v's message, (S_par, K)
+            joint = belief[v][:, None, :] + oriented(v, par) + outside[None, :, :] - logz[None, None, :]
+            joint = np.exp(joint)  # p(s_v, s_par | y)
+            full[v] = belief[v] + logsumexp(oriented(v, par) + outside[None, :, :], axis=1)
+            edge_marg[(min(v, par), max(v, par))] = joint if v < par else joint.transpose(1, 0, 2)
+        for v in order:
+            node_marg[v] = np.exp(full[v] - logz[None, :])
+        return logz, edge_marg
+
+    def _enumerate(self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray) -> tuple[np.ndarray, dict]:
+        """Exact sums over every joint vote of a small component with cycles."""
+        grid, pos, nodes = plan["grid"], plan["pos"], plan["comp"].nodes
+        energy = np.zeros((grid.shape[0], self.k))
+        for i, v in enumerate(nodes):
+            energy += u[v][grid[:, i]]
+        for (a, b), pot in pots.items():
+            energy += pot[grid[:, pos[a]], grid[:, pos[b]]]
+        logz = logsumexp(energy, axis=0)
+        prob = np.exp(energy - logz[None, :])  # (S^c, K)
+        for i, v in enumerate(nodes):
+            onehot = grid[:, i][:, None] == np.arange(self.s)[None, :]
+            node_marg[v] = onehot.T.astype(float) @ prob
+        edge_marg = {}
+        for a, b in pots:
+            flat = grid[:, pos[a]] * self.s + grid[:, pos[b]]
+            marg = np.stack([np.bincount(flat, weights=prob[:, y], minlength=self.s**2) for y in range(self.k)], 1)
+            edge_marg[(a, b)] = marg.reshape(self.s, self.s, self.k)
+        plan["_last_prob"] = prob
+        return logz, edge_marg
+
+    # --- exact sampling -------------------------------------------------------------------
+    def sample_exact(self, p: Params, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Draw n independent (states (n, m), y (n,)) from the model; needs exact_ok."""
+        u = self.node_potentials(p)
+        logz_y = p.balance.astype(float).copy()
+        iso = self.isolated
+        if iso.size:
+            logz_y += logsumexp(u[iso], axis=1).sum(axis=0)
+        tree_state = []
+        for plan in self._plans:
+            pots = {e: self._pair_potential(ds, p.dependency) for e, ds in plan["on_edge"].items()}
+            scratch = np.zeros((self.m, self.s, self.k))
+            if plan["comp"].kind == "tree":
+                z, _ = self._tree(plan, u, pots, scratch)
+            else:
+                z, _ = self._enumerate(plan, u, pots, scratch)
+            logz_y += z
+            tree_state.append((plan, pots, scratch))
+        py = np.exp(logz_y - logsumexp(logz_y, axis=0))
+        y = rng.choice(self.k, size=n, p=py / py.sum())
+        S = np.zeros((n, self.m), dtype=np.int64)
+        if iso.size:
+            probs = np.exp(u[iso] - logsumexp(u[iso], axis=1)[:, None, :])  # (n_iso, S, K)
+            S[:, iso] = _draw(probs[:, :, y].transpose(2, 0, 1), rng)
+        for plan, pots, marg in tree_state:
+            if plan["comp"].kind == "tree":
+                self._sample_tree(plan, u, pots, marg, y, S, rng)
+            else:
+                prob = plan["_last_prob"]  # (S^c, K)
+                idx = _draw(prob[:, y].T[:, None, :], rng)[:, 0]
+                S[:, list(plan["comp"].nodes)] = plan["grid"][idx]
+        return S, y
+
+    def _sample_tree(self, plan, u, pots, marg, y, S, rng) -> None:  # type: ignore[no-untyped-def]
+        order, parent, children, root = plan["order"], plan["parent"], plan["children"], plan["root"]
+
+        def oriented(child: int, par: int) -> np.ndarray:
+            pot = pots[(min(child, par), max(child, par))]
+            return pot if child < par else pot.transpose(1, 0, 2)
+
+        up: dict[int, np.ndarray] = {}
+        belief: dict[int, np.ndarray] = {}
+        for v in reversed(order):
+            b = u[v].copy()
+            for c in children[v]:
+                b += up[c]
+            belief[v] = b
+            if v != root:
+                up[v] = logsumexp(b[:, None, :] + oriented(v, parent[v]), axis=0)
+        root_p = np.exp(belief[root] - logsumexp(belief[root], axis=0)[None, :])  # (S, K)
+        S[:, root] = _draw(root_p[:, y].T[:, None, :], rng)[:, 0]
+        for v in order[1:]:
+            cond = belief[v][:, None, :] + oriented(v, parent[v])  # (S_v, S_par, K)
+            logits = cond[:, S[:, parent[v]], y].T  # (n, S_v)
+            prob = np.exp(logits - logsumexp(logits, axis=1)[:, None])
+            S[:, v] = _draw(prob[:, None, :], rng)[:, 0]
+
+
+def _draw(prob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sample the last axis of (n, r, S) probabilities; returns (n, r) indices."""
+    cum = np.cumsum(prob, axis=-1)
+    cum[..., -1] = 1.0
+    u = rng.random(prob.shape[:-1])[..., None]
+    return (u > cum).sum(axis=-1)
+
+
+class GibbsChains:
+    """Persistent Gibbs chains over (y, s) for any dependency graph.
+
+    LFs are updated colour class by colour class (a greedy colouring of the LF pair graph), so
+    all LFs of one colour are sampled at once given their neighbours and y, in every chain.
+    """
+
+    def __init__(self, engine: Engine, n_chains: int, rng: np.random.Generator, init: np.ndarray | None = None) -> None:
+        import networkx as nx
+
+        self.e = engine
+        self.rng = rng
+        m = engine.m
+        colouring = nx.greedy_color(engine.structure.pair_graph(), strategy="largest_first")
+        n_col = max(colouring.values(), default=-1) + 1
+        self.colours = [np.array(sorted(v for v, c in colouring.items() if c == col), dtype=np.int64) for col in range(n_col)]
+        self.plans = []
+        for nodes in self.colours:
+            mask = np.zeros(m, bool)
+            mask[nodes] = True
+            pos = -np.ones(m, dtype=np.int64)
+            pos[nodes] = np.arange(len(nodes))
+            as_j = np.flatnonzero(mask[engine.dj]) if engine.nd else np.zeros(0, np.int64)
+            as_k = np.flatnonzero(mask[engine.dk]) if engine.nd else np.zeros(0, np.int64)
+            inc_j = np.zeros((len(as_j), len(nodes)))
+            inc_j[np.arange(len(as_j)), pos[engine.dj[as_j]]] = 1.0
+            inc_k = np.zeros((len(as_k), len(nodes)))
+            inc_k[np.arange(len(as_k)), pos[engine.dk[as_k]]] = 1.0
+            self.plans.append((nodes, as_j, as_k, inc_j, inc_k))
+        if init is not None:
+            self.S = init[rng.integers(0, len(init), n_chains)].copy()
+        else:
+            self.S = np.zeros((n_chains, m), dtype=np.int64)
+        self.y = rng.integers(0, engine.k, n_chains)
+
+    def sweep(self, p: Params) -> None:
+        e, S, y = self.e, self.S, self.y
+        u = e.node_potentials(p)  # (m, S, K)
+        W = p.dependency[:, None, None, None] * e.D if e.nd else e.D  # (nd, S, S, K)
+        for nodes, as_j, as_k, inc_j, inc_k in self.plans:
+            logits = u[nodes][:, :, y].transpose(2, 0, 1)  # (C, n_c, S)
+            if as_j.size:
+                contrib = W[as_j[None, :], :, S[:, e.dk[as_j]], y[:, None]]  # (C, n_j, S)
+                logits = logits + np.einsum("cds,dn->cns", contrib, inc_j)
+            if as_k.size:
+                contrib = W[as_k[None, :], S[:, e.dj[as_k]], :, y[:, None]]  # (C, n_k, S)
+                logits = logits + np.einsum("cds,dn->cns", contrib, inc_k)
+            gumbel = -np.log(-np.log(self.rng.random(logits.shape)))
+            S[:, nodes] = np.argmax(logits + gumbel, axis=2)
+        ey = self.energies_y(p)
+        gumbel = -np.log(-np.log(self.rng.random(ey.shape)))
+        self.y = np.argmax(ey + gumbel, axis=1)
+
+    def energies_y(self, p: Params) -> np.ndarray:
+        return Engine.energies(self.e.row_features(self.S), p)
+
+    def expectations(self, layout: Layout) -> np.ndarray:
+        """Chain averages of every feature at the current states."""
+        acc, votes, dep = self.e.row_features(self.S)
+        idx = np.arange(len(self.y))
+        grad = [acc[idx, :, self.y].mean(axis=0)]
+        if layout.propensity:
+            grad.append(votes.mean(axis=0))
+        grad.append(dep[idx, :, self.y].mean(axis=0) if self.e.nd else np.zeros(0))
+        if layout.learn_balance:
+            grad.append(np.bincount(self.y, minlength=self.e.k) / len(self.y))
+        return np.concatenate(grad)

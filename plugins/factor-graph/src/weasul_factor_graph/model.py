@@ -1,0 +1,439 @@
+"""The data-programming factor graph with LF dependencies, as a weasul label model.
+
+Cachay, Boecking & Dubrawski (WeaSuL 2021), Eq. 1-2, following Ratner et al. (2016): a
+log-linear model over the true class y and the LF votes with accuracy factors, optional
+labeling-propensity factors, an optional class-balance factor and the dependency factors
+`similar`, `fixing`, `reinforcing`, `priority`, `bolstering`, `negated` (see
+`weasul_factor_graph.factors`). Fitted by maximising the marginal likelihood of the observed
+votes, summing y out exactly:
+
+- `inference="exact"`: the partition function and its gradient exactly (LFs without
+  dependencies in closed form, tree-shaped dependency components by belief propagation,
+  small components with cycles by enumeration), optimised with L-BFGS;
+- `inference="gibbs"`: persistent contrastive divergence as in Snorkel 0.6 (the model
+  expectation from vectorised Gibbs chains, the data expectation still exact over y), for
+  dependency graphs with cycles too large to enumerate;
+- `inference="auto"` (default): exact when possible, else Gibbs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import Field, field_validator, model_validator
+
+from weasul.data import ExpertLabels
+from weasul.errors import DataError, NotFittedError, SpecError
+from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.progress import track
+from weasul.steps import InputSpec, StepContext, StepOutput, classification_metrics, fit_split
+from weasul.validation import check_label_matrix, infer_n_classes
+
+from weasul_factor_graph._inference import Engine, GibbsChains, Layout, Params, logsumexp
+from weasul_factor_graph.structure import DependencyStructure, parse_dependencies
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    import networkx as nx
+    import pandas as pd
+
+__all__ = ["FactorGraph", "FactorGraphParams", "DependencyType"]
+
+_log = logging.getLogger(__name__)
+
+DependencyType = Literal["similar", "fixing", "reinforcing", "priority", "bolstering", "negated"]
+
+
+class FactorGraphParams(LabelModelParams):
+    """Parameters of the factor-graph label model."""
+
+    dependencies: list[tuple[DependencyType, int, int]] = Field(
+        default_factory=list,
+        description="(type, j, k) over LF columns; for asymmetric types LF k acts on LF j",
+    )
+    propensity: bool = Field(True, description="model each LF's labeling propensity (coverage)")
+    learn_class_balance: bool = Field(False, description="learn a class-balance factor (else fixed)")
+    inference: Literal["auto", "exact", "gibbs"] = "auto"
+    l2: float = Field(1e-3, ge=0, description="L2 penalty on the weights (per item of L)")
+    init_accuracy: float = Field(0.7, gt=0, description="initial accuracy weight; > 0 picks the better-than-random mode")
+    max_iter: int = Field(500, ge=1, description="L-BFGS iterations (exact inference)")
+    tol: float = Field(1e-8, gt=0, description="L-BFGS tolerance on the objective (exact inference)")
+    max_exact_states: int = Field(
+        4096, ge=1, description="largest (K+1)^size a dependency component with cycles may have for exact inference"
+    )
+    epochs: int = Field(400, ge=1, description="contrastive-divergence steps (Gibbs inference)")
+    n_chains: int = Field(1000, ge=1, description="persistent Gibbs chains (Gibbs inference)")
+    sweeps: int = Field(1, ge=1, description="Gibbs sweeps per step")
+    learning_rate: float = Field(0.05, gt=0, description="Adam step size (Gibbs inference)")
+
+    @field_validator("dependencies", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> list[tuple[str, int, int]]:
+        try:
+            return [d.as_tuple() for d in parse_dependencies(value)]
+        except SpecError as err:
+            raise ValueError(str(err)) from None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FactorGraphParams:
+        if self.class_prior is not None:
+            prior = np.asarray(self.class_prior, dtype=float)
+            if prior.ndim != 1 or prior.size < 2 or (prior <= 0).any() or abs(prior.sum() - 1) > 1e-6:
+                raise ValueError("class_prior must be K positive numbers summing to 1")
+            if self.n_classes is not None and prior.size != self.n_classes:
+                raise ValueError(f"class_prior has {prior.size} entries but n_classes={self.n_classes}")
+            if self.learn_class_balance:
+                raise ValueError("give class_prior (fixed class balance) or learn_class_balance=True, not both")
+        if self.inference == "exact" and self.dependencies:
+            n_lfs = 1 + max(max(j, k) for _, j, k in self.dependencies)
+            try:
+                DependencyStructure(self.dependencies, n_lfs).check_exact(self.n_classes or 2, self.max_exact_states)
+            except SpecError as err:
+                raise ValueError(str(err)) from None
+        return self
+
+
+def _check_predict_matrix(L: Any, n_lfs: int, n_classes: int) -> np.ndarray:
+    arr = np.asarray(L) if not hasattr(L, "toarray") else L
+    if (
+        isinstance(arr, np.ndarray)
+        and arr.ndim == 2
+        and arr.size
+        and np.issubdtype(arr.dtype, np.number)
+        and arr.dtype != bool
+        and np.all(arr == -1)
+    ):
+        arr = arr.astype(np.int64)  # a batch of all-abstain rows is fine at predict time
+    else:
+        arr = check_label_matrix(L, n_classes=n_classes, allow_silent_sources=True)
+    if arr.shape[1] != n_lfs:
+        raise DataError(f"L has {arr.shape[1]} columns but the model was fitted on {n_lfs} LFs")
+    return arr
+
+
+class FactorGraph(LabelModel):
+    """Data-programming factor graph with higher-order LF dependencies (binary or K classes).
+
+    Learned state: `accuracy_` (m,), `propensity_` (m,), `dependency_weights_` (n_deps,),
+    `class_balance_` (K,), `dependencies_` (list of [type, j, k]), `n_classes_`, `n_lfs_`,
+    `inference_` ("exact" or "gibbs") and `log_likelihood_` (mean per item; exact only).
+    """
+
+    Params: ClassVar[type[FactorGraphParams]] = FactorGraphParams  # type: ignore[assignment]
+    params: FactorGraphParams
+
+    step_inputs: ClassVar[dict[str, InputSpec]] = {
+        **LabelModel.step_inputs,
+        "dependencies": InputSpec(
+            ("table",), required=False, as_param=True, doc="a table with columns type, j, k (e.g. a structure step's)"
+        ),
+    }
+    step_outputs: ClassVar[dict[str, str]] = {**LabelModel.step_outputs, "dependencies": "table"}
+
+    @classmethod
+    def examples(cls) -> list[FactorGraph]:  # type: ignore[override]
+        return [
+            cls(),
+            cls(n_classes=3),
+            cls(dependencies=[("reinforcing", 0, 1), ("negated", 2, 3), ("bolstering", 1, 4)]),
+        ]
+
+    # --- fitting ----------------------------------------------------------------------------
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        """Maximise the marginal likelihood of `L` (n, m), -1 = abstain. `y_dev`/`expert` unused.
+
+        Raises DataError for a malformed `L`, SpecError when a dependency names an LF outside
+        0..m-1 or when inference="exact" meets a cycle it cannot handle.
+        """
+        p = self.params
+        L = check_label_matrix(L, n_classes=p.n_classes, allow_silent_sources=True)
+        silent = np.flatnonzero((L == -1).all(axis=0))
+        if silent.size:
+            _log.warning("LF column(s) %s never vote; their propensity weight is held finite by l2 only", silent.tolist())
+        n_classes = infer_n_classes(L, p.n_classes)
+        if p.class_prior is not None and len(p.class_prior) != n_classes:
+            raise DataError(f"class_prior has {len(p.class_prior)} entries but L has {n_classes} classes")
+        m = L.shape[1]
+        structure = DependencyStructure(p.dependencies, m)
+        engine = Engine(structure, n_classes, p.max_exact_states)
+        if p.inference == "exact":
+            structure.check_exact(n_classes, p.max_exact_states)
+        exact = p.inference != "gibbs" and engine.exact_ok
+        layout = Layout(m, len(structure), n_classes, p.propensity, p.learn_class_balance)
+        fixed_balance = np.log(np.asarray(p.class_prior)) if p.class_prior is not None else np.zeros(n_classes)
+
+        S = L + 1
+        rows, counts = np.unique(S, axis=0, return_counts=True)
+        feats = engine.row_features(rows)
+        weights = counts.astype(float)
+        theta0 = self._initial(L, layout, n_classes, fixed_balance)
+        reg = np.ones(layout.size)
+        if layout.learn_balance:
+            reg[layout.slices()["balance"]] = 0.0  # the class balance is identified by the data
+
+        if exact:
+            theta, loglik = self._fit_exact(engine, feats, weights, layout, fixed_balance, theta0, reg)
+        else:
+            _log.info("dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence")
+            theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, S)
+            loglik = None
+        fitted = Params.unpack(theta, layout, fixed_balance)
+        self.accuracy_ = np.asarray(fitted.accuracy, dtype=float).copy()
+        self.propensity_ = np.asarray(fitted.propensity, dtype=float).copy()
+        self.dependency_weights_ = np.asarray(fitted.dependency, dtype=float).copy()
+        self.class_balance_ = np.asarray(fitted.balance, dtype=float).copy()
+        self.dependencies_ = [list(d.as_tuple()) for d in structure.dependencies]
+        self.n_classes_ = int(n_classes)
+        self.n_lfs_ = int(m)
+        self.inference_ = "exact" if exact else "gibbs"
+        self.log_likelihood_ = loglik
+        self._engine_cache = engine
+        return self
+
+    def _initial(self, L: np.ndarray, layout: Layout, k: int, fixed_balance: np.ndarray) -> np.ndarray:
+        a = self.params.init_accuracy
+        cov = np.clip((L != -1).mean(axis=0), 1e-3, 1 - 1e-3)
+        # propensity that reproduces each LF's coverage when it is independent of the others
+        r = np.log(cov / (1 - cov)) - np.log(np.exp(a) + (k - 1) * np.exp(-a))
+        start = Params(np.full(layout.n_lfs, a), r, np.zeros(layout.n_deps), fixed_balance.copy())
+        return start.pack(layout)
+
+    def _fit_exact(self, engine, feats, weights, layout, fixed_balance, theta0, reg):  # type: ignore[no-untyped-def]
+        from scipy.optimize import minimize
+
+        l2 = self.params.l2
+
+        def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            prm = Params.unpack(theta, layout, fixed_balance)
+            data, g_data, _ = engine.data_term(feats, weights, prm, layout)
+            logz, g_model, _ = engine.log_partition(prm, layout)
+            value = -(data - logz) + 0.5 * l2 * float(np.sum(reg * theta**2))
+            return value, -(g_data - g_model) + l2 * reg * theta
+
+        result = minimize(
+            objective,
+            theta0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": self.params.max_iter, "ftol": self.params.tol, "gtol": 1e-7},
+        )
+        if not result.success:
+            _log.warning("L-BFGS stopped before convergence: %s", result.message)
+        prm = Params.unpack(result.x, layout, fixed_balance)
+        data, _, _ = engine.data_term(feats, weights, prm, layout)
+        logz, _, _ = engine.log_partition(prm, layout)
+        return result.x, float(data - logz)
+
+    def _fit_gibbs(self, engine, feats, weights, layout, fixed_balance, theta0, reg, S):  # type: ignore[no-untyped-def]
+        p = self.params
+        rng = np.random.default_rng(p.seed)
+        chains = GibbsChains(engine, p.n_chains, rng, init=S)
+        theta = theta0.copy()
+        m1 = np.zeros_like(theta)
+        m2 = np.zeros_like(theta)
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        average_from = int(p.epochs * 0.75)
+        total = np.zeros_like(theta)
+        n_avg = 0
+        for t in track(range(p.epochs), total=p.epochs, desc="factor graph (Gibbs)"):
+            prm = Params.unpack(theta, layout, fixed_balance)
+            _, g_data, _ = engine.data_term(feats, weights, prm, layout)
+            for _ in range(p.sweeps):
+                chains.sweep(prm)
+            grad = g_data - chains.expectations(layout) - p.l2 * reg * theta
+            m1 = beta1 * m1 + (1 - beta1) * grad
+            m2 = beta2 * m2 + (1 - beta2) * grad**2
+            step = p.learning_rate * (m1 / (1 - beta1 ** (t + 1))) / (np.sqrt(m2 / (1 - beta2 ** (t + 1))) + eps)
+            theta = theta + step
+            if t >= average_from:
+                total += theta
+                n_avg += 1
+        return total / max(n_avg, 1)
+
+    # --- prediction -----------------------------------------------------------------------
+    def _engine(self) -> Engine:
+        cached = getattr(self, "_engine_cache", None)
+        if cached is None:
+            structure = DependencyStructure(self.dependencies_, self.n_lfs_)
+            cached = Engine(structure, self.n_classes_, self.params.max_exact_states)
+            self._engine_cache = cached
+        return cached
+
+    def _weights(self) -> Params:
+        return Params(
+            np.asarray(self.accuracy_, dtype=float),
+            np.asarray(self.propensity_, dtype=float),
+            np.asarray(self.dependency_weights_, dtype=float),
+            np.asarray(self.class_balance_, dtype=float),
+        )
+
+    def _fitted_check(self) -> None:
+        if not hasattr(self, "accuracy_"):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() first")
+
+    def predict_proba(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) posterior p(y | votes); rows where every LF abstains get the class balance."""
+        self._fitted_check()
+        L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
+        e = Engine.energies(self._engine().row_features(L + 1), self._weights())
+        return np.exp(e - logsumexp(e, axis=1)[:, None])
+
+    def log_likelihood(self, L: np.ndarray) -> float:
+        """Mean log p(votes) per row of `L` (exact inference only)."""
+        self._fitted_check()
+        L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
+        engine = self._engine()
+        self._require_exact(engine, "log_likelihood")
+        layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, True, False)
+        e = Engine.energies(engine.row_features(L + 1), self._weights())
+        logz, _, _ = engine.log_partition(self._weights(), layout)
+        return float(np.mean(logsumexp(e, axis=1)) - logz)
+
+    def _require_exact(self, engine: Engine, what: str) -> None:
+        if not engine.exact_ok:
+            raise SpecError(
+                f"{what} needs exact inference, but the dependency graph has cycles beyond "
+                f"max_exact_states={self.params.max_exact_states}"
+            )
+
+    # --- inspection -------------------------------------------------------------------------
+    def dependency_table(self) -> pd.DataFrame:
+        """The fitted dependencies: columns type, j, k, weight."""
+        import pandas as pd
+
+        self._fitted_check()
+        rows = [
+            {"type": t, "j": int(j), "k": int(k), "weight": float(w)}
+            for (t, j, k), w in zip(self.dependencies_, self.dependency_weights_, strict=True)
+        ]
+        return pd.DataFrame(rows, columns=["type", "j", "k", "weight"])
+
+    def dependency_graph(self) -> nx.MultiGraph:
+        """networkx MultiGraph over LFs; each edge a dependency with `type`, `acts_on`, `weight`,
+        and each node the LF's `accuracy` and `propensity` weights."""
+        self._fitted_check()
+        graph = self._engine().structure.graph.copy()
+        for _, _, key, data in graph.edges(keys=True, data=True):
+            data["weight"] = float(self.dependency_weights_[key])
+        for j in graph.nodes:
+            graph.nodes[j]["accuracy"] = float(self.accuracy_[j])
+            graph.nodes[j]["propensity"] = float(self.propensity_[j])
+        return graph
+
+    def lf_accuracies(self, *, n_samples: int = 200_000) -> np.ndarray:
+        """(m,) model-implied P(LF votes y | LF votes): exact when possible, else from samples."""
+        self._fitted_check()
+        engine = self._engine()
+        if engine.exact_ok:
+            layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, True, False)
+            marg = _node_marginals(engine, self._weights(), layout)  # (m, S, K) p(s|y), p(y)
+            node, py = marg
+            k = self.n_classes_
+            right = sum(node[:, c + 1, c] * py[c] for c in range(k))
+            votes = ((1 - node[:, 0, :]) * py[None, :]).sum(axis=1)
+            return right / np.maximum(votes, 1e-300)
+        S, y = self.sample(n_samples, seed=self.params.seed)
+        voted = S != -1
+        return ((S == y[:, None]) & voted).sum(axis=0) / np.maximum(voted.sum(axis=0), 1)
+
+    def sample(self, n: int, *, seed: int = 0, burn_in: int = 500) -> tuple[np.ndarray, np.ndarray]:
+        """Draw `n` items (L (n, m) with -1 = abstain, y (n,)) from the fitted model: exact
+        ancestral sampling when inference is exact, else `burn_in` Gibbs sweeps of n chains."""
+        self._fitted_check()
+        if n < 1:
+            raise DataError(f"n must be positive, got {n}")
+        engine, prm = self._engine(), self._weights()
+        rng = np.random.default_rng(seed)
+        if engine.exact_ok:
+            S, y = engine.sample_exact(prm, n, rng)
+        else:
+            chains = GibbsChains(engine, n, rng)
+            for _ in range(burn_in):
+                chains.sweep(prm)
+            S, y = chains.S.copy(), chains.y.copy()
+        return S - 1, y
+
+    @classmethod
+    def from_parameters(
+        cls,
+        accuracy: Any,
+        *,
+        dependencies: Any = (),
+        dependency_weights: Any = (),
+        propensity: Any = None,
+        class_balance: Any = None,
+        n_classes: int = 2,
+    ) -> FactorGraph:
+        """A fitted model with the given weights (e.g. a known ground truth for generated data).
+
+        Weights: accuracy (m,), dependency_weights aligned with `dependencies`, propensity (m,)
+        (zeros when omitted), class_balance (K,) (zeros when omitted).
+        """
+        deps = parse_dependencies(dependencies)
+        model = cls(n_classes=n_classes, dependencies=[d.as_tuple() for d in deps])
+        acc = np.asarray(accuracy, dtype=float).reshape(-1)
+        m = acc.size
+        structure = DependencyStructure(deps, m)
+        w = np.asarray(dependency_weights, dtype=float).reshape(-1)
+        if w.size != len(deps):
+            raise SpecError(f"{len(deps)} dependencies but {w.size} dependency weights")
+        prop = np.zeros(m) if propensity is None else np.asarray(propensity, dtype=float).reshape(-1)
+        bal = np.zeros(n_classes) if class_balance is None else np.asarray(class_balance, dtype=float).reshape(-1)
+        if prop.size != m or bal.size != n_classes:
+            raise SpecError(f"propensity needs {m} values and class_balance {n_classes}")
+        model.accuracy_, model.propensity_, model.dependency_weights_, model.class_balance_ = acc, prop, w, bal
+        model.dependencies_ = [list(d.as_tuple()) for d in structure.dependencies]
+        model.n_classes_, model.n_lfs_ = int(n_classes), int(m)
+        model.inference_ = "exact" if Engine(structure, n_classes, model.params.max_exact_states).exact_ok else "gibbs"
+        model.log_likelihood_ = None
+        return model
+
+    # --- running as a spec step ----------------------------------------------------------------
+    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
+        """Fit on `L[fit_on]`, predict and score every split; also output the fitted dependencies."""
+        L = inputs["L"]
+        self.fit(fit_split(L, ctx, "L"))
+        return _step_output(self, inputs, ctx, L)
+
+
+def _node_marginals(engine: Engine, prm: Params, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Exact p(s_j | y) for every LF (m, S, K) and p(y) (K,)."""
+    # log_partition's accuracy and propensity expectations do not give per-class marginals,
+    # so repeat its pass keeping them.
+    u = engine.node_potentials(prm)
+    node = np.zeros((engine.m, engine.s, engine.k))
+    logz_y = prm.balance.astype(float).copy()
+    iso = engine.isolated
+    if iso.size:
+        z = logsumexp(u[iso], axis=1)
+        logz_y += z.sum(axis=0)
+        node[iso] = np.exp(u[iso] - z[:, None, :])
+    for plan in engine._plans:
+        pots = {e: engine._pair_potential(ds, prm.dependency) for e, ds in plan["on_edge"].items()}
+        if plan["comp"].kind == "tree":
+            z, _ = engine._tree(plan, u, pots, node)
+        else:
+            z, _ = engine._enumerate(plan, u, pots, node)
+        logz_y += z
+    py = np.exp(logz_y - logsumexp(logz_y, axis=0))
+    return node, py
+
+
+def _step_output(model: FactorGraph, inputs: dict[str, Any], ctx: StepContext, L: dict[str, np.ndarray]) -> StepOutput:
+    probs = {split: model.predict_proba(values) for split, values in L.items()}
+    metrics: dict[str, Any] = {}
+    for split, P in probs.items():
+        metrics[split] = {"coverage": float((L[split] != -1).any(axis=1).mean())}
+        y = (inputs.get("y") or {}).get(split)
+        if y is not None:
+            metrics[split].update(classification_metrics(y, P))
+    metrics.setdefault(ctx.fit_on, {})
+    metrics[ctx.fit_on].update(
+        {"n_dependencies": len(model.dependencies_), "inference": model.inference_, "log_likelihood": model.log_likelihood_}
+    )
+    preds = {split: P.argmax(axis=1) for split, P in probs.items()}
+    table = model.dependency_table()
+    return StepOutput({"probs": probs, "pred": preds, "model": model, "dependencies": {ctx.fit_on: table}}, metrics)
