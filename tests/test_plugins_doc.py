@@ -39,7 +39,8 @@ def test_every_interface_method_and_hook_is_documented():
     for group, cls in INTERFACES.items():
         assert f"weasul.{group}" in DOC, group
         for name, member in vars(cls).items():
-            if getattr(member, "__isabstractmethod__", False) or (name in ("predict", "known") and callable(member)):
-                assert f"{name}(" in DOC, f"{cls.__name__}.{name} is not documented in PLUGINS.md"
+            if getattr(member, "__isabstractmethod__", False) or name in ("predict", "known", "run_step"):
+                token = f"`{name}`" if isinstance(member, property) else f"{name}("
+                assert token in DOC, f"{cls.__name__}.{name} is not documented in PLUGINS.md"
     for name, _ in inspect.getmembers(weasul_registry.LifecycleSpec, inspect.isfunction):
         assert f"`{name}`" in DOC, f"hook {name} is not documented in PLUGINS.md"

@@ -8,40 +8,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from weasul.data import Dataset, ExpertLabels, LabelIssues, QueryState, Split
-from weasul.errors import (
-    DataError,
-    MissingDependencyError,
-    NotFittedError,
-    PluginContractError,
-    PluginError,
-    PluginLoadError,
-    PluginNotFoundError,
-    SpecError,
-    WeasulError,
-)
-from weasul.interfaces import (
-    AnomalyScorer,
-    Classifier,
-    DatasetLoader,
-    Encoder,
-    ErrorFinder,
-    LabelingFunctionPack,
-    LabelModel,
-    LabelModelParams,
-    Oracle,
-    QueryParams,
-    QueryStrategy,
-    Reporter,
-    SliceHead,
-)
-from weasul.params import WeasulParams
-from weasul.plugin import API_VERSION, Plugin
-from weasul.plugins import PluginInfo, available, create
-
 if TYPE_CHECKING:
+    from weasul.data import Dataset, ExpertLabels, LabelIssues, QueryState, Split
+    from weasul.errors import (
+        DataError,
+        MissingDependencyError,
+        NotFittedError,
+        PluginContractError,
+        PluginError,
+        PluginLoadError,
+        PluginNotFoundError,
+        SpecError,
+        WeasulError,
+    )
+    from weasul.interfaces import (
+        AnomalyScorer,
+        Classifier,
+        DatasetLoader,
+        Encoder,
+        ErrorFinder,
+        LabelingFunctionPack,
+        LabelModel,
+        LabelModelParams,
+        Oracle,
+        QueryParams,
+        QueryStrategy,
+        Reporter,
+        SliceHead,
+    )
+    from weasul.params import WeasulParams
+    from weasul.plugin import API_VERSION, Plugin
+    from weasul.plugins import PluginInfo, available, create
     from weasul.active import active_loop
     from weasul.engine import RunResult, run
+
 
 __version__ = "0.1.0"
 
@@ -84,13 +84,60 @@ __all__ = [
     "run",
 ]
 
-_LAZY = {"run": "weasul.engine", "RunResult": "weasul.engine", "active_loop": "weasul.active"}
+# Every public name loads on first use (PEP 562), so `weasul --help` starts without numpy or
+# pydantic and `import weasul` stays cheap.
+_LAZY = {
+    **dict.fromkeys(["Dataset", "ExpertLabels", "LabelIssues", "QueryState", "Split"], "weasul.data"),
+    **dict.fromkeys(
+        [
+            "DataError",
+            "MissingDependencyError",
+            "NotFittedError",
+            "PluginContractError",
+            "PluginError",
+            "PluginLoadError",
+            "PluginNotFoundError",
+            "SpecError",
+            "WeasulError",
+        ],
+        "weasul.errors",
+    ),
+    **dict.fromkeys(
+        [
+            "AnomalyScorer",
+            "Classifier",
+            "DatasetLoader",
+            "Encoder",
+            "ErrorFinder",
+            "LabelingFunctionPack",
+            "LabelModel",
+            "LabelModelParams",
+            "Oracle",
+            "QueryParams",
+            "QueryStrategy",
+            "Reporter",
+            "SliceHead",
+        ],
+        "weasul.interfaces",
+    ),
+    "WeasulParams": "weasul.params",
+    "API_VERSION": "weasul.plugin",
+    "Plugin": "weasul.plugin",
+    **dict.fromkeys(["PluginInfo", "available", "create"], "weasul.plugins"),
+    **dict.fromkeys(["RunResult", "run"], "weasul.engine"),
+    "active_loop": "weasul.active",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The engine pulls in yaml and the spec models; load it on first use only.
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'weasul' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,18 +1,23 @@
 """Triplet method: closed-form label model for binary tasks (Fu et al. 2020, FlyingSquid).
 
-Write each vote as s = +1 (class 1) or -1 (class 0) and Y the same way. For sources i, j, k
-that are conditionally independent given Y (and abstain independently of Y), the second
-moments on the rows where both vote factor as
+FlyingSquid recovers the mean parameters of a latent-variable model from triplets of
+conditionally independent sources: if E[x_i x_j] = a_i a_j for every pair, then
+|a_i| = sqrt(|E[x_i x_j] E[x_i x_k] / E[x_j x_k]|) in closed form, with no iterations.
 
-    M_ij = E[s_i s_j | i, j vote] = a_i a_j,   a_i = E[s_i Y | i votes]
+We apply the triplet identity to the centred vote indicators psi_(j,c) = [lambda_j == c]
+(c = 0, 1), whose covariances across different sources are rank one when sources are
+independent given Y: Cov(psi_a, psi_b) = u_a u_b with u_a = Cov(psi_a, Y) / sd(Y). Unlike
+FlyingSquid's "both vote" moments this stays valid when *whether* a source votes depends on
+the class (e.g. a labeling function that only ever votes "spam"), which is the common case
+in WRENCH-style data. For each column, |u_a| is the median (or mean) over every pair of
+columns (b, c) of two other sources; signs follow the sign pattern of the covariance, and the
+overall sign makes the sources better than chance on average. With the class prior p:
 
-so |a_i| = sqrt(|M_ij M_ik / M_jk|) for any triplet; we take the median over every triplet
-(j, k) whose pairs overlap on at least `min_overlap` items. Signs: a_i > 0 for the sources the
-majority agrees with (sources are assumed better than chance on average). With the class
-prior (mean E[Y]) and the observed E[s_i | i votes], the mean parameters give the joint table
-of (s_i, Y) in closed form, P(s, y) = (1 + s E[s_i] + y E[Y] + s y a_i) / 4, and the
-posterior is the naive-Bayes product over the sources that vote. No iterations, no learning
-rate; the cost is one (m, m) Gram product of the label matrix plus O(m^3) for the triplets.
+    P(psi_a = 1, Y = 1) = E[psi_a] p_1 + u_a sd(Y),   P(psi_a = 1, Y = 0) = E[psi_a] p_0 - u_a sd(Y)
+
+and the posterior is the naive-Bayes product over the sources that vote (abstains are
+uninformative at prediction time, as in Snorkel). Cost: one (2m, 2m) Gram product of the
+indicator matrix (chunked float32 BLAS) plus O(m^3) for the triplets.
 """
 
 from __future__ import annotations
@@ -39,36 +44,43 @@ _log = logging.getLogger(__name__)
 _CHUNK = 262_144
 
 
-def _gram(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sums over rows, in chunks (float32 BLAS): s^T s, v^T v, per-source vote counts and sum of s."""
+def _onehot(block: np.ndarray) -> np.ndarray:
+    """(rows, 2m) float32: column 2j + c is 1 where source j votes c."""
+    n, m = block.shape
+    out = np.zeros((n, 2 * m), dtype=np.float32)
+    out[:, 0::2] = block == 0
+    out[:, 1::2] = block == 1
+    return out
+
+
+def _moments(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[psi] (2m,) and Cov(psi) (2m, 2m) over the rows of L, in chunks."""
     m = L.shape[1]
-    S = np.zeros((m, m))
-    N = np.zeros((m, m))
-    counts = np.zeros(m)
-    sums = np.zeros(m)
+    G = np.zeros((2 * m, 2 * m))
+    s = np.zeros(2 * m)
     for start in range(0, L.shape[0], _CHUNK):
-        block = L[start : start + _CHUNK]
-        v = (block != -1).astype(np.float32)
-        s = v * (2 * block - 1).astype(np.float32)
-        S += (s.T @ s).astype(np.float64)
-        N += (v.T @ v).astype(np.float64)
-        counts += v.sum(axis=0, dtype=np.float64)
-        sums += s.sum(axis=0, dtype=np.float64)
-    return S, N, counts, sums
+        psi = _onehot(L[start : start + _CHUNK])
+        G += (psi.T @ psi).astype(np.float64)
+        s += psi.sum(axis=0, dtype=np.float64)
+    n = L.shape[0]
+    mean = s / n
+    return mean, G / n - np.outer(mean, mean)
 
 
 class Triplet(LabelModel):
     """FlyingSquid's closed-form triplet label model (binary; sources independent given Y).
 
-    Learned state: `accuracies_` (m,) a_i = E[s_i Y | i votes] in [-1, 1] and `cond_` (m, 2, 2)
-    P(vote | y) for y in {0, 1}, vote in {0, 1}. The class prior is `class_prior` or uniform.
+    Learned state: `cond_` (m, 2, 2) P(lambda_j = vote | y) for y, vote in {0, 1}, and
+    `accuracies_` (m,) P(vote == y | the source votes) under the class prior. The class prior is `class_prior` or uniform.
     Rows where every source abstains get the class prior. Raises DataError for K != 2.
     """
 
     class Params(LabelModelParams):
-        min_overlap: int = Field(5, ge=1, description="items two sources must both label to form a pair")
+        min_cov: float = Field(
+            1e-3, ge=0, lt=1, description="skip pairs whose |correlation| is below this (unstable denominators)"
+        )
         aggregate: str = Field("median", pattern="^(median|mean)$", description="how triplet estimates combine")
-        clip: float = Field(0.01, gt=0, lt=0.5, description="keep P(vote | y) in [clip, 1 - clip]")
+        clip: float = Field(1e-4, gt=0, lt=0.5, description="lower bound of P(vote | y)")
 
     @classmethod
     def examples(cls) -> list[Triplet]:
@@ -87,54 +99,59 @@ class Triplet(LabelModel):
             raise DataError(f"triplet needs at least 3 sources, L has {m}")
         prior = resolve_prior(self.params.class_prior, 2)
         prior = np.array([0.5, 0.5]) if prior is None else prior
-        S, N, counts, sums = _gram(L)
-        ok = N >= self.params.min_overlap
-        np.fill_diagonal(ok, False)
-        M = np.where(ok, S / np.maximum(N, 1), 0.0)
-        usable = ok & (np.abs(M) > 1e-3)
-        absM = np.abs(M)
-        acc = np.full(m, np.nan)
-        for i in range(m):  # loop over sources, vectorised over the (j, k) pairs
-            pair = usable[i][:, None] & usable[i][None, :] & usable
-            np.fill_diagonal(pair, False)
+        mean, C = _moments(L)
+        d = 2 * m
+        source = np.repeat(np.arange(m), 2)
+        var = np.diag(C)
+        live = var > 1e-12
+        other = (source[:, None] != source[None, :]) & live[:, None] & live[None, :]
+        absC = np.abs(C)
+        floor = self.params.min_cov * np.sqrt(np.outer(var, var))  # ignore near-zero denominators
+        usable = other & (absC > floor)
+        u = np.full(d, np.nan)
+        for a in np.flatnonzero(live):  # loop over columns, vectorised over pairs (b, c)
+            pair = usable[a][:, None] & usable[a][None, :] & usable
             if not pair.any():
                 continue
-            est = np.outer(absM[i], absM[i])[pair] / absM[pair]
-            est = np.sqrt(np.minimum(est, 1.0))
-            acc[i] = np.median(est) if self.params.aggregate == "median" else est.mean()
-        if np.all(np.isnan(acc)):
+            est = np.outer(absC[a], absC[a])[pair] / absC[pair]
+            u[a] = np.sqrt(np.median(est) if self.params.aggregate == "median" else est.mean())
+        if np.all(np.isnan(u)):
             raise DataError(
-                "triplet: no three sources overlap enough to estimate accuracies; "
-                "lower min_overlap or use majority-vote"
+                "triplet: no three sources co-vary enough to estimate accuracies; use majority-vote"
             )
-        missing = np.isnan(acc)
-        if missing.any():
-            _log.warning("triplet: %d source(s) overlap too little with the others; treated as uninformative", missing.sum())
-        acc = np.nan_to_num(acc, nan=0.0)
-        # signs: agree with the sign pattern of M against the sources assumed accurate
-        sign = np.sign(np.sum(np.where(usable, np.sign(M) * acc[None, :], 0.0), axis=1))
+        silent = np.isnan(u)
+        if (silent & live).any():
+            _log.warning("triplet: %d vote column(s) co-vary too little with the others; treated as uninformative", (silent & live).sum())
+        u = np.nan_to_num(u, nan=0.0)
+        # signs: the leading eigenvector of the off-source covariance, then majority agreement
+        off = np.where(other, C, 0.0)
+        sign = np.sign(np.linalg.eigh(off)[1][:, -1])
         sign[sign == 0] = 1.0
-        acc = acc * sign
-        mean_s = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
-        mean_y = prior[1] - prior[0]
-        # joint P(s, y) of a voting source, s, y in {-1, +1} -> index 0 (class 0), 1 (class 1)
-        sv = np.array([-1.0, 1.0])
-        joint = (
-            1
-            + sv[None, :, None] * mean_s[:, None, None]
-            + sv[None, None, :] * mean_y
-            + sv[None, :, None] * sv[None, None, :] * acc[:, None, None]
-        ) / 4.0  # (m, s, y)
-        joint = np.maximum(joint, 1e-12)
-        cond = joint / joint.sum(axis=1, keepdims=True)  # P(s | y, votes)
-        cond = np.clip(cond, self.params.clip, 1 - self.params.clip)
+        for _ in range(5):
+            new = np.sign(off @ (sign * u))
+            new[new == 0] = 1.0
+            if np.array_equal(new, sign):
+                break
+            sign = new
+        u = u * sign
+        # overall sign: sources better than chance on average (vote 1 with Y = 1, vote 0 with Y = 0)
+        if u[1::2].sum() - u[0::2].sum() < 0:
+            u = -u
+        sd_y = np.sqrt(prior[0] * prior[1])
+        joint = np.empty((d, 2))
+        joint[:, 1] = mean * prior[1] + u * sd_y
+        joint[:, 0] = mean * prior[0] - u * sd_y
+        cond = np.clip(joint / prior[None, :], self.params.clip, 1.0)  # P(psi_a = 1 | y)
+        cond = cond.reshape(m, 2, 2)  # (source, vote, y)
+        acc = (cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0]) / np.maximum(
+            cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0] + cond[:, 1, 0] * prior[0] + cond[:, 0, 1] * prior[1], 1e-12
+        )
         self.n_classes_ = 2
         self.n_sources_ = m
         self.class_prior_ = prior
         self.accuracies_ = acc
         self.cond_ = cond.transpose(0, 2, 1)  # (m, y, vote)
         return self
-
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, 2) posterior; the class prior on rows with no vote."""
         require_fitted(self)

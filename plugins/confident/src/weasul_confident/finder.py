@@ -75,8 +75,10 @@ def check_find_inputs(
         P = check_probs(pred_probs, name="pred_probs")
     else:
         P = pred_probs if isinstance(pred_probs, np.ndarray) else np.asarray(pred_probs)
-        if P.ndim != 2 or P.shape[0] == 0 or P.shape[1] < 2:
-            raise DataError(f"pred_probs has shape {P.shape}; it needs (n_items, K) with K >= 2")
+        if P.ndim != 2:
+            raise DataError(f"pred_probs must be 2-D (n_items, n_classes), got shape {P.shape}")
+        if P.shape[0] == 0 or P.shape[1] < 2:
+            raise DataError(f"pred_probs has shape {P.shape}; it needs items and at least two classes")
         if not np.issubdtype(P.dtype, np.floating):
             raise DataError(f"pred_probs has dtype {P.dtype}; pass float probabilities")
     n, k = P.shape

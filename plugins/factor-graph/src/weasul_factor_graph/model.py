@@ -148,8 +148,11 @@ class FactorGraph(LabelModel):
         Raises DataError for a malformed `L`, SpecError when a dependency names an LF outside
         0..m-1 or when inference="exact" meets a cycle it cannot handle.
         """
+        L = check_label_matrix(L, n_classes=self.params.n_classes, allow_silent_sources=True)
+        return self._fit_with(L, self.params.dependencies)
+
+    def _fit_with(self, L: np.ndarray, dependencies: Any) -> Self:
         p = self.params
-        L = check_label_matrix(L, n_classes=p.n_classes, allow_silent_sources=True)
         silent = np.flatnonzero((L == -1).all(axis=0))
         if silent.size:
             _log.warning("LF column(s) %s never vote; their propensity weight is held finite by l2 only", silent.tolist())
@@ -157,7 +160,7 @@ class FactorGraph(LabelModel):
         if p.class_prior is not None and len(p.class_prior) != n_classes:
             raise DataError(f"class_prior has {len(p.class_prior)} entries but L has {n_classes} classes")
         m = L.shape[1]
-        structure = DependencyStructure(p.dependencies, m)
+        structure = DependencyStructure(dependencies, m)
         engine = Engine(structure, n_classes, p.max_exact_states)
         if p.inference == "exact":
             structure.check_exact(n_classes, p.max_exact_states)

@@ -1,0 +1,260 @@
+"""The Active WeaSuL label model (paper Eq. 1-4) and the Nashaat et al. (2019) baseline.
+
+`ActiveWeaSuL` extends `weasul_baselines.MatrixCompletion` (Ratner et al. 2019, Eq. 1-2):
+
+    z = argmin_z || (Sigma_O^{-1} + z z^T)_Omega ||_F^2 + alpha * sum_{i in D} (f(z, lambda_i) - y_i)^2
+
+with known LF dependencies in `cliques` (Omega leaves out pairs inside a clique). As in the
+authors' code, z starts from a seeded standard normal draw and is optimised with Adam
+(`lr`, `n_epochs`); every refit with expert labels restarts from the fit without them (cached
+per label matrix), so the model depends only on (L, expert labels), not on the order in which
+answers came: a restarted loop gets the same model. `parametrization="full"` keeps every psi
+column and uses the pseudo-inverse of Sigma_O, as the authors' code; `"reduced"` keeps the
+linearly independent columns of matrix-completion.
+
+alpha: a number, or `"auto"` for the paper's suggestion, the largest second derivative of the
+original loss at the fit without expert labels (`MCProblem.curvature`).
+
+With only two conditionally independent LF groups (the synthetic set: LF 1 and the clique of
+LFs 2-3) Eq. 1 does not identify the model: its minima form a one-parameter family whose
+accuracy depends on where the optimiser starts; the expert penalty picks the right member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field
+
+from weasul.data import ExpertLabels
+from weasul.errors import DataError
+from weasul.validation import check_label_matrix
+from weasul_baselines import MatrixCompletion, MCProblem
+
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = ["ActiveWeaSuL", "NashaatModel", "penalty_grad"]
+
+_log = logging.getLogger(__name__)
+
+
+def _to_full(problem: MCProblem) -> None:
+    """Every psi column, Sigma_O^+ (the authors' parametrisation), in place."""
+    psi = problem._psi  # type: ignore[attr-defined]
+    n = psi.shape[0]
+    sigma = (psi.T @ psi).toarray() / n - np.outer(problem.mean, problem.mean)
+    d = sigma.shape[0]
+    inv = np.linalg.pinv(sigma, hermitian=True)
+    unit = problem.layout.col_unit
+    problem.keep = np.arange(d)
+    problem.sigma = sigma
+    problem.sigma_inv = 0.5 * (inv + inv.T)
+    problem.expand = np.eye(d)
+    problem.mask = (unit[:, None] != unit[None, :]).astype(np.float64)
+
+
+def penalty_grad(problem: MCProblem, z: np.ndarray, alpha: float) -> np.ndarray | None:
+    """Analytic gradient of alpha * problem.expert_penalty(z) for two classes (None otherwise).
+
+    With s = Sigma_O z / sqrt(1 + z' Sigma_O z), Sigma_OS = v sqrt(p0 p1) expand s (v = +-1
+    fixed by the orientation), mu1 = Sigma_OS + p1 E[psi], mu0 = p0 E[psi] - Sigma_OS and
+    f = softmax over classes of F log(mu_y / p_y) + log p_y.
+    """
+    if problem.prior.size != 2 or problem.expert is None or len(problem.expert) == 0:
+        return None
+    p0, p1 = float(problem.prior[0]), float(problem.prior[1])
+    zc = z[:, 0]
+    u = problem.sigma @ zc
+    q = float(zc @ u)
+    N_all = problem.expand @ (u / np.sqrt(1.0 + q))
+    mu = problem.joint(z)
+    cov = mu[:, 1] - problem.mean * p1
+    v = 1.0 if float(cov @ N_all) >= 0 else -1.0
+    theta1, theta0 = mu[:, 1] / p1, mu[:, 0] / p0
+    eps = problem.eps
+    live1 = (theta1 > eps) & (theta1 < 1.0)
+    live0 = (theta0 > eps) & (theta0 < 1.0)
+    F = problem.expert_factors
+    f = problem.probs(z, F)
+    y = problem.expert.labels
+    g = 2.0 * alpha * (f[:, 1] - (y == 1)) * f[:, 1] * f[:, 0]
+    G = np.asarray(F.T @ g).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dcov = G * (np.where(live1, 1.0 / mu[:, 1], 0.0) + np.where(live0, 1.0 / mu[:, 0], 0.0))
+    J = (problem.sigma - np.outer(u, u) / (1.0 + q)) / np.sqrt(1.0 + q)
+    grad = J @ (problem.expand.T @ dcov) * v * np.sqrt(p0 * p1)
+    return grad[:, None]
+
+
+class ActiveWeaSuL(MatrixCompletion):
+    """Matrix completion with an expert penalty (Active WeaSuL, Biegel et al. 2021, Eq. 3-4).
+
+    `fit(L, expert=ExpertLabels(indices, labels))` nudges P(y | lambda_i) towards y_i for the
+    expert-labelled rows; without `expert` it is the plain matrix-completion model. The
+    probabilities of the fit without expert labels stay available as `initial_proba(L)`
+    (maxKL's q for buckets without expert labels).
+    """
+
+    class Params(MatrixCompletion.Params):
+        alpha: float | Literal["auto"] = Field(  # type: ignore[assignment]
+            1.0, description="weight of the expert penalty; 'auto' = max second derivative of Eq. 1"
+        )
+        optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
+        n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
+        lr: float = Field(0.1, gt=0, description="Adam learning rate")
+        init: Literal["random", "majority-vote"] = Field(
+            "random", description="start of z: seeded N(0, 1) (authors' code) or matrix-completion's"
+        )
+        parametrization: Literal["full", "reduced"] = Field(
+            "full", description="full: all psi columns with Sigma_O^+ (authors' code); reduced: independent columns"
+        )
+
+    @classmethod
+    def examples(cls) -> list[ActiveWeaSuL]:
+        return [cls(n_classes=2), cls(n_classes=2, cliques=[[0, 1]], parametrization="reduced")]
+
+    # --- the objective -----------------------------------------------------------------
+    def build_problem(self, L: np.ndarray, expert: ExpertLabels | None = None) -> MCProblem:
+        """MatrixCompletion's problem; two units allowed (expert labels identify the model)."""
+        try:
+            problem = super().build_problem(L, expert)
+        except DataError:
+            arr = check_label_matrix(L, n_classes=self.params.n_classes)
+            in_cliques = sum(len(set(c)) - 1 for c in self.params.cliques)
+            if arr.shape[1] - in_cliques != 2:
+                raise
+            from weasul_active_weasul._compat import two_unit_problem
+
+            problem = two_unit_problem(self, L, expert)
+        if self.params.parametrization == "full":
+            _to_full(problem)
+        return problem
+
+    def _alpha_for(self, problem: MCProblem) -> float:
+        alpha = self.params.alpha
+        if alpha != "auto":
+            return float(alpha)
+        cached = getattr(problem, "_alpha_auto", None)
+        return 1.0 if cached is None else float(cached)
+
+    def extra_loss(self, problem: MCProblem, z: np.ndarray) -> float:
+        alpha = self._alpha_for(problem)
+        if alpha == 0 or problem.expert is None or len(problem.expert) == 0:
+            return 0.0
+        return alpha * problem.expert_penalty(z)
+
+    def extra_loss_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray | None:
+        return penalty_grad(problem, z, self._alpha_for(problem))
+
+    def _loss_grad(self, problem: MCProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, grad = problem.base_loss_grad(z)
+        if problem.expert is not None and len(problem.expert) and self._alpha_for(problem) != 0:
+            loss += self.extra_loss(problem, z)
+            g = self.extra_loss_grad(problem, z)
+            if g is None:
+                g = self._fd_grad(problem, z)
+            grad = grad + g
+        return loss, grad
+
+    # --- optimisation ------------------------------------------------------------------
+    def _init_z(self, problem: MCProblem) -> np.ndarray:
+        if self.params.init == "majority-vote":
+            return super()._init_z(problem)
+        rng = np.random.default_rng(self.params.seed)
+        return rng.normal(0.0, 1.0, (problem.keep.size, problem.rank))
+
+    def _minimise(self, problem: MCProblem, z0: np.ndarray) -> np.ndarray:
+        if self.params.optimizer == "lbfgs":
+            return super().solve(problem, z0)[0]
+        z = z0.copy()
+        m = np.zeros_like(z)
+        v = np.zeros_like(z)
+        b1, b2, lr = 0.9, 0.999, self.params.lr
+        for t in range(1, self.params.n_epochs + 1):
+            _, g = self._loss_grad(problem, z)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            z = z - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
+        if not np.all(np.isfinite(z)):
+            raise DataError("active-weasul: the optimiser diverged; lower lr or alpha")
+        return z
+
+    def _fingerprint(self, problem: MCProblem) -> str:
+        h = hashlib.sha1()
+        for arr in (problem.sigma, problem.mean, problem.prior, problem.keep):
+            h.update(np.ascontiguousarray(arr).tobytes())
+        h.update(self.params.model_dump_json(exclude={"alpha", "warm_start"}).encode())
+        return h.hexdigest()
+
+    def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
+        """The fit without expert labels (cached per L), then, with experts, Eq. 3 from there."""
+        key = self._fingerprint(problem)
+        cache = self.__dict__.get("_base_fit")
+        if cache is not None and cache[0] == key:
+            z_base = cache[1]
+        else:
+            expert, problem.expert = problem.expert, None
+            try:
+                z_base = self._minimise(problem, self._init_z(problem))
+            finally:
+                problem.expert = expert
+            self._base_fit = (key, z_base)
+        alpha = self.params.alpha
+        problem._alpha_auto = float(np.max(problem.curvature(z_base))) if alpha == "auto" else None  # type: ignore[attr-defined]
+        self._last = (problem.log_theta(z_base), self._alpha_for(problem))
+        if problem.expert is None or len(problem.expert) == 0 or self._alpha_for(problem) == 0:
+            z = z_base
+        else:
+            start = z0 if self.params.warm_start and z0.shape == z_base.shape else z_base
+            z = self._minimise(problem, start)
+        return z, problem.base_loss(z)
+
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        """Fit Eq. 1 on `L` (n, m), then Eq. 3 with `expert` labels when given.
+
+        Raises DataError on a malformed `L` or expert labels, SpecError on bad cliques.
+        """
+        super().fit(L, y_dev=y_dev, expert=expert)
+        self.initial_log_theta_, self.alpha_ = self.__dict__.pop("_last")
+        self.n_expert_ = 0 if expert is None else len(expert)
+        return self
+
+    def initial_proba(self, L: np.ndarray) -> np.ndarray:
+        """(n, K) P(y | lambda) of the fit without expert labels (p_{t=0} of the paper)."""
+        self.check_fitted()
+        current = self.log_theta_
+        try:
+            self.log_theta_ = np.asarray(self.initial_log_theta_)
+            return self.predict_proba(L)
+        finally:
+            self.log_theta_ = current
+
+
+class NashaatModel(ActiveWeaSuL):
+    """Nashaat et al. (2019): expert answers overwrite the LF votes of the labelled items that
+    disagree with them (and, with `fill_abstains`, the abstains too), then the label model is
+    refitted on the corrected matrix without any penalty."""
+
+    class Params(ActiveWeaSuL.Params):
+        fill_abstains: bool = Field(False, description="also replace abstains of labelled items by the answer")
+
+    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+        L = check_label_matrix(L, n_classes=self.params.n_classes)
+        if expert is not None and len(expert):
+            idx = np.asarray(expert.indices, dtype=np.int64)
+            if idx.min() < 0 or idx.max() >= len(L):
+                raise DataError(f"expert indices must be rows of L (0..{len(L) - 1})")
+            lab = np.asarray(expert.labels, dtype=np.int64)
+            rows = L[idx]
+            wrong = (rows != lab[:, None]) if self.params.fill_abstains else (rows >= 0) & (rows != lab[:, None])
+            L = L.copy()
+            L[idx] = np.where(wrong, lab[:, None], rows)
+        super().fit(L, y_dev=y_dev, expert=None)
+        self.n_expert_ = 0 if expert is None else len(expert)
+        return self
+
+

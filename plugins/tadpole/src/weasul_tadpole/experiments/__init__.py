@@ -1,0 +1,7 @@
+"""Reproductions of the paper's experiments on the shared text-domains corpora.
+
+- `python -m weasul_tadpole.experiments.figure4`: detector ranking (Table 1 style) and the
+  Figure 4 filtering experiment.
+- `python -m weasul_tadpole.experiments.pretraining`: weighted continued MLM pretraining of
+  MiniLM at equal budget, TADPOLE vs the paper's baselines.
+"""
