@@ -1,9 +1,7 @@
 """The conformance kit over every installed plugin, first-party or not."""
 
-from weasul.testing import installed_plugins
-
-
 import pytest
+from weasul.testing import installed_plugins
 
 
 @pytest.mark.parametrize("plugin, check", installed_plugins())

@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import weasul_registry
-
 from weasul.interfaces import INTERFACES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,8 +30,12 @@ def _documented():
 
 def test_plugin_table_matches_installed_entry_points():
     installed, documented = _first_party(), _documented()
-    assert installed - documented == set(), f"installed but missing from PLUGINS.md: {sorted(installed - documented)}"
-    assert documented - installed == set(), f"in PLUGINS.md but not installed: {sorted(documented - installed)}"
+    assert installed - documented == set(), (
+        f"installed but missing from PLUGINS.md: {sorted(installed - documented)}"
+    )
+    assert documented - installed == set(), (
+        f"in PLUGINS.md but not installed: {sorted(documented - installed)}"
+    )
 
 
 def test_every_interface_method_and_hook_is_documented():

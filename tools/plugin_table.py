@@ -1,6 +1,6 @@
 """Rewrite the first-party plugin table at the end of PLUGINS.md from the installed entry points.
 
-    .venv/bin/python tools/plugin_table.py
+.venv/bin/python tools/plugin_table.py
 """
 
 from pathlib import Path

@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
-from weasul_registry.testing import fake_distribution
-
 from weasul.scaffold import render
 from weasul.testing import samples
+from weasul_registry.testing import fake_distribution
 
 FLAKY = '''
 from pathlib import Path
@@ -25,7 +24,6 @@ class FlakyVote(ToyVoteLabelModel):
             raise RuntimeError("simulated crash")
         return super().fit(L)
 '''
-
 
 
 @pytest.fixture

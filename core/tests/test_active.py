@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul import Oracle, WeasulParams
 from weasul.testing import samples

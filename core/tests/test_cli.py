@@ -5,9 +5,8 @@ import subprocess
 import sys
 
 import yaml
-from weasul_registry.testing import fake_distribution
-
 from weasul.cli import main
+from weasul_registry.testing import fake_distribution
 
 
 def test_plugins_json_lists_core_plugins(capsys):
@@ -90,5 +89,7 @@ def test_label_needs_a_loop(tmp_path, capsys, toy_plugins, npy_data):
 def test_console_script_user_error_has_no_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("weasul: 1\nname: x\nsteps: []\n")
-    done = subprocess.run([sys.executable, "-m", "weasul.cli", "validate", str(bad)], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "weasul.cli", "validate", str(bad)], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "steps" in done.stderr

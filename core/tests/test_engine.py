@@ -4,9 +4,8 @@ import json
 
 import numpy as np
 import pytest
-import weasul_registry
-
 import weasul
+import weasul_registry
 from weasul.errors import WeasulError
 
 
@@ -73,7 +72,15 @@ def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_
     marker = tmp_path / "crash"
     marker.write_text("x")
     spec = _spec(npy_data)
-    spec["steps"].insert(1, {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}, "inputs": {"L": "data.L"}})
+    spec["steps"].insert(
+        1,
+        {
+            "id": "lm2",
+            "use": "label_models/flaky-vote",
+            "params": {"fail_if_exists": str(marker)},
+            "inputs": {"L": "data.L"},
+        },
+    )
     crashed = Recorder()
     with pytest.raises(WeasulError, match="step 'lm2'.*simulated crash"):
         weasul.run(spec, runs_dir=tmp_path, hooks=[crashed])
@@ -89,7 +96,15 @@ def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
     marker = tmp_path / "crash"
     marker.write_text("x")
     spec = _spec(npy_data)
-    spec["steps"].insert(1, {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}, "inputs": {"L": "data.L"}})
+    spec["steps"].insert(
+        1,
+        {
+            "id": "lm2",
+            "use": "label_models/flaky-vote",
+            "params": {"fail_if_exists": str(marker)},
+            "inputs": {"L": "data.L"},
+        },
+    )
     with pytest.raises(WeasulError):
         weasul.run(spec, runs_dir=tmp_path)
     (folder,) = (tmp_path / "toy").glob("2*")
@@ -99,7 +114,9 @@ def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
 
 def test_missing_data_field_is_a_data_error(toy_plugins, npy_data, tmp_path):
     spec = _spec(npy_data)
-    spec["steps"] = [{"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.valid.y"}}]
+    spec["steps"] = [
+        {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.valid.y"}}
+    ]
     with pytest.raises(weasul.DataError, match="has no split 'valid'"):
         weasul.run(spec, runs_dir=tmp_path)
 

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from weasul.errors import DataError
 from weasul.executor import Executor, ExecutorSpec
 from weasul.lf import ABSTAIN, apply_lfs, labeling_function, lf_summary

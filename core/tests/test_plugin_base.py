@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul import LabelModel, LabelModelParams, NotFittedError, PluginContractError, SpecError
 
@@ -18,7 +17,9 @@ class Vote(LabelModel):
 
     def predict_proba(self, L):
         self.check_fitted()
-        votes = np.stack([(np.asarray(L) == c) @ self.weights_ for c in range(2)], axis=1) + self.params.smoothing
+        votes = (
+            np.stack([(np.asarray(L) == c) @ self.weights_ for c in range(2)], axis=1) + self.params.smoothing
+        )
         return votes / votes.sum(axis=1, keepdims=True)
 
 
@@ -32,7 +33,9 @@ def test_params_from_fields_or_model():
 
 
 def test_params_are_frozen():
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         Vote().params.smoothing = 5.0
 
 

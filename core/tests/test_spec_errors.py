@@ -6,7 +6,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from weasul.cli import main
 
 VALID = {
@@ -14,7 +13,12 @@ VALID = {
     "name": "toy",
     "data": {"use": "npy", "params": {"path": "DATA"}},
     "steps": [
-        {"id": "lm", "use": "label_models/toy-vote", "params": {"seed": 0}, "inputs": {"L": "data.L", "y": "data.y"}},
+        {
+            "id": "lm",
+            "use": "label_models/toy-vote",
+            "params": {"seed": 0},
+            "inputs": {"L": "data.L", "y": "data.y"},
+        },
         {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
         {
             "id": "loop",
@@ -64,22 +68,66 @@ CASES = [
     ("id-data", _edit(["steps", 0, "id"], "data"), ["step 'data'", "duplicate"]),
     ("use-no-slash", _edit(["steps", 0, "use"], "toy-vote"), ["step 'lm'", "use"]),
     ("unknown-group", _edit(["steps", 0, "use"], "label_modls/toy-vote"), ["step 'lm'", "label_models"]),
-    ("unknown-plugin", _edit(["steps", 0, "use"], "label_models/toy_vote"), ["step 'lm'", "did you mean 'toy-vote'"]),
-    ("misspelt-param", _edit(["steps", 0, "params"], {"sed": 0}), ["step 'lm'", "params.sed", "unknown parameter", "seed"]),
+    (
+        "unknown-plugin",
+        _edit(["steps", 0, "use"], "label_models/toy_vote"),
+        ["step 'lm'", "did you mean 'toy-vote'"],
+    ),
+    (
+        "misspelt-param",
+        _edit(["steps", 0, "params"], {"sed": 0}),
+        ["step 'lm'", "params.sed", "unknown parameter", "seed"],
+    ),
     ("wrong-type", _edit(["steps", 0, "params"], {"seed": "zero"}), ["step 'lm'", "params.seed"]),
     ("out-of-range", _edit(["steps", 0, "params"], {"n_classes": 1}), ["step 'lm'", "params.n_classes"]),
     ("huge-number", _edit(["steps", 0, "params"], {"n_classes": 10**30}), ["step 'lm'", "params.n_classes"]),
     ("huge-float", _edit(["steps", 2, "params"], {"budget": 1e308}), ["step 'loop'", "params.budget"]),
     ("params-not-mapping", _edit(["steps", 0, "params"], [1, 2]), ["step 'lm'", "params"]),
-    ("missing-input", _edit(["steps", 0, "inputs"], {"y": "data.y"}), ["step 'lm'", "missing required input", "L"]),
-    ("input-from-nowhere", _edit(["steps", 0, "inputs", "L"], "lfs.L"), ["step 'lm'", "inputs.L", "no earlier step"]),
-    ("input-from-later-step", _edit(["steps", 0, "inputs", "L"], "loop.probs"), ["step 'lm'", "inputs.L", "no earlier step"]),
-    ("unknown-output", _edit(["steps", 2, "inputs", "L"], "lm.scores"), ["step 'loop'", "inputs.L", "no output 'scores'"]),
-    ("wrong-kind", _edit(["steps", 2, "inputs", "L"], "lm.probs"), ["step 'loop'", "inputs.L", "probs", "label_matrix"]),
-    ("wrong-model-kind", _edit(["steps", 2, "inputs", "oracle"], "lm"), ["step 'loop'", "inputs.oracle", "model:label_models"]),
-    ("unknown-input", _edit(["steps", 0, "inputs", "Q"], "data.L"), ["step 'lm'", "inputs.Q", "takes no input"]),
-    ("malformed-ref", _edit(["steps", 0, "inputs", "L"], "data."), ["step 'lm'", "inputs.L", "not a reference"]),
-    ("ref-too-deep", _edit(["steps", 0, "inputs", "L"], "a.b.c.d"), ["step 'lm'", "inputs.L", "not a reference"]),
+    (
+        "missing-input",
+        _edit(["steps", 0, "inputs"], {"y": "data.y"}),
+        ["step 'lm'", "missing required input", "L"],
+    ),
+    (
+        "input-from-nowhere",
+        _edit(["steps", 0, "inputs", "L"], "lfs.L"),
+        ["step 'lm'", "inputs.L", "no earlier step"],
+    ),
+    (
+        "input-from-later-step",
+        _edit(["steps", 0, "inputs", "L"], "loop.probs"),
+        ["step 'lm'", "inputs.L", "no earlier step"],
+    ),
+    (
+        "unknown-output",
+        _edit(["steps", 2, "inputs", "L"], "lm.scores"),
+        ["step 'loop'", "inputs.L", "no output 'scores'"],
+    ),
+    (
+        "wrong-kind",
+        _edit(["steps", 2, "inputs", "L"], "lm.probs"),
+        ["step 'loop'", "inputs.L", "probs", "label_matrix"],
+    ),
+    (
+        "wrong-model-kind",
+        _edit(["steps", 2, "inputs", "oracle"], "lm"),
+        ["step 'loop'", "inputs.oracle", "model:label_models"],
+    ),
+    (
+        "unknown-input",
+        _edit(["steps", 0, "inputs", "Q"], "data.L"),
+        ["step 'lm'", "inputs.Q", "takes no input"],
+    ),
+    (
+        "malformed-ref",
+        _edit(["steps", 0, "inputs", "L"], "data."),
+        ["step 'lm'", "inputs.L", "not a reference"],
+    ),
+    (
+        "ref-too-deep",
+        _edit(["steps", 0, "inputs", "L"], "a.b.c.d"),
+        ["step 'lm'", "inputs.L", "not a reference"],
+    ),
     ("ref-not-string", _edit(["steps", 0, "inputs", "L"], 5), ["step 'lm'", "inputs.L"]),
     ("unknown-top-field", _edit(["stepz"], []), ["stepz", "unknown field"]),
     ("unknown-step-field", _edit(["steps", 0, "inputz"], {}), ["step 'lm'", "inputz", "unknown field"]),
@@ -142,7 +190,9 @@ _docs = st.recursive(
     ),
     max_leaves=20,
 )
-_keys = st.sampled_from(["weasul", "name", "data", "steps", "report", "executor", "id", "use", "params", "inputs", "fit_on"])
+_keys = st.sampled_from(
+    ["weasul", "name", "data", "steps", "report", "executor", "id", "use", "params", "inputs", "fit_on"]
+)
 
 
 def _mutate(doc, path, value):

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from weasul.errors import DataError
 from weasul.validation import check_features, check_label_matrix, check_labels, check_probs, check_same_length
 

@@ -1,9 +1,8 @@
 """Discovery, failure isolation, conflicts and hooks, on throwaway distributions."""
 
 import pytest
-from weasul_registry.testing import fake_distribution
-
 import weasul_registry as reg
+from weasul_registry.testing import fake_distribution
 
 GROUP = "weasulregtest.things"
 
@@ -28,15 +27,18 @@ def test_discover_reads_metadata_without_importing(tmp_path):
 def test_broken_plugin_is_recorded_and_others_still_load(tmp_path):
     eps_good = {GROUP: {"good": "regtest_good:Thing"}}
     eps_bad = {GROUP: {"bad": "regtest_bad:Thing"}}
-    with fake_distribution(tmp_path / "a", "regtest-good", eps_good, {"regtest_good": GOOD}), fake_distribution(
-        tmp_path / "b", "regtest-bad", eps_bad, {"regtest_bad": BROKEN}
+    with (
+        fake_distribution(tmp_path / "a", "regtest-good", eps_good, {"regtest_good": GOOD}),
+        fake_distribution(tmp_path / "b", "regtest-bad", eps_bad, {"regtest_bad": BROKEN}),
     ):
         records = {r.name: r for r in reg.load_all(GROUP)}
         assert records["good"].status == "ok"
         assert records["bad"].status == "broken"
         assert "needs libfoo" in records["bad"].error
         assert records["bad"].distribution == "regtest-bad"
-        with pytest.raises(reg.LoadError, match="regtest-bad 0.1.0 failed to load: ImportError: needs libfoo"):
+        with pytest.raises(
+            reg.LoadError, match="regtest-bad 0.1.0 failed to load: ImportError: needs libfoo"
+        ):
             reg.load_one(GROUP, "bad")
 
 
@@ -48,8 +50,13 @@ def test_missing_attribute_is_broken_not_crash(tmp_path):
 
 
 def test_same_name_in_two_distributions_names_both(tmp_path):
-    with fake_distribution(tmp_path / "a", "regtest-one", {GROUP: {"dup": "regtest_one:Thing"}}, {"regtest_one": GOOD}), fake_distribution(
-        tmp_path / "b", "regtest-two", {GROUP: {"dup": "regtest_two:Thing"}}, {"regtest_two": GOOD}
+    with (
+        fake_distribution(
+            tmp_path / "a", "regtest-one", {GROUP: {"dup": "regtest_one:Thing"}}, {"regtest_one": GOOD}
+        ),
+        fake_distribution(
+            tmp_path / "b", "regtest-two", {GROUP: {"dup": "regtest_two:Thing"}}, {"regtest_two": GOOD}
+        ),
     ):
         records = reg.discover(GROUP)
         assert {r.status for r in records} == {"broken"}
@@ -59,7 +66,9 @@ def test_same_name_in_two_distributions_names_both(tmp_path):
 
 
 def test_not_found_suggests_closest(tmp_path):
-    with fake_distribution(tmp_path, "regtest-s", {GROUP: {"dawid-skene": "regtest_s:Thing"}}, {"regtest_s": GOOD}):
+    with fake_distribution(
+        tmp_path, "regtest-s", {GROUP: {"dawid-skene": "regtest_s:Thing"}}, {"regtest_s": GOOD}
+    ):
         with pytest.raises(reg.NotFoundError) as info:
             reg.find(GROUP, "dawid_skene")
         assert info.value.suggestion == "dawid-skene"

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from weasul.active import active_loop
     from weasul.data import Dataset, ExpertLabels, LabelIssues, QueryState, Split
+    from weasul.engine import RunResult, run
     from weasul.errors import (
         DataError,
         MissingDependencyError,
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
     from weasul.params import WeasulParams
     from weasul.plugin import API_VERSION, Plugin
     from weasul.plugins import PluginInfo, available, create
-    from weasul.active import active_loop
-    from weasul.engine import RunResult, run
 
 
 __version__ = "0.1.0"

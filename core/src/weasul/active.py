@@ -29,7 +29,10 @@ def _eval_sets(eval: EvalSets | None) -> dict[str, tuple[np.ndarray, np.ndarray]
     if isinstance(eval, tuple):
         eval = {"eval": eval}
     return {
-        name: (check_label_matrix(L, name=f"eval '{name}' L", allow_silent_sources=True), check_labels(y, n_items=len(L), name=f"eval '{name}' y"))
+        name: (
+            check_label_matrix(L, name=f"eval '{name}' L", allow_silent_sources=True),
+            check_labels(y, n_items=len(L), name=f"eval '{name}' y"),
+        )
         for name, (L, y) in eval.items()
     }
 
@@ -94,7 +97,7 @@ def active_loop(
         if picked.size == 0:
             break
         answers = np.asarray(oracle.label(picked), dtype=np.int64)
-        for i, a in zip(picked.tolist(), answers.tolist()):
+        for i, a in zip(picked.tolist(), answers.tolist(), strict=False):
             labelled[i] = a  # -1 = declined; kept so it is not asked again
         model.fit(L, expert=_expert(labelled))
         history.append(record(iteration, picked.tolist(), answers.tolist()))

@@ -93,10 +93,14 @@ def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
         from weasul_registry import hookimpl
 
         @hookimpl
-        def after_step(self, run_name: str, step_id: str, metrics: dict[str, Any], seconds: float, cached: bool) -> None:
+        def after_step(
+            self, run_name: str, step_id: str, metrics: dict[str, Any], seconds: float, cached: bool
+        ) -> None:
             console.print(f"step [bold]{step_id}[/] done in {seconds:.2f}s" + (" (cached)" if cached else ""))
 
-    result = run(args.spec, runs_dir=args.runs_dir, use_cache=not getattr(args, "no_cache", False), hooks=[_Echo()])
+    result = run(
+        args.spec, runs_dir=args.runs_dir, use_cache=not getattr(args, "no_cache", False), hooks=[_Echo()]
+    )
     _print_metrics(console, result.metrics)
     console.print(f"run folder: {result.path}")
     return 0
@@ -106,7 +110,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from weasul.engine import validate
 
     plan = validate(args.spec)
-    print(f"{args.spec}: ok ({len(plan.steps)} steps: {', '.join(s.id + '=' + s.spec.use for s in plan.steps)})")
+    print(
+        f"{args.spec}: ok ({len(plan.steps)} steps: {', '.join(s.id + '=' + s.spec.use for s in plan.steps)})"
+    )
     return 0
 
 
@@ -115,7 +121,9 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
 
     infos = available(args.group, debug=args.debug)
     if args.json:
-        print(json.dumps([{**i.as_dict(), "group": i.group.removeprefix("weasul.")} for i in infos], indent=1))
+        print(
+            json.dumps([{**i.as_dict(), "group": i.group.removeprefix("weasul.")} for i in infos], indent=1)
+        )
         return 0
     from rich.table import Table
 
@@ -124,13 +132,21 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         table.add_column(column)
     for info in infos:
         colour = "green" if info.status == "ok" else "red"
-        table.add_row(info.group.removeprefix("weasul."), info.name, info.distribution, info.version, f"[{colour}]{info.status}[/]")
+        table.add_row(
+            info.group.removeprefix("weasul."),
+            info.name,
+            info.distribution,
+            info.version,
+            f"[{colour}]{info.status}[/]",
+        )
     console = _console()
     console.print(table)
     for info in infos:
         if info.error:
             first = info.error if args.debug else info.error.strip().splitlines()[-1]
-            console.print(f"[red]{info.group.removeprefix('weasul.')}/{info.name}[/] ({info.distribution}): {first}")
+            console.print(
+                f"[red]{info.group.removeprefix('weasul.')}/{info.name}[/] ({info.distribution}): {first}"
+            )
     return 0
 
 
@@ -181,7 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the last line of defence of a CLI
         if args.debug:
             raise
-        print(f"internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 

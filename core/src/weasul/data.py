@@ -87,9 +87,7 @@ class ExpertLabels:
 
     def __post_init__(self) -> None:
         if len(self.indices) != len(self.labels):
-            raise DataError(
-                f"expert labels: {len(self.indices)} indices but {len(self.labels)} labels"
-            )
+            raise DataError(f"expert labels: {len(self.indices)} indices but {len(self.labels)} labels")
 
     def __len__(self) -> int:
         return len(self.indices)

@@ -28,7 +28,7 @@ import weasul_registry
 from weasul import __version__
 from weasul.artifacts import SUFFIXES, fingerprint, read_value, write_value
 from weasul.data import SPLIT_FIELDS, Dataset
-from weasul.errors import DataError, SpecError, WeasulError
+from weasul.errors import DataError, WeasulError
 from weasul.executor import Executor
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
@@ -215,7 +215,9 @@ def _run_step(
     plugin = step.cls(**params)
     output = plugin.run_step(inputs, ctx)
     if not isinstance(output, StepOutput):
-        raise WeasulError(f"{where}: {step.spec.use}.run_step returned {type(output).__name__}, not StepOutput")
+        raise WeasulError(
+            f"{where}: {step.spec.use}.run_step returned {type(output).__name__}, not StepOutput"
+        )
     if cached is not None and _cacheable(output):
         tmp = cache_root / f".{key}.{os.getpid()}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -274,7 +276,9 @@ def run(
         for step in the_plan.steps:
             current = f"step '{step.id}' ({step.spec.use})"
             hook.before_step(run_name=spec_obj.name, step_id=step.id, plugin=step.spec.use)
-            ctx = StepContext(step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor)
+            ctx = StepContext(
+                step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor
+            )
             started = time.perf_counter()
             output, was_cached, key = _run_step(step, store, ctx, cache_root, use_cache)
             seconds = time.perf_counter() - started
@@ -286,8 +290,20 @@ def run(
                 hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
             metrics[step.id] = output.metrics
             (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
-            _log.info("step %s (%s) done in %.2fs%s", step.id, step.spec.use, seconds, " (cached)" if was_cached else "")
-            hook.after_step(run_name=spec_obj.name, step_id=step.id, metrics=output.metrics, seconds=seconds, cached=was_cached)
+            _log.info(
+                "step %s (%s) done in %.2fs%s",
+                step.id,
+                step.spec.use,
+                seconds,
+                " (cached)" if was_cached else "",
+            )
+            hook.after_step(
+                run_name=spec_obj.name,
+                step_id=step.id,
+                metrics=output.metrics,
+                seconds=seconds,
+                cached=was_cached,
+            )
         for name, cls in the_plan.reporters:
             for path in cls().write(run_dir, metrics):
                 hook.artifact_written(run_name=spec_obj.name, step_id="report", name=name, path=str(path))

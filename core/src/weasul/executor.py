@@ -57,7 +57,7 @@ class Executor:
     def map_frame(self, func: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataFrame) -> np.ndarray:
         parts = self.spec.partitions or 2 * self.spec.n_workers
         bounds = np.linspace(0, len(frame), min(parts, len(frame)) + 1).astype(int)
-        chunks = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        chunks = [frame.iloc[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=False)]
         return self.map_chunks(func, chunks)
 
     def close(self) -> None:

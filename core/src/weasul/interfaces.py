@@ -61,7 +61,9 @@ class LabelModel(Plugin, ABC):
     Params: ClassVar[type[WeasulParams]] = LabelModelParams
 
     @abstractmethod
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Learn from `L` (n_items, n_sources), -1 = abstain; returns self.
 
         y_dev: optional gold labels for `L`'s rows, used only by models that say so.
@@ -126,7 +128,9 @@ class QueryStrategy(Plugin, ABC):
         "oracle": InputSpec(("model:oracles",), doc="who answers the queries"),
         "L": InputSpec(("label_matrix",), doc="the pool (fit_on split) and evaluation splits"),
         "y": InputSpec(("labels",), required=False, doc="gold labels of evaluation splits"),
-        "X": InputSpec(("features",), required=False, doc="features of the pool, for strategies that use them"),
+        "X": InputSpec(
+            ("features",), required=False, doc="features of the pool, for strategies that use them"
+        ),
     }
     step_outputs: ClassVar[dict[str, str]] = {
         "queried": "indices",
@@ -155,7 +159,9 @@ class QueryStrategy(Plugin, ABC):
         model = inputs["model"]
         queried = np.array([i for record in history for i in record["queried"]], dtype=np.int64)
         probs = {s: model.predict_proba(v) for s, v in L.items()}
-        return StepOutput({"queried": {ctx.fit_on: queried}, "probs": probs, "model": model}, {"history": history})
+        return StepOutput(
+            {"queried": {ctx.fit_on: queried}, "probs": probs, "model": model}, {"history": history}
+        )
 
 
 class AnomalyScorer(Plugin, ABC):
@@ -321,7 +327,10 @@ class LabelingFunctionPack(Plugin, ABC):
         names = [lf.name for lf in lfs]
         k = len(self.class_names)
         y = inputs.get("y") or {}
-        L = {s: apply_lfs(lfs, frame, n_classes=k, executor=ctx.executor) for s, frame in inputs["items"].items()}
+        L = {
+            s: apply_lfs(lfs, frame, n_classes=k, executor=ctx.executor)
+            for s, frame in inputs["items"].items()
+        }
         metrics = {s: {"lf_summary": lf_summary(v, y.get(s), names)} for s, v in L.items()}
         return StepOutput({"L": L}, metrics)
 

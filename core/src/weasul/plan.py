@@ -61,7 +61,9 @@ def parse_ref(text: str, where: str) -> Ref:
     """`data.L`, `data.train.L`, `lm` (its model), `lm.probs`, `lm.test.probs`."""
     parts = text.strip().split(".")
     if any(not p for p in parts) or len(parts) > 3:
-        raise SpecError(f"{where}: '{text}' is not a reference; use data.<field>, data.<split>.<field>, <step> or <step>.<output>")
+        raise SpecError(
+            f"{where}: '{text}' is not a reference; use data.<field>, data.<split>.<field>, <step> or <step>.<output>"
+        )
     if parts[0] == "data":
         if len(parts) == 1:
             raise SpecError(f"{where}: 'data' needs a field, e.g. data.L or data.train.L")
@@ -126,20 +128,28 @@ def plan(spec: Spec) -> Plan:
         where = f"step '{step.id}' (steps[{index}])"
         if step.id == "data" or step.id in produced:
             first = "the data section" if step.id == "data" else "an earlier step"
-            raise SpecError(f"{where}: duplicate step id '{step.id}' (already used by {first}); ids must be unique")
+            raise SpecError(
+                f"{where}: duplicate step id '{step.id}' (already used by {first}); ids must be unique"
+            )
         group, _, name = step.use.partition("/")
         cls = _load(group, name, f"{where}.use")
         if issubclass(cls, (DatasetLoader, Reporter)):
-            raise SpecError(f"{where}.use: '{step.use}' cannot be a step; datasets go under 'data', reporters under 'report'")
+            raise SpecError(
+                f"{where}.use: '{step.use}' cannot be a step; datasets go under 'data', reporters under 'report'"
+            )
         refs = {key: parse_ref(text, f"{where}.inputs.{key}") for key, text in step.inputs.items()}
         for key, ref in refs.items():
             at = f"{where}.inputs.{key}"
             if ref.source not in produced:
                 earlier = ", ".join(produced) or "none"
-                raise SpecError(f"{at}: '{step.inputs[key]}' refers to '{ref.source}', which no earlier step produces (earlier: {earlier})")
+                raise SpecError(
+                    f"{at}: '{step.inputs[key]}' refers to '{ref.source}', which no earlier step produces (earlier: {earlier})"
+                )
             kinds = produced[ref.source]
             if ref.output not in kinds:
-                raise SpecError(f"{at}: '{ref.source}' has no output '{ref.output}'; it produces {', '.join(kinds)}")
+                raise SpecError(
+                    f"{at}: '{ref.source}' has no output '{ref.output}'; it produces {', '.join(kinds)}"
+                )
             if _is_param_input(cls, key):
                 continue
             if key not in cls.step_inputs:
@@ -154,7 +164,9 @@ def plan(spec: Spec) -> Plan:
         missing = [k for k, s in cls.step_inputs.items() if s.required and not s.as_param and k not in refs]
         if missing:
             valid = ", ".join(cls.step_inputs)
-            raise SpecError(f"{where}.inputs: missing required input(s) {', '.join(missing)} (inputs: {valid})")
+            raise SpecError(
+                f"{where}.inputs: missing required input(s) {', '.join(missing)} (inputs: {valid})"
+            )
         _check_params(cls, step.params, set(refs), where)
         outputs = {k: _kind_of_output(cls, v) for k, v in cls.step_outputs.items()}
         produced[step.id] = outputs

@@ -48,9 +48,10 @@ def available(group: str | None = None, *, load: bool = True, debug: bool = Fals
     With `load=False` nothing is imported and every status is `listed`.
     """
     groups = [entry_point_group(group)] if group else [_PREFIX + g for g in GROUPS]
+    installed = registry.snapshot()
     out: list[PluginInfo] = []
     for full in groups:
-        for record in registry.discover(full):
+        for record in registry.discover(full, entry_points=installed.select(group=full)):
             out.append(registry.load(record, check=_check, debug=debug) if load else record)
     return out
 

@@ -30,7 +30,9 @@ def enabled() -> bool:
     return _enabled
 
 
-def track(iterable: Iterable[T], *, total: int | None = None, desc: str = "working", delay: float = 1.0) -> Iterator[T]:
+def track(
+    iterable: Iterable[T], *, total: int | None = None, desc: str = "working", delay: float = 1.0
+) -> Iterator[T]:
     """Yield from `iterable`, showing a rich progress bar once it has run for `delay` seconds."""
     if not _enabled:
         yield from iterable

@@ -214,7 +214,7 @@ from {module}.{stem} import {cls}
 __all__ = ["{cls}"]
 '''
 
-_TEST = '''from weasul.testing import parametrize_with_checks
+_TEST = """from weasul.testing import parametrize_with_checks
 
 from {module} import {cls}
 
@@ -222,7 +222,7 @@ from {module} import {cls}
 @parametrize_with_checks([{cls}()])
 def test_conformance(plugin, check):
     check(plugin)
-'''
+"""
 
 _BENCH = '''"""Time one fit/predict cycle of `{name}` on generated data; prints JSON."""
 
@@ -245,7 +245,9 @@ if __name__ == "__main__":
 
 def _names(name: str, interface: str) -> dict[str, str]:
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", name):
-        raise SpecError(f"plugin name '{name}' must be kebab-case: lowercase letters, digits and single dashes")
+        raise SpecError(
+            f"plugin name '{name}' must be kebab-case: lowercase letters, digits and single dashes"
+        )
     if interface not in INTERFACES:
         raise SpecError(f"unknown interface '{interface}'; choose one of {', '.join(INTERFACES)}")
     stem = name.replace("-", "_")

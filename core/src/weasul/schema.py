@@ -31,13 +31,19 @@ def spec_schema() -> dict[str, Any]:
         defs[key] = params_schema
         if group == "datasets":
             data_branches.append(
-                {"type": "object", "properties": {"use": {"const": info.name}, "params": {"$ref": f"#/$defs/{key}"}}}
+                {
+                    "type": "object",
+                    "properties": {"use": {"const": info.name}, "params": {"$ref": f"#/$defs/{key}"}},
+                }
             )
         elif group != "reporters":
             step_branches.append(
                 {
                     "type": "object",
-                    "properties": {"use": {"const": f"{group}/{info.name}"}, "params": {"$ref": f"#/$defs/{key}"}},
+                    "properties": {
+                        "use": {"const": f"{group}/{info.name}"},
+                        "params": {"$ref": f"#/$defs/{key}"},
+                    },
                 }
             )
     if step_branches:

@@ -75,7 +75,9 @@ def parse_spec(raw: Any, source: str = "spec") -> Spec:
     if raw is None:
         raise SpecError(f"{source} is empty; a spec needs at least 'weasul: 1', 'name' and 'steps'")
     if not isinstance(raw, dict):
-        raise SpecError(f"{source} must be a mapping with keys weasul, name, data, steps; got {type(raw).__name__}")
+        raise SpecError(
+            f"{source} must be a mapping with keys weasul, name, data, steps; got {type(raw).__name__}"
+        )
     try:
         return Spec.model_validate(raw)
     except ValidationError as err:

@@ -33,7 +33,9 @@ def _as_array(value: Any, name: str) -> np.ndarray:
 
 
 def _check_integral(arr: np.ndarray, name: str) -> np.ndarray:
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
         raise DataError(f"{name} has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
@@ -125,9 +127,7 @@ def check_probs(
     sums = arr.sum(axis=1, dtype=np.float64)
     worst = int(np.argmax(np.abs(sums - 1)))
     if abs(sums[worst] - 1) > max(atol, 1e-3 if arr.dtype == np.float32 else atol):
-        raise DataError(
-            f"{name} row {worst} sums to {sums[worst]:.6f}, not 1; normalise rows (e.g. softmax)"
-        )
+        raise DataError(f"{name} row {worst} sums to {sums[worst]:.6f}, not 1; normalise rows (e.g. softmax)")
     if n_items is not None and arr.shape[0] != n_items:
         raise DataError(f"{name} has {arr.shape[0]} rows but {n_items} items were expected")
     if n_classes is not None and arr.shape[1] != n_classes:
@@ -148,7 +148,9 @@ def check_features(X: Any, *, n_items: int | None = None, name: str = "X") -> np
         arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0].tolist()
-        raise DataError(f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); impute or drop it")
+        raise DataError(
+            f"{name} contains NaN or inf (first at row {bad[0]}, column {bad[1]}); impute or drop it"
+        )
     if n_items is not None and arr.shape[0] != n_items:
         raise DataError(f"{name} has {arr.shape[0]} rows but {n_items} items were expected")
     return arr

@@ -174,6 +174,10 @@ def accuracy_table() -> dict[str, Any]:
 def scale_table(quick: bool) -> dict[str, Any]:
     shapes = [(100_000, 10), (100_000, 100)] + ([] if quick else [(1_000_000, 10)])
     table: dict[str, Any] = {}
+    # warm up: imports (torch for Snorkel) are not part of any fit time
+    warm, _ = generated(1000, 10)
+    for label in ("majority-vote", "dawid-skene", "matrix-completion", "triplet", "snorkel-label-model"):
+        weasul.create("label_models", label, n_classes=2).fit(warm)
     for n, m in shapes:
         L, y = generated(n, m)
         row: dict[str, Any] = {}

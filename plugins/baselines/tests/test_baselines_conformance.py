@@ -7,13 +7,19 @@ from __future__ import annotations
 
 from weasul.testing import parametrize_with_checks
 
-from weasul_baselines import MajorityVote, WeightedVote
+from weasul_baselines import DawidSkene, MajorityVote, MatrixCompletion, Triplet, WeightedVote
 
 PLUGINS = [
     MajorityVote(n_classes=2),
     MajorityVote(n_classes=3, tie_break="random", seed=3),
     WeightedVote(n_classes=2),
     WeightedVote(n_classes=3),
+    DawidSkene(n_classes=2),
+    DawidSkene(n_classes=3, max_iter=5, model_abstain=False),
+    MatrixCompletion(n_classes=2),
+    MatrixCompletion(n_classes=3),
+    MatrixCompletion(n_classes=2, cliques=[[0, 1]]),
+    Triplet(n_classes=2),
 ]
 
 

@@ -4,7 +4,7 @@ Nothing here knows what the plugins do. Listing reads metadata only; loading imp
 target at a time and records failures instead of raising them.
 """
 
-from weasul_registry.discovery import Check, discover, find, load, load_all, load_one, suggest
+from weasul_registry.discovery import Check, discover, find, load, load_all, load_one, snapshot, suggest
 from weasul_registry.errors import (
     ConflictError,
     IncompatibleError,
@@ -33,5 +33,6 @@ __all__ = [
     "load_all",
     "load_one",
     "make_hook_manager",
+    "snapshot",
     "suggest",
 ]

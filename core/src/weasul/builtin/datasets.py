@@ -65,8 +65,14 @@ class WrenchDataset(DatasetLoader):
             L = np.array([v["weak_labels"] for _, v in keep], dtype=np.int64)
             y = np.array([-1 if v.get("label") is None else v["label"] for _, v in keep], dtype=np.int64)
             items = pd.DataFrame([{"id": k, **v["data"]} for k, v in keep])
-            text = items[self.params.text_field].to_numpy(dtype=object) if self.params.text_field in items else None
-            L = check_label_matrix(L, n_classes=len(class_names), name=f"{split}.weak_labels", allow_silent_sources=True)
+            text = (
+                items[self.params.text_field].to_numpy(dtype=object)
+                if self.params.text_field in items
+                else None
+            )
+            L = check_label_matrix(
+                L, n_classes=len(class_names), name=f"{split}.weak_labels", allow_silent_sources=True
+            )
             splits[split] = Split(L=L, y=None if (y < 0).any() else y, text=text, items=items)
         return Dataset(folder.name, splits, class_names)
 
@@ -113,13 +119,18 @@ class NpyDataset(DatasetLoader):
             L, y, X = (self._read(folder, f"{p}_{split}") for p in ("L", "Y", "X"))
             if L is None and y is None and X is None:
                 continue
-            L = None if L is None else check_label_matrix(self._labels(L), name=f"L_{split}", allow_silent_sources=True)
+            L = (
+                None
+                if L is None
+                else check_label_matrix(self._labels(L), name=f"L_{split}", allow_silent_sources=True)
+            )
             y = None if y is None else check_labels(self._labels(y).ravel(), name=f"Y_{split}")
             splits[split] = Split(L=L, y=y, X=X)
         if not splits:
             raise DataError(f"{folder} has no L_/Y_/X_ files for splits {self.params.splits}")
         k = self.params.class_names or [
-            str(c) for c in range(max(2, 1 + max(int(s.L.max()) if s.L is not None else 0 for s in splits.values())))
+            str(c)
+            for c in range(max(2, 1 + max(int(s.L.max()) if s.L is not None else 0 for s in splits.values())))
         ]
         return Dataset(folder.name, splits, tuple(k))
 
@@ -132,7 +143,9 @@ class TableDataset(DatasetLoader):
         text_column: str | None = None
         label_column: str | None = None
         class_names: list[str] | None = None
-        label_values: list[Any] | None = Field(None, description="the raw label value of each class, in class order")
+        label_values: list[Any] | None = Field(
+            None, description="the raw label value of each class, in class order"
+        )
         encoding: str = "utf-8"
 
     @classmethod
@@ -170,7 +183,9 @@ class TableDataset(DatasetLoader):
                 lookup = {v: i for i, v in enumerate(values)}
                 unknown = set(raw.unique()) - set(lookup)
                 if unknown:
-                    raise DataError(f"{split}: label values {sorted(map(str, unknown))} are not in label_values")
+                    raise DataError(
+                        f"{split}: label values {sorted(map(str, unknown))} are not in label_values"
+                    )
                 y = raw.map(lookup).to_numpy(dtype=np.int64)
                 class_names = class_names or tuple(str(v) for v in values)
             text = frame[p.text_column].astype(str).to_numpy(dtype=object) if p.text_column else None

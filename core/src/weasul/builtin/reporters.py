@@ -38,7 +38,9 @@ class HtmlReporter(Reporter):
                 rest = {k: v for k, v in values.items() if isinstance(v, (dict, list))}
                 if rest:
                     dumped = json.dumps(rest, indent=1, default=str)[:20000]
-                    parts.append(f"<details><summary>details</summary><pre>{html.escape(dumped)}</pre></details>")
+                    parts.append(
+                        f"<details><summary>details</summary><pre>{html.escape(dumped)}</pre></details>"
+                    )
         for figure in sorted(run_dir.rglob("*.png")):
             rel = figure.relative_to(run_dir).as_posix()
             parts.append(f"<h3>{html.escape(rel)}</h3><img src='{html.escape(rel)}' style='max-width:100%'>")

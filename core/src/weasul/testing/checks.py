@@ -120,8 +120,8 @@ def check_light_import(plugin: Plugin) -> None:
     """Importing the plugin's module in a fresh interpreter pulls in no heavy library."""
     module = type(plugin).__module__
     code = (
-        "import importlib, json, sys; importlib.import_module(%r); "
-        "print(json.dumps([m for m in %r if m in sys.modules]))" % (module, HEAVY_MODULES)
+        f"import importlib, json, sys; importlib.import_module({module!r}); "
+        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-2000:]}"
@@ -371,7 +371,10 @@ def check_raises_weasul_errors(plugin: Plugin) -> None:
 
 
 _BY_INTERFACE: list[tuple[type, list[Check]]] = [
-    (LabelModel, [check_label_model_output, check_label_model_bad_input, check_not_fitted, check_deterministic]),
+    (
+        LabelModel,
+        [check_label_model_output, check_label_model_bad_input, check_not_fitted, check_deterministic],
+    ),
     (QueryStrategy, [check_query_select, check_deterministic]),
     (AnomalyScorer, [check_scorer_output, check_features_bad_input, check_not_fitted, check_deterministic]),
     (Encoder, [check_encoder_output, check_features_bad_input, check_not_fitted, check_deterministic]),

@@ -34,14 +34,18 @@ def _params(plugins: Iterable[Plugin], expected_failures: dict[str, str] | None)
         name = base if seen[base] == 1 else f"{base}{seen[base]}"
         for check in checks_for(plugin):
             marks = []
-            reason = expected_failures.get(check.__name__) or expected_failures.get(f"{name}-{check.__name__}")
+            reason = expected_failures.get(check.__name__) or expected_failures.get(
+                f"{name}-{check.__name__}"
+            )
             if reason:
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
             out.append(pytest.param(plugin, check, id=f"{name}-{check.__name__}", marks=marks))
     return out
 
 
-def parametrize_with_checks(plugins: Iterable[Plugin], *, expected_failures: dict[str, str] | None = None) -> Any:
+def parametrize_with_checks(
+    plugins: Iterable[Plugin], *, expected_failures: dict[str, str] | None = None
+) -> Any:
     """A `pytest.mark.parametrize("plugin, check", ...)` over every check of every plugin.
 
     expected_failures: check name (or `<id>-<check>`) -> reason; those run as strict xfail.

@@ -12,8 +12,8 @@ answers came: a restarted loop gets the same model. `parametrization="full"` kee
 column and uses the pseudo-inverse of Sigma_O, as the authors' code; `"reduced"` keeps the
 linearly independent columns of matrix-completion.
 
-alpha: a number, or `"auto"` for the paper's suggestion, the largest second derivative of the
-original loss at the fit without expert labels (`MCProblem.curvature`).
+alpha: a number, or with `auto_alpha` the paper's suggestion, the largest second derivative
+of the original loss at the fit without expert labels (`MCProblem.curvature`).
 
 With only two conditionally independent LF groups (the synthetic set: LF 1 and the clique of
 LFs 2-3) Eq. 1 does not identify the model: its minima form a one-parameter family whose
@@ -45,8 +45,10 @@ _log = logging.getLogger(__name__)
 def _to_full(problem: MCProblem) -> None:
     """Every psi column, Sigma_O^+ (the authors' parametrisation), in place."""
     psi = problem._psi  # type: ignore[attr-defined]
-    n = psi.shape[0]
-    sigma = (psi.T @ psi).toarray() / n - np.outer(problem.mean, problem.mean)
+    w = getattr(problem, "_w", None)  # rows of psi may be distinct vote patterns with counts w
+    w = np.ones(psi.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    second = np.asarray((psi.T @ psi.multiply(w[:, None])).todense()) / w.sum()
+    sigma = second - np.outer(problem.mean, problem.mean)
     d = sigma.shape[0]
     inv = np.linalg.pinv(sigma, hermitian=True)
     unit = problem.layout.col_unit
@@ -57,37 +59,52 @@ def _to_full(problem: MCProblem) -> None:
     problem.mask = (unit[:, None] != unit[None, :]).astype(np.float64)
 
 
-def penalty_grad(problem: MCProblem, z: np.ndarray, alpha: float) -> np.ndarray | None:
-    """Analytic gradient of alpha * problem.expert_penalty(z) for two classes (None otherwise).
-
-    With s = Sigma_O z / sqrt(1 + z' Sigma_O z), Sigma_OS = v sqrt(p0 p1) expand s (v = +-1
-    fixed by the orientation), mu1 = Sigma_OS + p1 E[psi], mu0 = p0 E[psi] - Sigma_OS and
-    f = softmax over classes of F log(mu_y / p_y) + log p_y.
-    """
-    if problem.prior.size != 2 or problem.expert is None or len(problem.expert) == 0:
-        return None
+def _binary_joint(problem: MCProblem, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """For two classes: (mu (d, 2), u = Sigma_O z, q = z' Sigma_O z, v * sqrt(p0 p1) * expand)
+    without the eigen/SVD steps of `MCProblem.joint` (same result, checked in the tests)."""
     p0, p1 = float(problem.prior[0]), float(problem.prior[1])
     zc = z[:, 0]
     u = problem.sigma @ zc
     q = float(zc @ u)
     N_all = problem.expand @ (u / np.sqrt(1.0 + q))
-    mu = problem.joint(z)
-    cov = mu[:, 1] - problem.mean * p1
-    v = 1.0 if float(cov @ N_all) >= 0 else -1.0
-    theta1, theta0 = mu[:, 1] / p1, mu[:, 0] / p0
+    acc = getattr(problem, "_acc", None)
+    if acc is None:
+        cls = problem.layout.col_class
+        acc = problem._acc = np.where(cls == 1, 1.0, np.where(cls == 0, -1.0, 0.0))  # type: ignore[attr-defined]
+    v = -1.0 if float(acc @ N_all) < 0 else 1.0
+    scale = v * np.sqrt(p0 * p1)
+    cov = scale * N_all
+    mu = np.column_stack([problem.mean * p0 - cov, cov + problem.mean * p1])
+    return mu, u, q, scale * problem.expand
+
+
+def penalty_grad(problem: MCProblem, z: np.ndarray, alpha: float) -> np.ndarray | None:
+    """Analytic gradient of alpha * problem.expert_penalty(z) for two classes (None otherwise).
+
+    With s = Sigma_O z / sqrt(1 + z' Sigma_O z), Sigma_OS = v sqrt(p0 p1) expand s (v = +-1
+    fixed by the orientation), mu1 = Sigma_OS + p1 E[psi], mu0 = p0 E[psi] - Sigma_OS and
+    f = softmax over classes of F log(clip(mu_y / p_y, eps, 1)) + log p_y.
+    """
+    if problem.prior.size != 2 or problem.expert is None or len(problem.expert) == 0:
+        return None
+    mu, u, q, dcov_ds = _binary_joint(problem, z)
+    theta = mu / problem.prior[None, :]
     eps = problem.eps
-    live1 = (theta1 > eps) & (theta1 < 1.0)
-    live0 = (theta0 > eps) & (theta0 < 1.0)
-    F = problem.expert_factors
-    f = problem.probs(z, F)
+    live = (theta > eps) & (theta < 1.0)
+    F = getattr(problem, "_dense_factors", None)
+    if F is None:
+        F = problem.expert_factors
+        F = F.toarray() if hasattr(F, "toarray") and F.shape[0] * F.shape[1] <= 4_000_000 else F
+        problem._dense_factors = F  # type: ignore[attr-defined]
+    logits = np.asarray(F @ np.log(np.clip(theta, eps, 1.0))) + np.log(problem.prior)[None, :]
+    f1 = 1.0 / (1.0 + np.exp(np.clip(logits[:, 0] - logits[:, 1], -700, 700)))
     y = problem.expert.labels
-    g = 2.0 * alpha * (f[:, 1] - (y == 1)) * f[:, 1] * f[:, 0]
+    g = 2.0 * alpha * (f1 - (y == 1)) * f1 * (1.0 - f1)
     G = np.asarray(F.T @ g).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        dcov = G * (np.where(live1, 1.0 / mu[:, 1], 0.0) + np.where(live0, 1.0 / mu[:, 0], 0.0))
+        dcov = G * (np.where(live[:, 1], 1.0 / mu[:, 1], 0.0) + np.where(live[:, 0], 1.0 / mu[:, 0], 0.0))
     J = (problem.sigma - np.outer(u, u) / (1.0 + q)) / np.sqrt(1.0 + q)
-    grad = J @ (problem.expand.T @ dcov) * v * np.sqrt(p0 * p1)
-    return grad[:, None]
+    return (J @ (dcov_ds.T @ dcov))[:, None]
 
 
 class ActiveWeaSuL(MatrixCompletion):
@@ -100,8 +117,9 @@ class ActiveWeaSuL(MatrixCompletion):
     """
 
     class Params(MatrixCompletion.Params):
-        alpha: float | Literal["auto"] = Field(  # type: ignore[assignment]
-            1.0, description="weight of the expert penalty; 'auto' = max second derivative of Eq. 1"
+        alpha: float = Field(1.0, ge=0, description="weight of the expert penalty (Eq. 3)")
+        auto_alpha: bool = Field(
+            False, description="set alpha to the largest second derivative of Eq. 1 at the fit without experts"
         )
         optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
         n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
@@ -119,27 +137,15 @@ class ActiveWeaSuL(MatrixCompletion):
 
     # --- the objective -----------------------------------------------------------------
     def build_problem(self, L: np.ndarray, expert: ExpertLabels | None = None) -> MCProblem:
-        """MatrixCompletion's problem; two units allowed (expert labels identify the model)."""
-        try:
-            problem = super().build_problem(L, expert)
-        except DataError:
-            arr = check_label_matrix(L, n_classes=self.params.n_classes)
-            in_cliques = sum(len(set(c)) - 1 for c in self.params.cliques)
-            if arr.shape[1] - in_cliques != 2:
-                raise
-            from weasul_active_weasul._compat import two_unit_problem
-
-            problem = two_unit_problem(self, L, expert)
+        """MatrixCompletion's problem, in the full parametrisation unless `reduced`."""
+        problem = super().build_problem(L, expert)
         if self.params.parametrization == "full":
             _to_full(problem)
         return problem
 
     def _alpha_for(self, problem: MCProblem) -> float:
-        alpha = self.params.alpha
-        if alpha != "auto":
-            return float(alpha)
         cached = getattr(problem, "_alpha_auto", None)
-        return 1.0 if cached is None else float(cached)
+        return float(self.params.alpha if cached is None else cached)
 
     def extra_loss(self, problem: MCProblem, z: np.ndarray) -> float:
         alpha = self._alpha_for(problem)
@@ -150,15 +156,15 @@ class ActiveWeaSuL(MatrixCompletion):
     def extra_loss_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray | None:
         return penalty_grad(problem, z, self._alpha_for(problem))
 
-    def _loss_grad(self, problem: MCProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grad = problem.base_loss_grad(z)
+    def _grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
+        R = problem.mask * (problem.sigma_inv + z @ z.T)
+        grad = 4.0 * (R @ z)
         if problem.expert is not None and len(problem.expert) and self._alpha_for(problem) != 0:
-            loss += self.extra_loss(problem, z)
             g = self.extra_loss_grad(problem, z)
             if g is None:
                 g = self._fd_grad(problem, z)
             grad = grad + g
-        return loss, grad
+        return grad
 
     # --- optimisation ------------------------------------------------------------------
     def _init_z(self, problem: MCProblem) -> np.ndarray:
@@ -175,7 +181,7 @@ class ActiveWeaSuL(MatrixCompletion):
         v = np.zeros_like(z)
         b1, b2, lr = 0.9, 0.999, self.params.lr
         for t in range(1, self.params.n_epochs + 1):
-            _, g = self._loss_grad(problem, z)
+            g = self._grad(problem, z)
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             z = z - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
@@ -187,7 +193,7 @@ class ActiveWeaSuL(MatrixCompletion):
         h = hashlib.sha1()
         for arr in (problem.sigma, problem.mean, problem.prior, problem.keep):
             h.update(np.ascontiguousarray(arr).tobytes())
-        h.update(self.params.model_dump_json(exclude={"alpha", "warm_start"}).encode())
+        h.update(self.params.model_dump_json(exclude={"alpha", "auto_alpha", "warm_start"}).encode())
         return h.hexdigest()
 
     def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
@@ -203,8 +209,8 @@ class ActiveWeaSuL(MatrixCompletion):
             finally:
                 problem.expert = expert
             self._base_fit = (key, z_base)
-        alpha = self.params.alpha
-        problem._alpha_auto = float(np.max(problem.curvature(z_base))) if alpha == "auto" else None  # type: ignore[attr-defined]
+        auto = self.params.auto_alpha
+        problem._alpha_auto = float(np.max(problem.curvature(z_base))) if auto else None  # type: ignore[attr-defined]
         self._last = (problem.log_theta(z_base), self._alpha_for(problem))
         if problem.expert is None or len(problem.expert) == 0 or self._alpha_for(problem) == 0:
             z = z_base

@@ -118,6 +118,9 @@ class MaxKL(_BucketStrategy):
             description="q is capped to [e, 1 - e] with e = epsilon / max(1, expert labels in the bucket)",
         )
         p_floor: float = Field(1e-5, gt=0, lt=0.5, description="the model's p is clipped to [p_floor, 1 - p_floor]")
+        shrink_epsilon: bool = Field(
+            False, description="divide epsilon by the bucket's number of expert labels (as the authors' code)"
+        )
 
     def _initial_classes(self, state: QueryState, buckets: Buckets, P: np.ndarray, answered: bool) -> np.ndarray:
         """Per bucket, round(p_{t=0}(y | bucket)): the model's class before any expert label."""
@@ -142,7 +145,9 @@ class MaxKL(_BucketStrategy):
         n_expert = counts.sum(axis=1)
         initial = self._initial_classes(state, buckets, P, bool(n_expert.sum()))
         q = np.where(n_expert[:, None] > 0, counts / np.maximum(n_expert, 1)[:, None], np.eye(k)[initial])
-        eps = self.params.epsilon / np.maximum(n_expert, 1)  # type: ignore[attr-defined]
+        eps = np.full(len(n_expert), self.params.epsilon)  # type: ignore[attr-defined]
+        if self.params.shrink_epsilon:  # type: ignore[attr-defined]
+            eps /= np.maximum(n_expert, 1)
         q = np.clip(q, eps[:, None], 1 - eps[:, None])
         q /= q.sum(axis=1, keepdims=True)
         floor = self.params.p_floor  # type: ignore[attr-defined]

@@ -133,3 +133,49 @@ def break_ties(scores: np.ndarray, L: np.ndarray, seed: int, rtol: float = 1e-9)
 def require_fitted(model: object, attr: str = "n_classes_") -> None:
     if not hasattr(model, attr):
         raise NotFittedError(f"{type(model).__name__} is not fitted; call fit() first")
+
+
+def compress_rows(L: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of `L` with their counts: (patterns (u, m), counts (u,), inverse (n,)).
+
+    Label models depend on a row only through its vote pattern, so statistics and posteriors
+    are computed once per pattern (1M rows x 10 binary sources have at most 3^10 patterns).
+    Rows are coded in base K+1; when that code does not fit in 62 bits every row is its own
+    pattern (no compression).
+    """
+    n, m = L.shape
+    base = n_classes + 1
+    if m * np.log2(base) > 62:
+        return L, np.ones(n, dtype=np.float64), np.arange(n)
+    space = base**m
+    weights = base ** np.arange(m - 1, -1, -1, dtype=np.int64)
+    if space <= 1 << 24 and base <= 127:
+        # exact in float32: one narrow copy and a BLAS matrix-vector product
+        small = L.astype(np.int8)
+        small += 1
+        code = (small.astype(np.float32) @ weights.astype(np.float32)).astype(np.int64)
+    elif space <= 1 << 53:
+        code = ((L + 1).astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
+    else:
+        code = np.zeros(n, dtype=np.int64)
+        for j in range(m):  # loop over sources
+            code *= base
+            code += L[:, j] + 1
+    if space <= 1 << 22:
+        counts_all = np.bincount(code, minlength=space)
+        uniq = np.flatnonzero(counts_all)
+        counts = counts_all[uniq].astype(np.float64)
+        lookup = np.zeros(space, dtype=np.int64)
+        lookup[uniq] = np.arange(uniq.size)
+        inverse = lookup[code]
+    else:
+        uniq, inverse, counts_i = np.unique(code, return_inverse=True, return_counts=True)
+        counts = counts_i.astype(np.float64)
+        if uniq.size > 0.5 * n:
+            return L, np.ones(n, dtype=np.float64), np.arange(n)
+    patterns = np.empty((uniq.size, m), dtype=np.int64)
+    rest = uniq.copy()
+    for j in range(m - 1, -1, -1):
+        patterns[:, j] = rest % base - 1
+        rest //= base
+    return patterns, counts, inverse

@@ -27,7 +27,7 @@ from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.interfaces import LabelModel, LabelModelParams
 
-from weasul_baselines._common import check_fit_matrix, check_predict_matrix, require_fitted, resolve_prior
+from weasul_baselines._common import check_fit_matrix, compress_rows, check_predict_matrix, require_fitted, resolve_prior
 
 if TYPE_CHECKING:
     from typing import Self
@@ -95,33 +95,37 @@ class DawidSkene(LabelModel):
     def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
         """Run EM on `L` (n, m), -1 = abstain. Raises DataError on a malformed `L`."""
         L, k = check_fit_matrix(L, self.params.n_classes)
-        n, m = L.shape
+        m = L.shape[1]
+        L, w, _ = compress_rows(L, k)  # EM once per distinct vote pattern, weighted by its count
+        n = L.shape[0]
         fixed_prior = resolve_prior(self.params.class_prior, k)
         A = _vote_matrix(L, k)
         covered = np.asarray(A.sum(axis=1)).ravel() > 0
         # E-step stand-in: majority-vote shares (counts per class via A and a fold over sources)
         counts = np.asarray(A @ np.tile(np.eye(k), (m, 1)))
         T = np.where(covered[:, None], counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), 1.0 / k)
-        prior = fixed_prior if fixed_prior is not None else T[covered].mean(axis=0)
+        prior = fixed_prior if fixed_prior is not None else w[covered] @ T[covered] / w[covered].sum()
         k_out = k + 1 if self.params.model_abstain else k
         pseudo = self.params.smoothing + self.params.diagonal_prior * np.eye(k, k_out)  # (K_y, K_out)
         rows_used = np.ones(n, dtype=bool) if self.params.model_abstain else covered
+        wu = w[rows_used]
         At = A.T.tocsr()
         last = -np.inf
         for it in range(self.params.max_iter):
             # M-step: expected counts of (source j votes c, class y)
             C = np.zeros((m, k, k_out))
-            C[:, :, :k] = np.asarray(At @ T).reshape(m, k, k).transpose(0, 2, 1)  # (m, y, c)
+            Tw = T * w[:, None]
+            C[:, :, :k] = np.asarray(At @ Tw).reshape(m, k, k).transpose(0, 2, 1)  # (m, y, c)
             if k_out > k:
-                C[:, :, k] = T.sum(axis=0)[None, :] - C[:, :, :k].sum(axis=2)
+                C[:, :, k] = Tw.sum(axis=0)[None, :] - C[:, :, :k].sum(axis=2)
             C = np.maximum(C, 0.0) + pseudo[None]
             pi = C / C.sum(axis=2, keepdims=True)
             if fixed_prior is None:
-                prior = np.clip(T[rows_used].mean(axis=0), 1e-6, None)
+                prior = np.clip(wu @ T[rows_used] / wu.sum(), 1e-6, None)
                 prior /= prior.sum()
             log_pi = np.log(pi)
             T, lognorm = _posterior(A, log_pi, np.log(prior))
-            ll = float(lognorm[rows_used].mean())
+            ll = float(wu @ lognorm[rows_used] / wu.sum())
             if ll - last < self.params.tol:
                 break
             last = ll
@@ -137,8 +141,9 @@ class DawidSkene(LabelModel):
         """(n, K) posterior P(y | votes); the class prior on rows with no vote."""
         require_fitted(self)
         L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
-        A = _vote_matrix(L, self.n_classes_)
+        patterns, _, inverse = compress_rows(L, self.n_classes_)
+        A = _vote_matrix(patterns, self.n_classes_)
         T, _ = _posterior(A, np.log(self.confusion_), np.log(self.class_prior_))
         empty = np.diff(A.indptr) == 0
         T[empty] = self.class_prior_
-        return T
+        return T[inverse]

@@ -53,6 +53,7 @@ from weasul.validation import check_labels
 
 from weasul_baselines._common import (
     check_fit_matrix,
+    compress_rows,
     check_predict_matrix,
     require_fitted,
     resolve_prior,
@@ -101,6 +102,20 @@ def _select_columns(sigma: np.ndarray, tol: float) -> np.ndarray:
             chol[k, k] = np.sqrt(resid)
             keep.append(c)
     return np.asarray(keep, dtype=np.int64)
+
+
+def _weighted_moments(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[psi] and E[psi psi^T] with row weights w (counts of each vote pattern), by chunks of
+    dense float32 GEMM (exact for 0/1 columns)."""
+    n = float(w.sum())
+    d = psi.shape[1]
+    mean = np.asarray(psi.T @ w).ravel() / n
+    second = np.zeros((d, d))
+    step = max(1, 2**24 // max(d, 1))
+    for start in range(0, psi.shape[0], step):
+        block = psi[start : start + step].toarray().astype(np.float32)
+        second += (block.T @ (block * w[start : start + step, None].astype(np.float32))).astype(np.float64)
+    return mean, second / n
 
 
 @dataclass
@@ -204,8 +219,9 @@ class MatrixCompletion(LabelModel):
     model, `cliques` (known dependencies), and how to add terms to the objective (`alpha` with
     `fit(L, expert=...)`, or override `extra_loss`).
 
-    The class prior is `class_prior` when given; otherwise uniform, or with `learn_prior` the
-    fixed point p = mean posterior over the training items. `y_dev` is not used.
+    The class prior is `class_prior` when given; otherwise the (add-one smoothed) class
+    frequencies of `y_dev` when given (gold labels, used for nothing else), otherwise uniform:
+    second moments do not identify it.
     """
 
     class Params(LabelModelParams):
@@ -213,8 +229,6 @@ class MatrixCompletion(LabelModel):
             default_factory=list, description="groups of sources dependent given Y (disjoint), e.g. [[1, 2]]"
         )
         alpha: float = Field(0.0, ge=0, description="weight of the expert penalty (Active WeaSuL Eq. 3)")
-        learn_prior: bool = Field(False, description="estimate the class prior when class_prior is omitted")
-        prior_iter: int = Field(20, ge=1, le=1000, description="fixed-point rounds when learn_prior")
         max_iter: int = Field(500, ge=1, description="L-BFGS iterations")
         tol: float = Field(1e-10, gt=0, description="relative tolerance of the optimiser")
         mu_eps: float | None = Field(
@@ -224,7 +238,7 @@ class MatrixCompletion(LabelModel):
 
     @classmethod
     def examples(cls) -> list[MatrixCompletion]:
-        return [cls(n_classes=2), cls(n_classes=3, learn_prior=True), cls(n_classes=2, cliques=[[0, 1]])]
+        return [cls(n_classes=2), cls(n_classes=3), cls(n_classes=2, cliques=[[0, 1]])]
 
     # --- extension hooks ---------------------------------------------------------------
     def extra_loss(self, problem: MCProblem, z: np.ndarray) -> float:
@@ -245,22 +259,28 @@ class MatrixCompletion(LabelModel):
     def build_problem(self, L: np.ndarray, expert: ExpertLabels | None = None) -> MCProblem:
         """Checks `L`, lays out psi and computes the statistics Eq. 1 needs.
 
-        Raises DataError on a malformed `L`, on expert labels out of range, or when fewer than
-        three conditionally independent units vote (the model is not identifiable then).
+        Raises DataError on a malformed `L`, on expert labels out of range, or when all sources
+        form one unit (nothing to complete); warns with two units and no expert penalty (the
+        model is identifiable from three units on).
         """
-        L, k = check_fit_matrix(L, self.params.n_classes)
-        n, m = L.shape
+        L_full, k = check_fit_matrix(L, self.params.n_classes)
+        n, m = L_full.shape
         cliques = check_cliques(self.params.cliques, m)
+        L, w, _ = compress_rows(L_full, k)  # statistics once per distinct vote pattern
         layout = build_layout(L, k, cliques)
         n_units = int(np.unique(layout.col_unit).size)
-        if n_units < 3:
+        if n_units < 2:
             raise DataError(
-                f"matrix-completion needs at least 3 conditionally independent sources, L has {n_units} "
+                f"matrix-completion needs sources that are independent given Y; L has {n_units} unit "
                 "(sources in one clique count once); use majority-vote or add labeling functions"
             )
+        if n_units < 3 and not (expert is not None and len(expert) and self.params.alpha > 0):
+            _log.warning(
+                "matrix-completion: only %d conditionally independent units; Eq. 1 does not identify "
+                "the model without expert labels (alpha > 0)", n_units
+            )
         psi = indicator_matrix(L, layout)
-        mean = np.asarray(psi.sum(axis=0)).ravel() / n
-        second = (psi.T @ psi).toarray() / n
+        mean, second = _weighted_moments(psi, w)
         sigma_all = second - np.outer(mean, mean)
         keep = _select_columns(sigma_all, tol=1e-8)
         sigma = sigma_all[np.ix_(keep, keep)]
@@ -290,20 +310,21 @@ class MatrixCompletion(LabelModel):
                 raise DataError(f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}")
             labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
             problem.expert = ExpertLabels(idx, labels)
-            problem.expert_factors = factor_matrix(L[idx], layout)
+            problem.expert_factors = factor_matrix(L_full[idx], layout)
         problem._L = L  # type: ignore[attr-defined]
+        problem._w = w  # type: ignore[attr-defined]
         problem._psi = psi  # type: ignore[attr-defined]
         return problem
 
     def _init_z(self, problem: MCProblem) -> np.ndarray:
         """z from majority-vote soft labels, shrunk so that C stays positive definite."""
-        L, psi = problem._L, problem._psi  # type: ignore[attr-defined]
+        L, psi, w = problem._L, problem._psi, problem._w  # type: ignore[attr-defined]
         k = problem.prior.size
         counts = vote_counts(L, k)
         tot = counts.sum(axis=1, keepdims=True)
         Y = np.where(tot > 0, counts / np.maximum(tot, 1), problem.prior[None, :])
-        p_mv = Y.mean(axis=0)
-        cov_os = (np.asarray(psi.T @ Y[:, 1:]) / problem.n_items - np.outer(problem.mean, p_mv[1:]))[problem.keep]
+        p_mv = w @ Y / w.sum()
+        cov_os = (np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:]))[problem.keep]
         ps = problem.prior[1:]
         sigma_s = np.diag(ps) - np.outer(ps, ps)
         X = cov_os.T @ problem.sigma_inv @ cov_os
@@ -366,6 +387,11 @@ class MatrixCompletion(LabelModel):
         Raises DataError on a malformed `L` or expert labels, SpecError on bad cliques.
         """
         problem = self.build_problem(L, expert)
+        if y_dev is not None and self.params.class_prior is None:
+            y = check_labels(y_dev, n_classes=problem.prior.size, name="y_dev")
+            p = np.bincount(y, minlength=problem.prior.size) + 1.0
+            problem.prior = p / p.sum()
+            problem.__post_init__()
         z0 = None
         if self.params.warm_start and getattr(self, "z_", None) is not None:
             prev = np.asarray(self.z_)
@@ -374,19 +400,9 @@ class MatrixCompletion(LabelModel):
         if z0 is None:
             z0 = self._init_z(problem)
         z, loss = self.solve(problem, z0)
-        if self.params.class_prior is None and self.params.learn_prior:
-            F = factor_matrix(problem._L, problem.layout)  # type: ignore[attr-defined]
-            for _ in range(self.params.prior_iter):
-                p = problem.probs(z, F).mean(axis=0)
-                p = np.clip(p, 1e-3, None)
-                p /= p.sum()
-                if np.max(np.abs(p - problem.prior)) < 1e-6:
-                    break
-                problem.prior = p
-                problem.__post_init__()
         layout = problem.layout
         self.n_classes_ = int(problem.prior.size)
-        self.n_sources_ = int(problem._L.shape[1])  # type: ignore[attr-defined]
+        self.n_sources_ = int(problem.layout.single_col.shape[0])
         self.class_prior_ = problem.prior
         self.z_ = z
         self.loss_ = loss
@@ -416,8 +432,9 @@ class MatrixCompletion(LabelModel):
         """(n, K) P(y | lambda); the class prior on rows where every source abstains."""
         require_fitted(self)
         L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
-        F = factor_matrix(L, self._layout())
-        return posterior(F, np.asarray(self.log_theta_), np.asarray(self.class_prior_))
+        patterns, _, inverse = compress_rows(L, self.n_classes_)
+        F = factor_matrix(patterns, self._layout())
+        return posterior(F, np.asarray(self.log_theta_), np.asarray(self.class_prior_))[inverse]
 
     def conditional_probs(self) -> np.ndarray:
         """(m, K, K) estimated P(lambda_j = c | Y = y) for every source j, vote c, class y

@@ -32,7 +32,7 @@ from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
 
-from weasul_baselines._common import check_fit_matrix, check_predict_matrix, require_fitted, resolve_prior
+from weasul_baselines._common import check_fit_matrix, compress_rows, check_predict_matrix, require_fitted, resolve_prior
 
 if TYPE_CHECKING:
     from typing import Self
@@ -53,16 +53,17 @@ def _onehot(block: np.ndarray) -> np.ndarray:
     return out
 
 
-def _moments(L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """E[psi] (2m,) and Cov(psi) (2m, 2m) over the rows of L, in chunks."""
+def _moments(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[psi] (2m,) and Cov(psi) (2m, 2m) over the rows of L weighted by w, in chunks."""
     m = L.shape[1]
     G = np.zeros((2 * m, 2 * m))
     s = np.zeros(2 * m)
     for start in range(0, L.shape[0], _CHUNK):
         psi = _onehot(L[start : start + _CHUNK])
-        G += (psi.T @ psi).astype(np.float64)
-        s += psi.sum(axis=0, dtype=np.float64)
-    n = L.shape[0]
+        wb = w[start : start + _CHUNK]
+        G += (psi.T @ (psi * wb[:, None].astype(np.float32))).astype(np.float64)
+        s += wb @ psi.astype(np.float64)
+    n = w.sum()
     mean = s / n
     return mean, G / n - np.outer(mean, mean)
 
@@ -99,7 +100,8 @@ class Triplet(LabelModel):
             raise DataError(f"triplet needs at least 3 sources, L has {m}")
         prior = resolve_prior(self.params.class_prior, 2)
         prior = np.array([0.5, 0.5]) if prior is None else prior
-        mean, C = _moments(L)
+        patterns, w, _ = compress_rows(L, 2)
+        mean, C = _moments(patterns, w)
         d = 2 * m
         source = np.repeat(np.arange(m), 2)
         var = np.diag(C)
@@ -156,6 +158,7 @@ class Triplet(LabelModel):
         """(n, 2) posterior; the class prior on rows with no vote."""
         require_fitted(self)
         L = check_predict_matrix(L, 2, self.n_sources_)
+        L, _, inverse = compress_rows(L, 2)
         log_cond = np.log(self.cond_)  # (m, y, vote)
         # log-odds contribution of each source for vote 0 and vote 1
         w = (log_cond[:, 1, :] - log_cond[:, 0, :]).astype(np.float64)  # (m, vote)
@@ -165,4 +168,4 @@ class Triplet(LabelModel):
             contrib = np.where(block == 1, w[:, 1][None, :], np.where(block == 0, w[:, 0][None, :], 0.0))
             logit[start : start + _CHUNK] += contrib.sum(axis=1)
         p1 = 1.0 / (1.0 + np.exp(-logit))
-        return np.column_stack([1.0 - p1, p1])
+        return np.column_stack([1.0 - p1, p1])[inverse]

@@ -188,6 +188,7 @@ class ConfidentLearning(ErrorFinder):
         "X": InputSpec(("features",), required=False, doc="features for cross-validated probabilities and the end model"),
         "L": InputSpec(("label_matrix",), required=False, doc="weak labels; rows where every source abstains are left out"),
         "oracle": InputSpec(("model:oracles",), required=False, doc="reviewer of the top flagged items (fit split)"),
+        "text": InputSpec(("text",), required=False, doc="item texts shown to the reviewer"),
         "y": InputSpec(("labels",), required=False, doc="gold labels, for metrics only"),
     }
     step_outputs: ClassVar[dict[str, str]] = {

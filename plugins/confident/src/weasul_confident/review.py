@@ -127,15 +127,23 @@ def _cell(values: Any, i: int) -> Any:
     return f"{value:.4f}" if isinstance(value, (float, np.floating)) else value
 
 
-def make_reviewer(kind: str = "csv", *, path: str | os.PathLike[str] | None = None, y: Any = None, **params: Any) -> Oracle:
+def make_reviewer(
+    kind: str = "csv",
+    *,
+    path: str | os.PathLike[str] | None = None,
+    y: Any = None,
+    class_names: list[str] | None = None,
+    **params: Any,
+) -> Oracle:
     """An Oracle to review flagged items.
 
-    kind: `gold` (needs `y`), `csv` (this package's review file at `path`), or the name of any
-    installed oracle plugin such as Active WeaSuL's `store` or `terminal` (created with
-    `weasul.create("oracles", kind, **params)`; `path` is passed when given). When that plugin is
-    not installed, falls back to the CSV review file and logs a warning.
+    kind: `gold` (answers from `y`), `csv` (this package's review file at `path`), or the name of
+    any installed oracle plugin such as Active WeaSuL's `store` or `terminal`, created with
+    `weasul.create("oracles", kind, ...)`: `path` and `y` are passed when its Params has those
+    fields, plus any `params`. When that plugin is not installed, falls back to the CSV review
+    file at `path` and logs a warning.
     """
-    from weasul.plugins import create
+    from weasul.plugins import create, load_class
 
     if kind == "gold":
         if y is None:
@@ -143,14 +151,16 @@ def make_reviewer(kind: str = "csv", *, path: str | os.PathLike[str] | None = No
         return create("oracles", "gold", y=np.asarray(y).tolist())  # type: ignore[return-value]
     csv_path = str(path) if path is not None else "review.csv"
     if kind in ("csv", "csv-review"):
-        return CsvReviewOracle(path=csv_path, **params)
+        return CsvReviewOracle(path=csv_path, class_names=class_names, **params)
     try:
-        extra = {"path": str(path)} if path is not None else {}
-        return create("oracles", kind, **extra, **params)  # type: ignore[return-value]
+        cls = load_class("oracles", kind)
     except PluginNotFoundError:
         _log.warning("oracle '%s' is not installed; reviewing through the CSV file %s instead", kind, csv_path)
-        names = params.get("class_names")
-        return CsvReviewOracle(path=csv_path, class_names=names)
+        return CsvReviewOracle(path=csv_path, class_names=class_names)
+    fields = cls.Params.model_fields
+    given = {"path": str(path) if path is not None else None, "y": None if y is None else np.asarray(y).tolist(), "class_names": class_names}
+    extra = {k: v for k, v in given.items() if v is not None and k in fields}
+    return cls(**extra, **params)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -193,8 +203,8 @@ def review_issues(
     top = np.asarray(ranked, dtype=np.int64)[: max(int(budget), 0)]
     if top.size and (top.min() < 0 or top.max() >= given.shape[0]):
         raise DataError(f"ranked indices reach {int(top.max())} but there are {given.shape[0]} labels")
-    if context and hasattr(oracle, "set_context"):
-        oracle.set_context(**context)
+    if context:
+        _share_context(oracle, context)
     known = oracle.known()
     answers = np.array([known.get(int(i), -1) for i in top], dtype=np.int64)
     ask = top[answers < 0]
@@ -212,6 +222,18 @@ def review_issues(
     reviewed[top[ok]] = answers[ok]
     _log.info("review: %d asked, %d answered, %d labels changed", top.size, int(ok.sum()), int((reviewed != given).sum()))
     return Review(asked=top, answers=answers, labels=reviewed)
+
+
+def _share_context(oracle: Oracle, context: dict[str, Any]) -> None:
+    """Give the oracle what a person needs to see: `set_context` (CSV review) or `bind(text=...)`
+    (Active WeaSuL's store/terminal oracles)."""
+    if hasattr(oracle, "set_context"):
+        oracle.set_context(**context)
+    elif hasattr(oracle, "bind") and context.get("text") is not None:
+        try:
+            oracle.bind(text=context["text"])
+        except TypeError:
+            _log.debug("oracle %s does not take text context", type(oracle).__name__)
 
 
 # --- the spec step ---------------------------------------------------------------------------
@@ -317,6 +339,9 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         if ctx.class_names:
             context["given"] = np.array([ctx.class_names[c] for c in given_fit], dtype=object)
             context["suggested"] = np.array([ctx.class_names[c] for c in out.artifacts["suggested"][fit]], dtype=object)
+        texts = (inputs.get("text") or {}).get(fit)
+        if texts is not None:
+            context["text"] = np.asarray(texts, dtype=object)
         review = review_issues(given_fit, out.artifacts["ranked"][fit], oracle, p.review_budget, n_classes=k, context=context)  # type: ignore[attr-defined]
         reviewed = review.labels
         rm: dict[str, Any] = {

@@ -2,11 +2,12 @@
 
 The joint model over the true class y and the LF states s (0 = abstain, c+1 = class c) is
 
-    log p(s, y) = sum_j [a_j A[s_j, y] + r_j 1{s_j != 0}] + b_y
+    log p(s, y) = sum_j [a_j A[s_j, y] + r_{j, s_j}] + b_y
                   + sum_d w_d D_{t_d}[s_{j_d}, s_{k_d}, y] - log Z
 
-with accuracy weights a, propensity weights r, class-balance weights b and dependency weights
-w. Given y, the LFs form a pairwise Markov random field over the LF pair graph, so the
+with accuracy weights a, propensity weights r (r_{j,0} = 0; one weight per LF for "votes"
+propensity, one per LF and class for "class" propensity, none for "none"), class-balance
+weights b and dependency weights w. Given y, the LFs form a pairwise Markov random field over the LF pair graph, so the
 partition function factorises over its connected components: isolated LFs in closed form,
 trees by belief propagation, small cyclic components by enumeration. Larger cyclic components
 need the Gibbs sampler (`GibbsChains`), which estimates the model expectations used by
@@ -39,19 +40,30 @@ class Layout:
     n_lfs: int
     n_deps: int
     n_classes: int
-    propensity: bool
+    propensity: str  # "none", "votes" or "class"
     learn_balance: bool
 
     @property
+    def n_propensity(self) -> int:
+        return {"none": 0, "votes": self.n_lfs, "class": self.n_lfs * self.n_classes}[self.propensity]
+
+    @property
     def size(self) -> int:
-        m = self.n_lfs
-        return m + (m if self.propensity else 0) + self.n_deps + (self.n_classes if self.learn_balance else 0)
+        return self.n_lfs + self.n_propensity + self.n_deps + (self.n_classes if self.learn_balance else 0)
+
+    def pack_propensity(self, grad: np.ndarray) -> np.ndarray:
+        """Map an (m, K) gradient w.r.t. per-class propensities to this layout's block."""
+        if self.propensity == "class":
+            return grad.reshape(-1)
+        if self.propensity == "votes":
+            return grad.sum(axis=1)
+        return np.zeros(0)
 
     def slices(self) -> dict[str, slice]:
         m, out, start = self.n_lfs, {}, 0
         for name, width in (
             ("accuracy", m),
-            ("propensity", m if self.propensity else 0),
+            ("propensity", self.n_propensity),
             ("dependency", self.n_deps),
             ("balance", self.n_classes if self.learn_balance else 0),
         ):
@@ -65,14 +77,16 @@ class Params:
     """Model weights (see the module docstring)."""
 
     accuracy: np.ndarray  # (m,)
-    propensity: np.ndarray  # (m,) zeros when the model has no propensity factors
+    propensity: np.ndarray  # (m, K) weight of each LF voting each class; zeros without propensity
     dependency: np.ndarray  # (n_deps,)
     balance: np.ndarray  # (K,)
 
     def pack(self, layout: Layout) -> np.ndarray:
         parts = [self.accuracy]
-        if layout.propensity:
-            parts.append(self.propensity)
+        if layout.propensity == "class":
+            parts.append(self.propensity.reshape(-1))
+        elif layout.propensity == "votes":
+            parts.append(self.propensity[:, 0])
         parts.append(self.dependency)
         if layout.learn_balance:
             parts.append(self.balance)
@@ -81,10 +95,17 @@ class Params:
     @classmethod
     def unpack(cls, theta: np.ndarray, layout: Layout, fixed_balance: np.ndarray) -> Params:
         sl = layout.slices()
-        m = layout.n_lfs
+        m, k = layout.n_lfs, layout.n_classes
+        block = theta[sl["propensity"]]
+        if layout.propensity == "class":
+            prop = block.reshape(m, k)
+        elif layout.propensity == "votes":
+            prop = np.repeat(block[:, None], k, axis=1)
+        else:
+            prop = np.zeros((m, k))
         return cls(
             accuracy=theta[sl["accuracy"]],
-            propensity=theta[sl["propensity"]] if layout.propensity else np.zeros(m),
+            propensity=prop,
             dependency=theta[sl["dependency"]],
             balance=theta[sl["balance"]] if layout.learn_balance else fixed_balance,
         )
@@ -99,6 +120,7 @@ class Engine:
         self.k = n_classes
         self.s = n_classes + 1
         self.A = accuracy_table(n_classes)  # (S, K)
+        self._onehot = np.eye(self.s)[:, 1:]  # state -> one-hot of the class voted, (S, K)
         self.D = dependency_tables(structure.types, n_classes)  # (nd, S, S, K)
         self.dj, self.dk = structure.j, structure.k
         self.nd = len(structure)
@@ -115,10 +137,10 @@ class Engine:
 
     # --- per-row features -------------------------------------------------------------
     def row_features(self, S: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For rows of states S (n, m): accuracy features (n, m, K), votes (n, m) and
-        dependency features (n, nd, K), each the factor value for every y."""
+        """For rows of states S (n, m): accuracy features (n, m, K), one-hot votes (n, m, K)
+        and dependency features (n, nd, K), the factor values for every y."""
         acc = self.A[S]  # (n, m, K)
-        votes = (S != 0).astype(float)
+        votes = self._onehot[S]
         if self.nd:
             dep = self.D[np.arange(self.nd)[None, :], S[:, self.dj], S[:, self.dk], :]
         else:
@@ -129,10 +151,11 @@ class Engine:
     def energies(feats: tuple[np.ndarray, np.ndarray, np.ndarray], p: Params) -> np.ndarray:
         """(n, K) unnormalised log p(s_i, y)."""
         acc, votes, dep = feats
-        e = np.einsum("imy,m->iy", acc, p.accuracy) + p.balance[None, :]
-        e += (votes @ p.propensity)[:, None]
+        n = acc.shape[0]
+        e = (acc.transpose(0, 2, 1) @ p.accuracy) + p.balance[None, :]
+        e += (votes.reshape(n, -1) @ p.propensity.reshape(-1))[:, None]
         if dep.shape[1]:
-            e += np.einsum("idy,d->iy", dep, p.dependency)
+            e += dep.transpose(0, 2, 1) @ p.dependency
         return e
 
     def data_term(
@@ -145,10 +168,11 @@ class Engine:
         lse = logsumexp(e, axis=1)
         q = np.exp(e - lse[:, None])
         w = weights / weights.sum()
-        grad = [np.einsum("imy,iy,i->m", acc, q, w)]
-        if layout.propensity:
-            grad.append(w @ votes)
-        grad.append(np.einsum("idy,iy,i->d", dep, q, w) if self.nd else np.zeros(0))
+        qw = q * w[:, None]
+        n = acc.shape[0]
+        grad = [np.einsum("imy,iy->m", acc, qw)]
+        grad.append(layout.pack_propensity((w @ votes.reshape(n, -1)).reshape(self.m, self.k)))
+        grad.append(np.einsum("idy,iy->d", dep, qw) if self.nd else np.zeros(0))
         if layout.learn_balance:
             grad.append(w @ q)
         return float(w @ lse), np.concatenate(grad), q
@@ -189,8 +213,8 @@ class Engine:
 
     def node_potentials(self, p: Params) -> np.ndarray:
         """(m, S, K) log-potential of each LF's own factors."""
-        votes = (np.arange(self.s) != 0).astype(float)
-        return p.accuracy[:, None, None] * self.A[None] + p.propensity[:, None, None] * votes[None, :, None]
+        prop = np.concatenate([np.zeros((self.m, 1)), p.propensity], axis=1)  # (m, S)
+        return p.accuracy[:, None, None] * self.A[None] + prop[:, :, None]
 
     def log_partition(self, p: Params, layout: Layout) -> tuple[float, np.ndarray, np.ndarray]:
         """Exact log Z, the model expectation of every feature (the gradient of log Z) and p(y)."""
@@ -217,9 +241,7 @@ class Engine:
         logz = float(logsumexp(logz_y, axis=0))
         py = np.exp(logz_y - logz)
         acc_exp = np.einsum("msy,sy->my", node_marg, self.A) @ py
-        grad = [acc_exp]
-        if layout.propensity:
-            grad.append((1.0 - node_marg[:, 0, :]) @ py)
+        grad = [acc_exp, layout.pack_propensity(node_marg[:, 1:, :] @ py)]
         grad.append(dep_exp @ py if self.nd else np.zeros(0))
         if layout.learn_balance:
             grad.append(py)
@@ -383,29 +405,25 @@ class GibbsChains:
         u = e.node_potentials(p)  # (m, S, K)
         W = p.dependency[:, None, None, None] * e.D if e.nd else e.D  # (nd, S, S, K)
         for nodes, as_j, as_k, inc_j, inc_k in self.plans:
-            logits = u[nodes][:, :, y].transpose(2, 0, 1)  # (C, n_c, S)
+            logits = u[nodes][:, :, y].transpose(2, 1, 0)  # (C, S, n_c)
             if as_j.size:
                 contrib = W[as_j[None, :], :, S[:, e.dk[as_j]], y[:, None]]  # (C, n_j, S)
-                logits = logits + np.einsum("cds,dn->cns", contrib, inc_j)
+                logits = logits + contrib.transpose(0, 2, 1) @ inc_j
             if as_k.size:
                 contrib = W[as_k[None, :], S[:, e.dj[as_k]], :, y[:, None]]  # (C, n_k, S)
-                logits = logits + np.einsum("cds,dn->cns", contrib, inc_k)
+                logits = logits + contrib.transpose(0, 2, 1) @ inc_k
             gumbel = -np.log(-np.log(self.rng.random(logits.shape)))
-            S[:, nodes] = np.argmax(logits + gumbel, axis=2)
-        ey = self.energies_y(p)
+            S[:, nodes] = np.argmax(logits + gumbel, axis=1)
+        self._feats = e.row_features(S)
+        ey = Engine.energies(self._feats, p)
         gumbel = -np.log(-np.log(self.rng.random(ey.shape)))
         self.y = np.argmax(ey + gumbel, axis=1)
 
-    def energies_y(self, p: Params) -> np.ndarray:
-        return Engine.energies(self.e.row_features(self.S), p)
-
     def expectations(self, layout: Layout) -> np.ndarray:
-        """Chain averages of every feature at the current states."""
-        acc, votes, dep = self.e.row_features(self.S)
+        """Chain averages of every feature at the current states (call after `sweep`)."""
+        acc, votes, dep = self._feats
         idx = np.arange(len(self.y))
-        grad = [acc[idx, :, self.y].mean(axis=0)]
-        if layout.propensity:
-            grad.append(votes.mean(axis=0))
+        grad = [acc[idx, :, self.y].mean(axis=0), layout.pack_propensity(votes.mean(axis=0))]
         grad.append(dep[idx, :, self.y].mean(axis=0) if self.e.nd else np.zeros(0))
         if layout.learn_balance:
             grad.append(np.bincount(self.y, minlength=self.e.k) / len(self.y))

@@ -54,7 +54,11 @@ class FactorGraphParams(LabelModelParams):
         default_factory=list,
         description="(type, j, k) over LF columns; for asymmetric types LF k acts on LF j",
     )
-    propensity: bool = Field(True, description="model each LF's labeling propensity (coverage)")
+    propensity: Literal["none", "votes", "class"] = Field(
+        "class",
+        description="labeling-propensity factors: none, one per LF (how often it votes), or one per LF and "
+        "class (how often it votes each class; needed for LFs that only ever vote one class)",
+    )
     learn_class_balance: bool = Field(False, description="learn a class-balance factor (else fixed)")
     inference: Literal["auto", "exact", "gibbs"] = "auto"
     l2: float = Field(1e-3, ge=0, description="L2 penalty on the weights (per item of L)")
@@ -117,7 +121,7 @@ def _check_predict_matrix(L: Any, n_lfs: int, n_classes: int) -> np.ndarray:
 class FactorGraph(LabelModel):
     """Data-programming factor graph with higher-order LF dependencies (binary or K classes).
 
-    Learned state: `accuracy_` (m,), `propensity_` (m,), `dependency_weights_` (n_deps,),
+    Learned state: `accuracy_` (m,), `propensity_` (m, K), `dependency_weights_` (n_deps,),
     `class_balance_` (K,), `dependencies_` (list of [type, j, k]), `n_classes_`, `n_lfs_`,
     `inference_` ("exact" or "gibbs") and `log_likelihood_` (mean per item; exact only).
     """
@@ -201,7 +205,13 @@ class FactorGraph(LabelModel):
         cov = np.clip((L != -1).mean(axis=0), 1e-3, 1 - 1e-3)
         # propensity that reproduces each LF's coverage when it is independent of the others
         r = np.log(cov / (1 - cov)) - np.log(np.exp(a) + (k - 1) * np.exp(-a))
-        start = Params(np.full(layout.n_lfs, a), r, np.zeros(layout.n_deps), fixed_balance.copy())
+        prop = np.repeat(r[:, None], k, axis=1)
+        if layout.propensity == "class":
+            share = np.stack([(L == c).sum(axis=0) for c in range(k)], axis=1) / np.maximum((L != -1).sum(axis=0), 1)[:, None]
+            prop += np.log(k * np.clip(share, 0.01, 1.0))
+        elif layout.propensity == "none":
+            prop[:] = 0.0
+        start = Params(np.full(layout.n_lfs, a), prop, np.zeros(layout.n_deps), fixed_balance.copy())
         return start.pack(layout)
 
     def _fit_exact(self, engine, feats, weights, layout, fixed_balance, theta0, reg):  # type: ignore[no-untyped-def]
@@ -290,7 +300,7 @@ class FactorGraph(LabelModel):
         L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
         engine = self._engine()
         self._require_exact(engine, "log_likelihood")
-        layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, True, False)
+        layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, "class", False)
         e = Engine.energies(engine.row_features(L + 1), self._weights())
         logz, _, _ = engine.log_partition(self._weights(), layout)
         return float(np.mean(logsumexp(e, axis=1)) - logz)
@@ -323,7 +333,7 @@ class FactorGraph(LabelModel):
             data["weight"] = float(self.dependency_weights_[key])
         for j in graph.nodes:
             graph.nodes[j]["accuracy"] = float(self.accuracy_[j])
-            graph.nodes[j]["propensity"] = float(self.propensity_[j])
+            graph.nodes[j]["propensity"] = [float(v) for v in self.propensity_[j]]
         return graph
 
     def lf_accuracies(self, *, n_samples: int = 200_000) -> np.ndarray:
@@ -331,7 +341,7 @@ class FactorGraph(LabelModel):
         self._fitted_check()
         engine = self._engine()
         if engine.exact_ok:
-            layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, True, False)
+            layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, "class", False)
             marg = _node_marginals(engine, self._weights(), layout)  # (m, S, K) p(s|y), p(y)
             node, py = marg
             k = self.n_classes_
@@ -373,7 +383,8 @@ class FactorGraph(LabelModel):
         """A fitted model with the given weights (e.g. a known ground truth for generated data).
 
         Weights: accuracy (m,), dependency_weights aligned with `dependencies`, propensity (m,)
-        (zeros when omitted), class_balance (K,) (zeros when omitted).
+        (one per LF) or (m, K) (per LF and class; zeros when omitted), class_balance (K,) (zeros
+        when omitted).
         """
         deps = parse_dependencies(dependencies)
         model = cls(n_classes=n_classes, dependencies=[d.as_tuple() for d in deps])
@@ -383,10 +394,12 @@ class FactorGraph(LabelModel):
         w = np.asarray(dependency_weights, dtype=float).reshape(-1)
         if w.size != len(deps):
             raise SpecError(f"{len(deps)} dependencies but {w.size} dependency weights")
-        prop = np.zeros(m) if propensity is None else np.asarray(propensity, dtype=float).reshape(-1)
+        prop = np.zeros((m, n_classes)) if propensity is None else np.asarray(propensity, dtype=float)
+        if prop.shape == (m,):
+            prop = np.repeat(prop[:, None], n_classes, axis=1)
         bal = np.zeros(n_classes) if class_balance is None else np.asarray(class_balance, dtype=float).reshape(-1)
-        if prop.size != m or bal.size != n_classes:
-            raise SpecError(f"propensity needs {m} values and class_balance {n_classes}")
+        if prop.shape != (m, n_classes) or bal.size != n_classes:
+            raise SpecError(f"propensity needs shape ({m},) or ({m}, {n_classes}) and class_balance {n_classes} values")
         model.accuracy_, model.propensity_, model.dependency_weights_, model.class_balance_ = acc, prop, w, bal
         model.dependencies_ = [list(d.as_tuple()) for d in structure.dependencies]
         model.n_classes_, model.n_lfs_ = int(n_classes), int(m)

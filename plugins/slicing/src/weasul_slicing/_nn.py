@@ -15,6 +15,8 @@ from torch import nn
 from weasul.progress import track
 
 _log = logging.getLogger(__name__)
+import os
+FINAL_SHARED = os.environ.get("FINAL_SHARED") == "1"
 
 
 class Backbone(nn.Module):
@@ -36,28 +38,35 @@ class SliceNet(nn.Module):
     likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h); a shared head phi over each r_i
     gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau) (variant a1) or
     softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the slice vectors into
-    s = sum_i a_i r_i, and the shared head predicts from s.
+    s = sum_i a_i r_i, and the base task's predictive layer predicts from s (as in Snorkel's
+    slicing implementation, a layer of its own beside the experts' shared head).
     """
 
-    def __init__(self, d: int, hidden: int, n_classes: int, n_slices: int, attention: str, tau: float) -> None:
+    def __init__(
+        self, d: int, hidden: int, n_classes: int, n_slices: int, attention: str, tau: float, expert_relu: bool
+    ) -> None:
         super().__init__()
         self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
+        self.expert_relu = expert_relu
         self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
         self.indicators = nn.Linear(hidden, n_slices)  # one w_f_i (h x 1) per slice, stacked
         self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
-        self.head = nn.Linear(hidden, n_classes)  # the shared head
+        self.head = nn.Linear(hidden, n_classes)  # the shared head over every expert
         self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
+        self.final = nn.Linear(hidden, n_classes)  # the base task's predictive layer, on s
 
     def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.body(x)
         u = self.indicators(z)
         r = self.experts(z).view(len(x), self.n_slices, self.hidden)
+        if self.expert_relu:
+            r = torch.relu(r)
         q = self.head(r)
         P = torch.sigmoid(u)
         score = P if self.attention == "a1" else P + self.confidence(q).squeeze(-1).abs()
         a = torch.softmax(score / self.tau, dim=1)
         s = (a.unsqueeze(-1) * r).sum(dim=1)
-        return {"u": u, "q": q, "a": a, "logits": self.head(s)}
+        return {"u": u, "q": q, "a": a, "logits": (self.head if FINAL_SHARED else self.final)(s)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.parts(x)["logits"]
@@ -92,7 +101,7 @@ class MoENet(nn.Module):
 def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.Module:
     """The network of head `kind` for `d` features, `n_classes`, `n_slices` columns of S."""
     if kind == "slice-attention":
-        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau)
+        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau, params.expert_relu)
     if kind == "mixture-of-experts":
         return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
     return Backbone(d, params.hidden, n_classes)
@@ -114,15 +123,18 @@ def _local_torch(seed: int, threads: int | None) -> Iterator[None]:
                 torch.set_num_threads(before)
 
 
-def _loss(kind: str, net: nn.Module, xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor, p: Any) -> torch.Tensor:
+def _loss(
+    kind: str, net: nn.Module, xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor, p: Any, pos_weight: torch.Tensor
+) -> torch.Tensor:
     if kind == "mixture-of-experts":
         return F.nll_loss(net(xb), yb)
     if kind != "slice-attention":
         return F.cross_entropy(net(xb), yb)
     out = net.parts(xb)
     base = F.cross_entropy(out["logits"], yb)
-    # l_ind: BCE of every indicator on its slice's membership
-    ind = F.binary_cross_entropy_with_logits(out["u"], sb, reduction="none").mean(dim=0).sum()
+    # l_ind: BCE of every indicator on its slice's membership (members up-weighted when balanced)
+    ind = F.binary_cross_entropy_with_logits(out["u"], sb, pos_weight=pos_weight, reduction="none")
+    ind = ind.mean(dim=0).sum()
     # l_exp: each expert (through the shared head) on the base task, only on its slice's members
     q = out["q"]
     ce = F.cross_entropy(q.reshape(-1, q.shape[-1]), yb.repeat_interleave(q.shape[1]), reduction="none")
@@ -151,6 +163,9 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
             extra = np.repeat(np.flatnonzero(tail.numpy()), p.factor - 1)
             index = np.concatenate([index, extra])
         noise = getattr(p, "noise_std", 0.0)
+        size = St.sum(dim=0)
+        balanced = getattr(p, "balance_indicators", False)
+        pos_weight = ((len(St) - size) / size.clamp(min=1.0)).clamp(min=1.0) if balanced else torch.ones_like(size)
         net.train()
         for epoch in track(range(p.epochs), total=p.epochs, desc=f"{kind} epochs"):
             order = rng.permutation(index)
@@ -160,7 +175,7 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
                 xb = Xt[b]
                 if noise > 0:
                     xb = xb + noise * torch.randn_like(xb) * tail[b].unsqueeze(1)
-                loss = _loss(kind, net, xb, yt[b], St[b], p)
+                loss = _loss(kind, net, xb, yt[b], St[b], p, pos_weight)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()

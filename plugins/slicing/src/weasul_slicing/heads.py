@@ -210,6 +210,10 @@ class SliceAttention(_TorchSliceHead):
         )
         tau: float = Field(1.0, gt=0, description="attention temperature (the paper tries 0.1 and 1.0)")
         noise_std: float = Field(0.0, ge=0, description="Gaussian noise on tail members' features (paper: 0.005)")
+        balance_indicators: bool = Field(
+            True, description="weight each indicator's members by non-members/members in the BCE"
+        )
+        expert_relu: bool = Field(True, description="ReLU on the experts' slice vectors (False: linear g_i)")
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 

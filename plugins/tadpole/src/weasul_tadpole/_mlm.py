@@ -8,7 +8,6 @@ Logits are computed only at masked positions (the vocabulary projection is most 
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 from pathlib import Path
@@ -46,9 +45,19 @@ def load_mlm(path: str | Path) -> tuple[Any, Any]:
 class MLM:
     """A masked LM with sentence-weighted training and fixed-mask evaluation."""
 
-    def __init__(self, tokenizer: Any, model: Any, *, max_length: int = 64, mask_prob: float = 0.15, n_threads: int = 1) -> None:
-        self.tokenizer, self.model = tokenizer, model
+    def __init__(
+        self,
+        tokenizer: Any,
+        model: Any,
+        *,
+        max_length: int = 64,
+        mask_prob: float = 0.15,
+        n_threads: int = 1,
+        device: str = "cpu",
+    ) -> None:
+        self.tokenizer, self.model = tokenizer, model.float().to(device)
         self.max_length, self.mask_prob, self.n_threads = max_length, mask_prob, n_threads
+        self.device = torch.device(device)
         self.special = torch.tensor(sorted(set(tokenizer.all_special_ids)), dtype=torch.long)
 
     # --- data ------------------------------------------------------------------------------
@@ -87,13 +96,14 @@ class MLM:
         self, inputs: torch.Tensor, attn: torch.Tensor, labels: torch.Tensor, *, frozen_encoder: bool = False
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(B,) mean cross-entropy over each sentence's masked tokens, and (B,) masked counts."""
+        inputs, attn, labels = inputs.to(self.device), attn.to(self.device), labels.to(self.device)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen_encoder):
             hidden = self.model.bert(input_ids=inputs, attention_mask=attn).last_hidden_state
         sel = labels != -100
         logits = self.model.cls(hidden[sel])
         ce = F.cross_entropy(logits, labels[sel], reduction="none")
         rows = sel.nonzero(as_tuple=True)[0]
-        total = torch.zeros(inputs.shape[0], dtype=ce.dtype).index_add(0, rows, ce)
+        total = torch.zeros(inputs.shape[0], dtype=ce.dtype, device=ce.device).index_add(0, rows, ce)
         counts = sel.sum(dim=1).clamp(min=1)
         return total / counts, counts
 
@@ -139,6 +149,7 @@ class MLM:
                 inputs, labels = self._mask(ids, attn, gen)
                 per, _ = self._example_losses(inputs, attn, labels, frozen_encoder=head_only)
                 w = torch.ones(batch_size) if w_all is None else w_all[torch.from_numpy(idx)]
+                w = w.to(self.device)
                 loss = (w * per).sum() / batch_size
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
@@ -165,7 +176,7 @@ class MLM:
         return total / max(count, 1)
 
     def state(self) -> dict[str, torch.Tensor]:
-        return copy.deepcopy(self.model.state_dict())
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     def restore(self, state: dict[str, torch.Tensor]) -> None:
         self.model.load_state_dict(state)

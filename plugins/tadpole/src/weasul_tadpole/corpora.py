@@ -132,26 +132,43 @@ def _cut(docs: list[list[str]], seed: int) -> tuple[list[list[str]], list[list[s
     return pick[2 * k :], pick[:k], pick[k : 2 * k]
 
 
+def _held_out(general: list[list[str]], *parts: list[list[str]]) -> list[list[list[str]]]:
+    """Drop from each part the sentences seen in `general` or an earlier part (the sources repeat
+    some sentences across their splits, e.g. 12% of CSAbstruct's test sentences are in train)."""
+    seen = {s for doc in general for s in doc}
+    out = []
+    for part in parts:
+        kept = [[s for s in doc if s not in seen] for doc in part]
+        kept = [doc for doc in kept if doc]
+        seen |= {s for doc in kept for s in doc}
+        out.append(kept)
+    return out
+
+
 def load_corpus(name: str, root: str | Path | None = None, *, seed: int = 0) -> Corpus:
-    """One corpus by name (see `CORPORA`). Raises DataError for an unknown name or missing files."""
+    """One corpus by name (see `CORPORA`). Raises DataError for an unknown name or missing files.
+
+    No sentence of `task` or `heldout` occurs in `general`, and none of `heldout` in `task`.
+    """
     if name not in CORPORA:
         raise DataError(f"unknown corpus '{name}'; choose from {', '.join(CORPORA)}")
     folder = text_domains_root(root) / CORPORA[name]
     if not folder.is_dir():
         raise DataError(f"corpus folder {folder} is missing")
     if name == "bio":
-        parts = [_pubtator(folder / f"NCBI{p}_corpus.txt") for p in ("trainset", "testset", "developset")]
-        return Corpus(name, *parts)
+        general, task, heldout = (_pubtator(folder / f"NCBI{p}_corpus.txt") for p in ("trainset", "testset", "developset"))
+        return Corpus(name, general, *_held_out(general, task, heldout))
     if name == "cs":
-        parts = [_jsonl(folder / f"{p}.jsonl") for p in ("train", "test", "dev")]
-        return Corpus(name, *parts)
+        general, task, heldout = (_jsonl(folder / f"{p}.jsonl") for p in ("train", "test", "dev"))
+        return Corpus(name, general, *_held_out(general, task, heldout))
     if name == "news":
         docs = _agnews(folder / "test.csv")
     elif name == "finance":
         docs = _lines(folder / "Sentences_50Agree.txt", strip_label=True)
     else:
         docs = _lines(folder / "rt-polarity.pos") + _lines(folder / "rt-polarity.neg")
-    return Corpus(name, *_cut(docs, seed))
+    general, task, heldout = _cut(docs, seed)
+    return Corpus(name, general, *_held_out(general, task, heldout))
 
 
 def load_text_domains(root: str | Path | None = None, *, seed: int = 0) -> dict[str, Corpus]:

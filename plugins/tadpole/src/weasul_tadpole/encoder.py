@@ -22,6 +22,8 @@ __all__ = ["SentenceMiniLM", "default_model_path"]
 
 _log = logging.getLogger(__name__)
 _DIST = "weasul-tadpole"
+#: Texts embedded (and cached) per block.
+_BLOCK = 1024
 
 
 def default_model_path() -> Path:
@@ -131,17 +133,21 @@ class SentenceMiniLM(Encoder):
             _, first, inverse = np.unique(digests[miss], axis=0, return_index=True, return_inverse=True)
             todo = miss[first]
             nn, tokenizer, model = self._backend()
-            emb = nn.embed(
-                tokenizer,
-                model,
-                [texts[i] for i in todo],
-                batch_size=self.params.batch_size,
-                max_length=self.params.max_length,
-                normalize=self.params.normalize,
-                n_threads=self.params.torch_threads,
-            )
+            emb = np.empty((todo.size, self.dim_), dtype=np.float32)
+            # blocks of texts, each stored as it is done: an interrupted run keeps its work
+            for start in range(0, todo.size, _BLOCK):
+                block = todo[start : start + _BLOCK]
+                emb[start : start + block.size] = nn.embed(
+                    tokenizer,
+                    model,
+                    [texts[i] for i in block],
+                    batch_size=self.params.batch_size,
+                    max_length=self.params.max_length,
+                    normalize=self.params.normalize,
+                    n_threads=self.params.torch_threads,
+                )
+                if cache is not None:
+                    cache.put(digests[block], emb[start : start + block.size])
             out[miss] = emb[inverse.reshape(-1)]
-            if cache is not None:
-                cache.put(digests[todo], emb)
         _log.debug("encoded %d texts (%d from cache)", len(texts), int(hit.sum()))
         return out

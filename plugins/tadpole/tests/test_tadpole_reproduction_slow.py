@@ -1,0 +1,44 @@
+"""Slow reproductions on the real corpora (run with `-m slow`; minutes on one CPU core)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _data() -> str:
+    base = os.environ.get("WEASUL_SHARED_DATA") or str(Path(__file__).resolve().parents[3] / ".." / "shared" / "data")
+    path = Path(base) / "text-domains"
+    if not path.is_dir():
+        pytest.skip(f"shared data not found at {path}; set WEASUL_SHARED_DATA")
+    return str(path)
+
+
+def test_figure4_filters_keep_their_own_domain(tmp_path):
+    pytest.importorskip("torch")
+    from weasul_tadpole.experiments import figure4
+
+    result = figure4.run(root=_data(), n_mix=1000, task_size=300, repeats=1, cache=str(tmp_path / "emb"))
+    filters = result["figure4"]["filters"]
+    assert filters["bio"]["isolation-forest"]["bio"] > 0.75  # input share 0.387; paper 0.824
+    assert filters["cs"]["isolation-forest"]["cs"] > 0.6  # input share 0.245; paper 0.780
+    for task in ("bio", "cs"):
+        kept = filters[task]["isolation-forest"]
+        assert kept["news"] + kept["finance"] < 0.1
+    assert set(result["table1"]) == {"news", "finance", "cs", "bio", "movies"}
+
+
+def test_weighted_pretraining_beats_random_at_equal_budget(tmp_path):
+    pytest.importorskip("torch")
+    from weasul_tadpole.experiments import pretraining
+
+    result = pretraining.run(
+        root=_data(), arms=["tadpole", "random"], steps=60, head_steps=40, eval_size=150, cache=str(tmp_path / "emb")
+    )
+    arms = result["arms"]
+    assert arms["tadpole"]["task_loss_mean"] < arms["random"]["task_loss_mean"] < arms["base"]["task_loss_mean"]
+    assert arms["tadpole"]["task_share"] > 2 * arms["random"]["task_share"]
