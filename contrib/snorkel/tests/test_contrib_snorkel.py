@@ -9,7 +9,6 @@ pytest.importorskip("snorkel")
 
 import weasul
 from weasul.testing import parametrize_with_checks, shared_data
-
 from weasul_contrib_snorkel import SnorkelLabelModel
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import weasul
 
 DATA = Path(os.environ.get("WEASUL_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
@@ -47,14 +46,24 @@ def _activeweasul(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     folder = DATA / "activeweasul" / name
     sfx = "" if name == "spam" else f"_{name}"
     load = lambda stem: np.load(folder / f"{stem}{sfx}.npy")  # noqa: E731
-    return load("L_train").astype(np.int64), load("L_test").astype(np.int64), load("Y_test").astype(np.int64), 2
+    return (
+        load("L_train").astype(np.int64),
+        load("L_test").astype(np.int64),
+        load("Y_test").astype(np.int64),
+        2,
+    )
 
 
 def _tennis() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     folder = DATA / "flyingsquid-tennis-video"
     conv = lambda a: np.where(a == 0, -1, np.where(a > 0, 1, 0)).astype(np.int64)  # noqa: E731
     y = np.load(folder / "Y_dev_video.npy")
-    return conv(np.load(folder / "L_train_video.npy")), conv(np.load(folder / "L_dev_video.npy")), (y > 0).astype(np.int64), 2
+    return (
+        conv(np.load(folder / "L_train_video.npy")),
+        conv(np.load(folder / "L_dev_video.npy")),
+        (y > 0).astype(np.int64),
+        2,
+    )
 
 
 DATASETS = {
@@ -85,7 +94,11 @@ def crowd(n: int = 4000, m: int = 500, share: float = 0.02, seed: int = 0) -> tu
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, n)
     kind = rng.random(m)
-    acc = np.where(kind < 0.6, rng.uniform(0.7, 0.95, m), np.where(kind < 0.85, rng.uniform(0.5, 0.6, m), rng.uniform(0.2, 0.4, m)))
+    acc = np.where(
+        kind < 0.6,
+        rng.uniform(0.7, 0.95, m),
+        np.where(kind < 0.85, rng.uniform(0.5, 0.6, m), rng.uniform(0.2, 0.4, m)),
+    )
     votes = np.where(rng.random((n, m)) < acc, y[:, None], 1 - y[:, None])
     return np.where(rng.random((n, m)) < share, votes, -1), y
 
@@ -214,8 +227,48 @@ def crowd_table() -> dict[str, Any]:
         model = weasul.create("label_models", label, n_classes=2)
         t0 = time.perf_counter()
         model.fit(L)
-        row[label] = {"acc": round(float((model.predict(L) == y).mean()), 4), "fit_s": round(time.perf_counter() - t0, 3)}
+        row[label] = {
+            "acc": round(float((model.predict(L) == y).mean()), 4),
+            "fit_s": round(time.perf_counter() - t0, 3),
+        }
     return {f"{L.shape[0]}x{L.shape[1]} (2% each)": row}
+
+
+def summary(result: dict[str, Any]) -> str:
+    """The accuracy and scale tables as text (printed to stderr after the JSON)."""
+    lines = []
+    cols = [
+        "majority-vote",
+        "majority-vote(random)",
+        "weighted-vote",
+        "dawid-skene",
+        "matrix-completion",
+        "triplet",
+        "snorkel",
+    ]
+    if "accuracy" in result:
+        lines.append("test accuracy | " + " | ".join(cols) + " | best ours - snorkel (points)")
+        for name, row in result["accuracy"].items():
+            if "skipped" in row:
+                lines.append(f"{name} | skipped: {row['skipped']}")
+                continue
+            cells = [f"{row[c]['acc']:.3f}" if c in row else "-" for c in cols]
+            lines.append(
+                f"{name} | "
+                + " | ".join(cells)
+                + f" | {row['best_ours']} {row['best_minus_snorkel_points']:+.1f}"
+            )
+    if "scale" in result:
+        lines.append(
+            "fit seconds (Snorkel time / ours) | majority-vote | dawid-skene | matrix-completion | triplet | snorkel"
+        )
+        for shape, row in result["scale"].items():
+            cells = [
+                f"{row[c]['fit_s']:.3f} ({row[c]['snorkel_time_ratio']}x)"
+                for c in ("majority-vote", "dawid-skene", "matrix-completion", "triplet")
+            ]
+            lines.append(f"{shape} | " + " | ".join(cells) + f" | {row['snorkel']['fit_s']:.3f}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         result["scale"] = scale_table(args.quick)
     text = json.dumps(result, indent=1)
     print(text)
+    print(summary(result), file=sys.stderr)
     if args.out:
         args.out.write_text(text + "\n")
     return 0

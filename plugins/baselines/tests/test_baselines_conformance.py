@@ -6,7 +6,6 @@ Instances name n_classes: with K inferred from L, a label >= K cannot be told fr
 from __future__ import annotations
 
 from weasul.testing import parametrize_with_checks
-
 from weasul_baselines import DawidSkene, MajorityVote, MatrixCompletion, Triplet, WeightedVote
 
 PLUGINS = [

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul.data import ExpertLabels
 from weasul.errors import DataError, SpecError, WeasulError
-
 from weasul_baselines import DawidSkene, MajorityVote, MatrixCompletion, MCProblem, Triplet, WeightedVote
 
 ALL = [MajorityVote, WeightedVote, DawidSkene, MatrixCompletion, Triplet]
@@ -23,7 +21,9 @@ def generated(n=20000, m=8, k=2, accs=None, coverage=0.5, seed=0):
     return np.where(rng.random((n, len(accs))) < coverage, votes, -1), y, accs
 
 
-@pytest.mark.parametrize("name", ["majority-vote", "weighted-vote", "dawid-skene", "matrix-completion", "triplet"])
+@pytest.mark.parametrize(
+    "name", ["majority-vote", "weighted-vote", "dawid-skene", "matrix-completion", "triplet"]
+)
 def test_entry_points(name):
     assert weasul.create("label_models", name, n_classes=2).fit(generated(n=500)[0]).n_classes_ == 2
 
@@ -31,7 +31,13 @@ def test_entry_points(name):
 @pytest.mark.parametrize("cls", ALL)
 def test_bad_inputs_raise_weasul_errors(cls):
     L, _, _ = generated(n=200, m=5)
-    for bad in (L.astype(str), np.where(L == 1, 2, L), np.column_stack([L, np.full(len(L), -1)]), L[:1], L[:, 0]):
+    for bad in (
+        L.astype(str),
+        np.where(L == 1, 2, L),
+        np.column_stack([L, np.full(len(L), -1)]),
+        L[:1],
+        L[:, 0],
+    ):
         with pytest.raises(WeasulError):
             cls(n_classes=2).fit(bad)
 
@@ -103,7 +109,9 @@ def test_dawid_skene_beats_majority_vote_on_crowd_matrix():
     n, m = 3000, 500
     y = rng.integers(0, 2, n)
     kind = rng.random(m)
-    acc = np.where(kind < 0.6, rng.uniform(0.7, 0.95, m), np.where(kind < 0.85, 0.55, rng.uniform(0.2, 0.4, m)))
+    acc = np.where(
+        kind < 0.6, rng.uniform(0.7, 0.95, m), np.where(kind < 0.85, 0.55, rng.uniform(0.2, 0.4, m))
+    )
     votes = np.where(rng.random((n, m)) < acc, y[:, None], 1 - y[:, None])
     L = np.where(rng.random((n, m)) < 0.02, votes, -1)
     L = L[:, (L != -1).any(axis=0)]

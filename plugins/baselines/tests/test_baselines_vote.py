@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul.errors import DataError, NotFittedError, WeasulError
-
 from weasul_baselines import MajorityVote, WeightedVote
 
 
@@ -68,7 +66,7 @@ def test_bad_inputs_raise_weasul_errors(cls):
         "silent column": np.column_stack([L, np.full(len(L), -1)]),
         "one row": L[:1],
     }
-    for what, bad in cases.items():
+    for _what, bad in cases.items():
         with pytest.raises(WeasulError):
             cls(n_classes=2).fit(bad)
     with pytest.raises(NotFittedError):

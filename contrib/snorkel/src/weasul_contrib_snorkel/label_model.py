@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
-
 from weasul._lazy import require
 from weasul.data import ExpertLabels
 from weasul.errors import DataError, NotFittedError
@@ -54,7 +53,9 @@ class SnorkelLabelModel(LabelModel):
     def examples(cls) -> list[SnorkelLabelModel]:
         return [cls(n_classes=2, n_epochs=50), cls(n_classes=3, n_epochs=50, tie_break="random")]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Train Snorkel's LabelModel on `L` (n, m). Raises DataError on a malformed `L`
         (Snorkel needs at least 3 sources), MissingDependencyError without snorkel."""
         L = check_label_matrix(L, n_classes=self.params.n_classes)
@@ -108,7 +109,9 @@ class SnorkelLabelModel(LabelModel):
         from scipy import sparse
 
         rows, cols = np.nonzero(arr != -1)
-        A = sparse.csr_matrix((np.ones(rows.size), (rows, cols * k + arr[rows, cols])), shape=(arr.shape[0], m * k))
+        A = sparse.csr_matrix(
+            (np.ones(rows.size), (rows, cols * k + arr[rows, cols])), shape=(arr.shape[0], m * k)
+        )
         logits = np.asarray(A @ np.log(self.mu_)) + np.log(self.class_prior_)[None, :]
         logits -= logits.max(axis=1, keepdims=True)
         P = np.exp(logits)

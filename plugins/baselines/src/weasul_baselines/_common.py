@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-
 from weasul.errors import DataError, NotFittedError
 from weasul.validation import check_label_matrix, infer_n_classes
 
@@ -50,11 +49,15 @@ def check_predict_matrix(L: object, n_classes: int, n_sources: int) -> np.ndarra
             f"L has {arr.shape[1]} sources but the model was fitted on {n_sources}; "
             "pass the same labeling functions in the same column order"
         )
-    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
         raise DataError(f"L has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise DataError("L has NaN, inf or non-integer values; labels must be whole numbers, -1 = abstain")
+            raise DataError(
+                "L has NaN, inf or non-integer values; labels must be whole numbers, -1 = abstain"
+            )
     arr = arr.astype(np.int64, copy=False)
     if arr.min() < -1:
         raise DataError(f"L has value {int(arr.min())}; use -1 for abstain and 0..K-1 for classes")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-
 from weasul.errors import DataError, SpecError
 
 __all__ = ["Layout", "build_layout", "indicator_matrix", "factor_matrix", "check_cliques"]
@@ -37,7 +36,9 @@ def check_cliques(cliques: list[list[int]], n_sources: int) -> list[tuple[int, .
             raise SpecError(f"cliques[{i}] has {len(members)} sources; at most 6 are supported")
         for j in members:
             if not 0 <= j < n_sources:
-                raise DataError(f"cliques[{i}] names source {j} but L has {n_sources} sources (0..{n_sources - 1})")
+                raise DataError(
+                    f"cliques[{i}] names source {j} but L has {n_sources} sources (0..{n_sources - 1})"
+                )
             if j in seen:
                 raise SpecError(
                     f"source {j} is in cliques[{seen[j]}] and cliques[{i}]; merge overlapping cliques into one"
@@ -158,7 +159,9 @@ def _csr(n: int, d: int, rows: np.ndarray, cols: np.ndarray, dtype: type = np.fl
     return sparse.csr_matrix((data, (rows, cols)), shape=(n, d))
 
 
-def _single_entries(L: np.ndarray, layout: Layout, sources: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _single_entries(
+    L: np.ndarray, layout: Layout, sources: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     sub = L if sources is None else L[:, sources]
     rows, cols = np.nonzero(sub != -1)
     src = cols if sources is None else sources[cols]

@@ -23,11 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import ExpertLabels
 from weasul.interfaces import LabelModel, LabelModelParams
 
-from weasul_baselines._common import check_fit_matrix, compress_rows, check_predict_matrix, require_fitted, resolve_prior
+from weasul_baselines._common import (
+    check_fit_matrix,
+    check_predict_matrix,
+    compress_rows,
+    require_fitted,
+    resolve_prior,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -92,7 +97,9 @@ class DawidSkene(LabelModel):
     def examples(cls) -> list[DawidSkene]:
         return [cls(n_classes=2), cls(n_classes=3, max_iter=5)]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Run EM on `L` (n, m), -1 = abstain. Raises DataError on a malformed `L`."""
         L, k = check_fit_matrix(L, self.params.n_classes)
         m = L.shape[1]
@@ -111,7 +118,9 @@ class DawidSkene(LabelModel):
         wu = w[rows_used]
         At = A.T.tocsr()
         last = -np.inf
-        for it in range(self.params.max_iter):
+        n_iter = 0
+        for _ in range(self.params.max_iter):
+            n_iter += 1
             # M-step: expected counts of (source j votes c, class y)
             C = np.zeros((m, k, k_out))
             Tw = T * w[:, None]
@@ -129,12 +138,12 @@ class DawidSkene(LabelModel):
             if ll - last < self.params.tol:
                 break
             last = ll
-        _log.debug("dawid-skene: %d EM iterations, mean log-likelihood %.6f", it + 1, last)
+        _log.debug("dawid-skene: %d EM iterations, mean log-likelihood %.6f", n_iter, last)
         self.n_classes_ = k
         self.n_sources_ = m
         self.class_prior_ = prior
         self.confusion_ = pi
-        self.n_iter_ = it + 1
+        self.n_iter_ = n_iter
         return self
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:

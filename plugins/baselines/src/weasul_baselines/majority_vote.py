@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
@@ -70,13 +69,17 @@ class MajorityVote(LabelModel):
     """
 
     class Params(LabelModelParams):
-        tie_break: TieBreak = Field("lowest", description="'lowest' class index among ties, or 'random' (seeded)")
+        tie_break: TieBreak = Field(
+            "lowest", description="'lowest' class index among ties, or 'random' (seeded)"
+        )
 
     @classmethod
     def examples(cls) -> list[MajorityVote]:
         return [cls(n_classes=2), cls(n_classes=3, tie_break="random", seed=3)]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Check `L` (n, m) and record K; majority vote learns nothing else.
 
         Raises DataError on a malformed `L` (wrong dtype, labels >= K, a silent source, one row).
@@ -112,16 +115,22 @@ class WeightedVote(LabelModel):
     """
 
     class Params(LabelModelParams):
-        weights: list[float] | None = Field(None, description="log-odds weight per source; learned when omitted")
+        weights: list[float] | None = Field(
+            None, description="log-odds weight per source; learned when omitted"
+        )
         n_iter: int = Field(3, ge=1, le=100, description="re-weighting rounds when no gold is given")
         smoothing: float = Field(1.0, gt=0, description="pseudo-count of the accuracy estimate")
-        tie_break: TieBreak = Field("lowest", description="'lowest' class index among ties, or 'random' (seeded)")
+        tie_break: TieBreak = Field(
+            "lowest", description="'lowest' class index among ties, or 'random' (seeded)"
+        )
 
     @classmethod
     def examples(cls) -> list[WeightedVote]:
         return [cls(n_classes=2), cls(n_classes=3, tie_break="random", seed=1)]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Estimate one log-odds weight per source (see the class docstring).
 
         y_dev: optional gold labels (n,) for the rows of `L`; when given, accuracies are measured.
@@ -136,7 +145,9 @@ class WeightedVote(LabelModel):
         if self.params.weights is not None:
             w = np.asarray(self.params.weights, dtype=np.float64)
             if w.shape != (m,) or not np.all(np.isfinite(w)):
-                raise DataError(f"weights has {w.size} entries but L has {m} sources; give one finite weight per source")
+                raise DataError(
+                    f"weights has {w.size} entries but L has {m} sources; give one finite weight per source"
+                )
         elif y_dev is not None:
             y = check_labels(y_dev, n_classes=k, n_items=n, name="y_dev")
             correct = ((L == y[:, None]) & voted).sum(axis=0)
@@ -171,7 +182,9 @@ class WeightedVote(LabelModel):
         """(n, K) posterior of the weighted vote; the class prior on rows with no vote."""
         require_fitted(self)
         L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
-        logits = vote_counts(L, self.n_classes_, self.weights_) + np.log(np.maximum(self.class_prior_, 1e-300))
+        logits = vote_counts(L, self.n_classes_, self.weights_) + np.log(
+            np.maximum(self.class_prior_, 1e-300)
+        )
         logits -= logits.max(axis=1, keepdims=True)
         P = np.exp(logits)
         P /= P.sum(axis=1, keepdims=True)

@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
@@ -53,8 +52,8 @@ from weasul.validation import check_labels
 
 from weasul_baselines._common import (
     check_fit_matrix,
-    compress_rows,
     check_predict_matrix,
+    compress_rows,
     require_fitted,
     resolve_prior,
     vote_counts,
@@ -277,7 +276,8 @@ class MatrixCompletion(LabelModel):
         if n_units < 3 and not (expert is not None and len(expert) and self.params.alpha > 0):
             _log.warning(
                 "matrix-completion: only %d conditionally independent units; Eq. 1 does not identify "
-                "the model without expert labels (alpha > 0)", n_units
+                "the model without expert labels (alpha > 0)",
+                n_units,
             )
         psi = indicator_matrix(L, layout)
         mean, second = _weighted_moments(psi, w)
@@ -291,7 +291,9 @@ class MatrixCompletion(LabelModel):
         unit = layout.col_unit[keep]
         mask = (unit[:, None] != unit[None, :]).astype(np.float64)
         prior = resolve_prior(self.params.class_prior, k)
-        eps = self.params.mu_eps if self.params.mu_eps is not None else min(0.01, 10.0 ** -np.ceil(np.log10(n)))
+        eps = (
+            self.params.mu_eps if self.params.mu_eps is not None else min(0.01, 10.0 ** -np.ceil(np.log10(n)))
+        )
         problem = MCProblem(
             layout=layout,
             n_items=n,
@@ -307,7 +309,9 @@ class MatrixCompletion(LabelModel):
         if expert is not None and len(expert):
             idx = np.asarray(expert.indices, dtype=np.int64)
             if idx.min() < 0 or idx.max() >= n:
-                raise DataError(f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}")
+                raise DataError(
+                    f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}"
+                )
             labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
             problem.expert = ExpertLabels(idx, labels)
             problem.expert_factors = factor_matrix(L_full[idx], layout)
@@ -324,7 +328,9 @@ class MatrixCompletion(LabelModel):
         tot = counts.sum(axis=1, keepdims=True)
         Y = np.where(tot > 0, counts / np.maximum(tot, 1), problem.prior[None, :])
         p_mv = w @ Y / w.sum()
-        cov_os = (np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:]))[problem.keep]
+        cov_os = (
+            np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:])
+        )[problem.keep]
         ps = problem.prior[1:]
         sigma_s = np.diag(ps) - np.outer(ps, ps)
         X = cov_os.T @ problem.sigma_inv @ cov_os
@@ -362,7 +368,10 @@ class MatrixCompletion(LabelModel):
             up, down = flat.copy(), flat.copy()
             up[i] += h
             down[i] -= h
-            g.flat[i] = (self.extra_loss(problem, up.reshape(z.shape)) - self.extra_loss(problem, down.reshape(z.shape))) / (2 * h)
+            g.flat[i] = (
+                self.extra_loss(problem, up.reshape(z.shape))
+                - self.extra_loss(problem, down.reshape(z.shape))
+            ) / (2 * h)
         return g
 
     def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
@@ -381,7 +390,9 @@ class MatrixCompletion(LabelModel):
         _log.debug("matrix completion: %s after %d iterations, loss %.4g", res.message, res.nit, res.fun)
         return z, problem.base_loss(z)
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Fit z on `L` (n, m), -1 = abstain; with `expert` and `alpha > 0`, Eq. 3.
 
         Raises DataError on a malformed `L` or expert labels, SpecError on bad cliques.

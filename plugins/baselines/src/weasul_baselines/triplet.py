@@ -27,12 +27,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
 
-from weasul_baselines._common import check_fit_matrix, compress_rows, check_predict_matrix, require_fitted, resolve_prior
+from weasul_baselines._common import (
+    check_fit_matrix,
+    check_predict_matrix,
+    compress_rows,
+    require_fitted,
+    resolve_prior,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -78,23 +83,32 @@ class Triplet(LabelModel):
 
     class Params(LabelModelParams):
         min_cov: float = Field(
-            1e-3, ge=0, lt=1, description="skip pairs whose |correlation| is below this (unstable denominators)"
+            1e-3,
+            ge=0,
+            lt=1,
+            description="skip pairs whose |correlation| is below this (unstable denominators)",
         )
-        aggregate: str = Field("median", pattern="^(median|mean)$", description="how triplet estimates combine")
+        aggregate: str = Field(
+            "median", pattern="^(median|mean)$", description="how triplet estimates combine"
+        )
         clip: float = Field(1e-4, gt=0, lt=0.5, description="lower bound of P(vote | y)")
 
     @classmethod
     def examples(cls) -> list[Triplet]:
         return [cls(n_classes=2), cls(n_classes=2, aggregate="mean", class_prior=[0.4, 0.6])]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Estimate every source's accuracy from triplets of sources. Raises DataError on a
         malformed `L`, K != 2, or fewer than three sources."""
         if self.params.n_classes not in (None, 2):
             raise DataError(f"triplet is for binary tasks; n_classes={self.params.n_classes}")
         L, k = check_fit_matrix(L, self.params.n_classes)
         if k != 2:
-            raise DataError(f"triplet is for binary tasks but L has labels up to {k - 1}; use matrix-completion")
+            raise DataError(
+                f"triplet is for binary tasks but L has labels up to {k - 1}; use matrix-completion"
+            )
         n, m = L.shape
         if m < 3:
             raise DataError(f"triplet needs at least 3 sources, L has {m}")
@@ -123,7 +137,10 @@ class Triplet(LabelModel):
             )
         silent = np.isnan(u)
         if (silent & live).any():
-            _log.warning("triplet: %d vote column(s) co-vary too little with the others; treated as uninformative", (silent & live).sum())
+            _log.warning(
+                "triplet: %d vote column(s) co-vary too little with the others; treated as uninformative",
+                (silent & live).sum(),
+            )
         u = np.nan_to_num(u, nan=0.0)
         # signs: the leading eigenvector of the off-source covariance, then majority agreement
         off = np.where(other, C, 0.0)
@@ -146,7 +163,11 @@ class Triplet(LabelModel):
         cond = np.clip(joint / prior[None, :], self.params.clip, 1.0)  # P(psi_a = 1 | y)
         cond = cond.reshape(m, 2, 2)  # (source, vote, y)
         acc = (cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0]) / np.maximum(
-            cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0] + cond[:, 1, 0] * prior[0] + cond[:, 0, 1] * prior[1], 1e-12
+            cond[:, 1, 1] * prior[1]
+            + cond[:, 0, 0] * prior[0]
+            + cond[:, 1, 0] * prior[0]
+            + cond[:, 0, 1] * prior[1],
+            1e-12,
         )
         self.n_classes_ = 2
         self.n_sources_ = m
@@ -154,6 +175,7 @@ class Triplet(LabelModel):
         self.accuracies_ = acc
         self.cond_ = cond.transpose(0, 2, 1)  # (m, y, vote)
         return self
+
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, 2) posterior; the class prior on rows with no vote."""
         require_fitted(self)

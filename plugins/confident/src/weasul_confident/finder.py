@@ -144,9 +144,8 @@ class ConfidentLearning(ErrorFinder):
     def examples(cls) -> list[ConfidentLearning]:
         return [
             cls(),
-            cls(recipe="paper"),
+            cls(recipe="paper", low_memory=True, batch_size=100),
             cls(filter_by="both", rank_by="normalized_margin"),
-            cls(low_memory=True, batch_size=100),
         ]
 
     # --- the ErrorFinder contract ------------------------------------------------------------

@@ -108,16 +108,21 @@ def plot_rank_changes(table: Mapping[str, Mapping[str, float]], path: str | Path
     """Fig. 3 style: each model's accuracy on the correctable set with original vs corrected labels,
     joined by a line; crossing lines are rank flips."""
     changes = rank_changes(table)
-    fig, ax = _figure((5.5, 4.2))
+    fig, ax = _figure((6.5, 4.4))
     for name, row in table.items():
         ax.plot([0, 1], [100 * row["original_C"], 100 * row["corrected_C"]], marker="o")
-        r0, r1 = changes[name]
-        ax.annotate(f"{name} ({r0})", (0, 100 * row["original_C"]), xytext=(-6, 0), textcoords="offset points", ha="right", va="center", fontsize=7)
-        ax.annotate(f"({r1}) {name}", (1, 100 * row["corrected_C"]), xytext=(6, 0), textcoords="offset points", ha="left", va="center", fontsize=7)
+    for side, key, align, offset in ((0, "original_C", "right", -6), (1, "corrected_C", "left", 6)):
+        groups: dict[float, list[str]] = {}
+        for name, row in table.items():  # models with equal accuracy share one label
+            groups.setdefault(round(100 * float(row[key]), 6), []).append(name)
+        for value, names in groups.items():
+            rank = changes[names[0]][side]
+            text = f"{', '.join(names)} ({rank})" if side == 0 else f"({rank}) {', '.join(names)}"
+            ax.annotate(text, (side, value), xytext=(offset, 0), textcoords="offset points", ha=align, va="center", fontsize=7)
     ax.set_xticks([0, 1], ["original labels", "corrected labels"])
-    ax.set_xlim(-0.8, 1.8)
+    ax.set_xlim(-1.1, 2.1)
     ax.set_ylabel("accuracy on correctable set C (%)")
-    ax.set_title(title or "Rank on C: original vs corrected labels")
+    ax.set_title(title or "Rank on C: original vs corrected labels", fontsize=9)
     return _save(fig, path)
 
 
@@ -142,5 +147,5 @@ def plot_prevalence_curves(
     axes[-1].set_xlabel("noise prevalence N (%)")
     axes[0].legend(fontsize=7, ncol=2)
     if title:
-        fig.suptitle(title, fontsize=10)
+        fig.suptitle(title, fontsize=9)
     return _save(fig, path)

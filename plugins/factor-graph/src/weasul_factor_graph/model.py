@@ -61,8 +61,15 @@ class FactorGraphParams(LabelModelParams):
     )
     learn_class_balance: bool = Field(False, description="learn a class-balance factor (else fixed)")
     inference: Literal["auto", "exact", "gibbs"] = "auto"
-    l2: float = Field(1e-3, ge=0, description="L2 penalty on the weights (per item of L)")
-    init_accuracy: float = Field(0.7, gt=0, description="initial accuracy weight; > 0 picks the better-than-random mode")
+    l2: float = Field(
+        1e-2, ge=0, description="L2 penalty (per item of L): accuracy weights toward accuracy_prior, others toward 0"
+    )
+    accuracy_prior: float = Field(
+        0.7,
+        gt=0,
+        description="prior mean and starting point of the accuracy weights (Snorkel 0.6's LF accuracy prior); "
+        "> 0 picks the better-than-random mode",
+    )
     max_iter: int = Field(500, ge=1, description="L-BFGS iterations (exact inference)")
     tol: float = Field(1e-8, gt=0, description="L-BFGS tolerance on the objective (exact inference)")
     max_exact_states: int = Field(
@@ -180,12 +187,16 @@ class FactorGraph(LabelModel):
         reg = np.ones(layout.size)
         if layout.learn_balance:
             reg[layout.slices()["balance"]] = 0.0  # the class balance is identified by the data
+        # with sparse LFs the likelihood barely constrains accuracies; the prior keeps them
+        # near accuracy_prior unless the agreements say otherwise (MAP, as Snorkel 0.6 did)
+        centre = np.zeros(layout.size)
+        centre[layout.slices()["accuracy"]] = p.accuracy_prior
 
         if exact:
-            theta, loglik = self._fit_exact(engine, feats, weights, layout, fixed_balance, theta0, reg)
+            theta, loglik = self._fit_exact(engine, feats, weights, layout, fixed_balance, theta0, reg, centre)
         else:
             _log.info("dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence")
-            theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, S)
+            theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S)
             loglik = None
         fitted = Params.unpack(theta, layout, fixed_balance)
         self.accuracy_ = np.asarray(fitted.accuracy, dtype=float).copy()
@@ -201,7 +212,7 @@ class FactorGraph(LabelModel):
         return self
 
     def _initial(self, L: np.ndarray, layout: Layout, k: int, fixed_balance: np.ndarray) -> np.ndarray:
-        a = self.params.init_accuracy
+        a = self.params.accuracy_prior
         cov = np.clip((L != -1).mean(axis=0), 1e-3, 1 - 1e-3)
         # propensity that reproduces each LF's coverage when it is independent of the others
         r = np.log(cov / (1 - cov)) - np.log(np.exp(a) + (k - 1) * np.exp(-a))
@@ -214,7 +225,7 @@ class FactorGraph(LabelModel):
         start = Params(np.full(layout.n_lfs, a), prop, np.zeros(layout.n_deps), fixed_balance.copy())
         return start.pack(layout)
 
-    def _fit_exact(self, engine, feats, weights, layout, fixed_balance, theta0, reg):  # type: ignore[no-untyped-def]
+    def _fit_exact(self, engine, feats, weights, layout, fixed_balance, theta0, reg, centre):  # type: ignore[no-untyped-def]
         from scipy.optimize import minimize
 
         l2 = self.params.l2
@@ -223,8 +234,8 @@ class FactorGraph(LabelModel):
             prm = Params.unpack(theta, layout, fixed_balance)
             data, g_data, _ = engine.data_term(feats, weights, prm, layout)
             logz, g_model, _ = engine.log_partition(prm, layout)
-            value = -(data - logz) + 0.5 * l2 * float(np.sum(reg * theta**2))
-            return value, -(g_data - g_model) + l2 * reg * theta
+            value = -(data - logz) + 0.5 * l2 * float(np.sum(reg * (theta - centre) ** 2))
+            return value, -(g_data - g_model) + l2 * reg * (theta - centre)
 
         result = minimize(
             objective,
@@ -240,7 +251,7 @@ class FactorGraph(LabelModel):
         logz, _, _ = engine.log_partition(prm, layout)
         return result.x, float(data - logz)
 
-    def _fit_gibbs(self, engine, feats, weights, layout, fixed_balance, theta0, reg, S):  # type: ignore[no-untyped-def]
+    def _fit_gibbs(self, engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S):  # type: ignore[no-untyped-def]
         p = self.params
         rng = np.random.default_rng(p.seed)
         chains = GibbsChains(engine, p.n_chains, rng, init=S)
@@ -256,7 +267,7 @@ class FactorGraph(LabelModel):
             _, g_data, _ = engine.data_term(feats, weights, prm, layout)
             for _ in range(p.sweeps):
                 chains.sweep(prm)
-            grad = g_data - chains.expectations(layout) - p.l2 * reg * theta
+            grad = g_data - chains.expectations(layout) - p.l2 * reg * (theta - centre)
             m1 = beta1 * m1 + (1 - beta1) * grad
             m2 = beta2 * m2 + (1 - beta2) * grad**2
             step = p.learning_rate * (m1 / (1 - beta1 ** (t + 1))) / (np.sqrt(m2 / (1 - beta2 ** (t + 1))) + eps)

@@ -15,8 +15,6 @@ from torch import nn
 from weasul.progress import track
 
 _log = logging.getLogger(__name__)
-import os
-FINAL_SHARED = os.environ.get("FINAL_SHARED") == "1"
 
 
 class Backbone(nn.Module):
@@ -38,12 +36,21 @@ class SliceNet(nn.Module):
     likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h); a shared head phi over each r_i
     gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau) (variant a1) or
     softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the slice vectors into
-    s = sum_i a_i r_i, and the base task's predictive layer predicts from s (as in Snorkel's
-    slicing implementation, a layer of its own beside the experts' shared head).
+    s = sum_i a_i r_i, and the shared head predicts from s (`separate_final`: a layer of its own,
+    as in Snorkel's slicing code). With the shared head the prediction is the attention-weighted
+    mean of the experts' logits.
     """
 
     def __init__(
-        self, d: int, hidden: int, n_classes: int, n_slices: int, attention: str, tau: float, expert_relu: bool
+        self,
+        d: int,
+        hidden: int,
+        n_classes: int,
+        n_slices: int,
+        attention: str,
+        tau: float,
+        expert_relu: bool,
+        separate_final: bool,
     ) -> None:
         super().__init__()
         self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
@@ -53,7 +60,8 @@ class SliceNet(nn.Module):
         self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
         self.head = nn.Linear(hidden, n_classes)  # the shared head over every expert
         self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
-        self.final = nn.Linear(hidden, n_classes)  # the base task's predictive layer, on s
+        # the paper predicts from s with the shared head; Snorkel's code uses a layer of its own
+        self.final = nn.Linear(hidden, n_classes) if separate_final else None
 
     def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.body(x)
@@ -66,7 +74,7 @@ class SliceNet(nn.Module):
         score = P if self.attention == "a1" else P + self.confidence(q).squeeze(-1).abs()
         a = torch.softmax(score / self.tau, dim=1)
         s = (a.unsqueeze(-1) * r).sum(dim=1)
-        return {"u": u, "q": q, "a": a, "logits": (self.head if FINAL_SHARED else self.final)(s)}
+        return {"u": u, "q": q, "a": a, "logits": (self.final or self.head)(s)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.parts(x)["logits"]
@@ -101,7 +109,8 @@ class MoENet(nn.Module):
 def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.Module:
     """The network of head `kind` for `d` features, `n_classes`, `n_slices` columns of S."""
     if kind == "slice-attention":
-        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau, params.expert_relu)
+        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau, params.expert_relu,
+                        params.final_head == "separate")
     if kind == "mixture-of-experts":
         return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
     return Backbone(d, params.hidden, n_classes)
@@ -147,7 +156,8 @@ def _loss(
 def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int, p: Any) -> nn.Module:
     """Fit the network of head `kind`; returns it in eval mode.
 
-    `upsample` repeats every tail-slice member `p.factor` times per epoch; `slice-attention` with
+    `upsample` repeats every tail-slice member `p.factor` times in the epoch's pool (an epoch stays
+    len(X) draws unless `p.same_steps` is False); `slice-attention` with
     `p.noise_std > 0` adds fresh N(0, noise_std^2) noise to tail members' features each batch.
     """
     with _local_torch(p.seed, p.num_threads):
@@ -169,6 +179,10 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
         net.train()
         for epoch in track(range(p.epochs), total=p.epochs, desc=f"{kind} epochs"):
             order = rng.permutation(index)
+            if getattr(p, "same_steps", True):
+                # an upsampled epoch is len(X) draws from the pool where each tail member appears
+                # `factor` times, so every head takes the same number of optimiser steps
+                order = order[: len(X)]
             total = 0.0
             for start in range(0, len(order), p.batch_size):
                 b = torch.as_tensor(order[start : start + p.batch_size])

@@ -214,6 +214,9 @@ class SliceAttention(_TorchSliceHead):
             True, description="weight each indicator's members by non-members/members in the BCE"
         )
         expert_relu: bool = Field(True, description="ReLU on the experts' slice vectors (False: linear g_i)")
+        final_head: Literal["shared", "separate"] = Field(
+            "shared", description="predict from s with the experts' shared head (paper) or a layer of its own (Snorkel)"
+        )
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 
@@ -243,12 +246,18 @@ class BackboneHead(_TorchSliceHead):
 
 
 class UpsampleHead(_TorchSliceHead):
-    """The backbone head trained with every tail-slice member repeated `factor` times per epoch."""
+    """The backbone head trained with every tail-slice member repeated `factor` times.
+
+    With `same_steps` (default) an epoch is len(X) draws from the upsampled pool, so the head
+    takes as many optimiser steps as the others (a compute-matched comparison, like a weighted
+    sampler); otherwise an epoch walks the whole pool (len(X) + (factor - 1) * tail members).
+    """
 
     kind: ClassVar[str] = "upsample"
 
     class Params(SliceHeadParams):
-        factor: int = Field(5, ge=1, description="copies of each tail-slice member per epoch")
+        factor: int = Field(10, ge=1, description="copies of each tail-slice member in the pool")
+        same_steps: bool = Field(True, description="an epoch is len(X) draws (False: the whole upsampled pool)")
 
     @classmethod
     def examples(cls) -> list[UpsampleHead]:

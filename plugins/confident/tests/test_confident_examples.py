@@ -1,0 +1,37 @@
+"""The example spec and the experiments on the shared WRENCH YouTube data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from weasul.testing import shared_data
+
+from weasul_confident.experiments.review_youtube import run_experiment, youtube_spec
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "confident-review-youtube.yaml"
+
+
+def test_example_spec_is_the_experiment_spec_and_validates():
+    import yaml
+    from weasul.engine import validate
+
+    raw = yaml.safe_load(EXAMPLE.read_text())
+    assert raw == youtube_spec(raw["data"]["params"]["path"])
+    plan = validate(youtube_spec(shared_data("wrench", "youtube")))
+    assert [s.id for s in plan.steps] == ["tfidf", "lm", "gold", "review"]
+
+
+@pytest.mark.slow
+def test_spec_and_python_path_agree_on_youtube(tmp_path):
+    import weasul
+
+    data = shared_data("wrench", "youtube")
+    run = weasul.run(youtube_spec(data), runs_dir=tmp_path)
+    spec_m = run.metrics["review"]
+    py_m = run_experiment(data, random_draws=1, curve=(20,))
+    assert spec_m["review"]["changed"] == py_m["review"]["changed"] > 0
+    assert spec_m["end_model"]["before"]["test"] == py_m["end_model"]["before"]["test"]
+    assert spec_m["end_model"]["after"]["test"] == py_m["end_model"]["after"]["test"]
+    assert py_m["train"]["precision_at_budget"] >= 0.5
+    assert (run.path / "confident" / "review_review.png").is_file()
