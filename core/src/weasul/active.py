@@ -96,6 +96,7 @@ def active_loop(
         picked = np.asarray(strategy.select(state, min(batch, budget - n_answered)), dtype=np.int64)
         if picked.size == 0:
             break
+        oracle.observe(state)
         answers = np.asarray(oracle.label(picked), dtype=np.int64)
         for i, a in zip(picked.tolist(), answers.tolist(), strict=False):
             labelled[i] = a  # -1 = declined; kept so it is not asked again

@@ -174,6 +174,14 @@ def _json_default(value: Any) -> Any:
 
 
 # --- running -----------------------------------------------------------------------------
+class _Forward(logging.Handler):
+    """During a run the `weasul` logger sends everything to run.log; this passes on to the
+    application's handlers only what it would have seen anyway (its previous level and up)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logging.getLogger().handle(record)
+
+
 class _LogHooks:
     """Writes lifecycle events to the run log."""
 
@@ -250,10 +258,13 @@ def run(
     cache_root = Path(runs_dir) / spec_obj.name / "cache"
     handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("weasul")
-    root.addHandler(handler)
-    previous_level = root.level
-    root.setLevel(min(previous_level or logging.INFO, logging.INFO))
+    logger = logging.getLogger("weasul")
+    saved = (logger.level, logger.propagate)
+    forward = _Forward(level=logger.getEffectiveLevel())
+    logger.addHandler(handler)
+    logger.addHandler(forward)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
     import yaml
 
     resolved = spec_obj.model_dump(mode="json")
@@ -308,19 +319,23 @@ def run(
             for path in cls().write(run_dir, metrics):
                 hook.artifact_written(run_name=spec_obj.name, step_id="report", name=name, path=str(path))
         status = "ok"
-    except WeasulError:
-        _log.exception("run %s failed", spec_obj.name)
+    except WeasulError as err:
+        # the caller reports the message; the traceback goes to run.log only
+        _log.info("run %s stopped in %s: %s", spec_obj.name, current, err)
+        _log.debug("traceback", exc_info=True)
         raise
     except Exception as err:
-        _log.exception("run %s failed", spec_obj.name)
+        _log.info("run %s failed in %s", spec_obj.name, current)
+        _log.debug("traceback", exc_info=True)
         raise WeasulError(
             f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"
         ) from err
     finally:
         executor.close()
         hook.run_finished(run_name=spec_obj.name, run_dir=str(run_dir), metrics=metrics, status=status)
-        root.removeHandler(handler)
-        root.setLevel(previous_level)
+        logger.removeHandler(handler)
+        logger.removeHandler(forward)
+        logger.level, logger.propagate = saved
         handler.close()
     artifacts = {f"{src}.{out}": v for (src, out), v in store.values.items()}
     return RunResult(run_dir, metrics, artifacts)

@@ -349,6 +349,10 @@ class Oracle(Plugin, ABC):
         """Answers given earlier (item index -> label), so a restarted loop resumes."""
         return {}
 
+    def observe(self, state: QueryState) -> None:
+        """Called by the active loop before each `label` with the current state (model, L,
+        probabilities), so an interactive oracle can show the model's belief. Default: nothing."""
+
     step_inputs: ClassVar[dict[str, InputSpec]] = {}
     step_outputs: ClassVar[dict[str, str]] = {"model": "model"}
 

@@ -96,7 +96,13 @@ def bench(n: int, k: int, dtype: Any, repeats: int, full: bool) -> dict[str, Any
             times[name].append(timed(fns[name], labels, P))
     peaks = {name: peak(fn, labels, P) for name, fn in fns.items()}
     same = set(ours(labels, P).ranked.tolist()) == set(peer(labels, P).tolist())
-    out: dict[str, Any] = {"n": n, "K": k, "dtype": np.dtype(dtype).name, "repeats": repeats, "same_flagged_set": same}
+    out: dict[str, Any] = {
+        "n": n,
+        "K": k,
+        "dtype": np.dtype(dtype).name,
+        "repeats": repeats,
+        "same_flagged_set": same,
+    }
     for name in fns:
         out[f"{name}_s"] = round(float(np.median(times[name])), 4)
         out[f"{name}_peak_MiB"] = round(peaks[name] / 2**20, 1)
@@ -113,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", nargs="*", default=GRID, help="NxK entries, e.g. 1000000x10")
     parser.add_argument("--dtypes", nargs="*", default=["float64", "float32"])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--full", action="store_true", help="also the cleanlab calls that give every LabelIssues field")
+    parser.add_argument(
+        "--full", action="store_true", help="also the cleanlab calls that give every LabelIssues field"
+    )
     args = parser.parse_args(argv)
     rows = []
     for size in args.sizes:

@@ -8,7 +8,6 @@ import json
 import numpy as np
 import pytest
 from weasul.testing import shared_data
-
 from weasul_confident import ConfidentLearning, noise_prevalence, validate_votes
 
 
@@ -37,7 +36,9 @@ def test_paper_recipe_flags_the_93_items_of_table_1(news):
 
 def test_paper_recipe_low_memory_gives_the_same_93(news):
     labels, P, mturk = news
-    issues = ConfidentLearning(recipe="paper", low_memory=True, batch_size=1000).find(labels, P.astype(np.float32))
+    issues = ConfidentLearning(recipe="paper", low_memory=True, batch_size=1000).find(
+        labels, P.astype(np.float32)
+    )
     assert sorted(issues.ranked.tolist()) == sorted(item["id"] for item in mturk)
 
 
@@ -62,7 +63,9 @@ def test_filter_and_rank_choices_pass_through_to_cleanlab(news):
     labels, P, _ = news
     for filter_by in ("prune_by_class", "both", "confident_learning", "predicted_neq_given"):
         ours = ConfidentLearning(filter_by=filter_by, rank_by="normalized_margin").find(labels, P)
-        theirs = find_label_issues(labels, P, filter_by=filter_by, return_indices_ranked_by="normalized_margin")
+        theirs = find_label_issues(
+            labels, P, filter_by=filter_by, return_indices_ranked_by="normalized_margin"
+        )
         assert set(ours.ranked.tolist()) == set(theirs.tolist()), filter_by
 
 

@@ -5,13 +5,32 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from weasul.errors import DataError
-
-from weasul_confident import accuracy_sets, noise_prevalence, prevalence_curve, rank_changes, ranking_flips, validate_votes
+from weasul_confident import (
+    accuracy_sets,
+    noise_prevalence,
+    prevalence_curve,
+    rank_changes,
+    ranking_flips,
+    validate_votes,
+)
 
 
 def test_vote_categories():
-    v = validate_votes(given=[5, 3, 2, 0, 1, 1, 0], guessed=[0, 2, 3, 0, 1, 1, 2], neither=[0, 0, 0, 0, 3, 0, 1], both=[0, 0, 0, 5, 0, 3, 2])
-    assert v.category.tolist() == ["non-error", "non-error", "correctable", "multi-label", "neither", "multi-label", "non-agreement"]
+    v = validate_votes(
+        given=[5, 3, 2, 0, 1, 1, 0],
+        guessed=[0, 2, 3, 0, 1, 1, 2],
+        neither=[0, 0, 0, 0, 3, 0, 1],
+        both=[0, 0, 0, 5, 0, 3, 2],
+    )
+    assert v.category.tolist() == [
+        "non-error",
+        "non-error",
+        "correctable",
+        "multi-label",
+        "neither",
+        "multi-label",
+        "non-agreement",
+    ]
     assert v.counts()["errors"] == 5
     with pytest.raises(DataError):
         validate_votes(given=[1], guessed=[1, 2], neither=[0], both=[0])
@@ -59,7 +78,10 @@ def test_interpolation_is_the_expectation_of_random_removal():
     hit_B = rng.random(n_B) < 0.9
     for x in (0.0, 0.5, 0.9):
         keep = int(round((1 - x) * n_B))
-        sims = [(hit_C.sum() + hit_B[rng.choice(n_B, keep, replace=False)].sum()) / (n_C + keep) for _ in range(400)]
+        sims = [
+            (hit_C.sum() + hit_B[rng.choice(n_B, keep, replace=False)].sum()) / (n_C + keep)
+            for _ in range(400)
+        ]
         N = n_C / (n_C + keep)
         assert prevalence_curve(hit_C.mean(), hit_B.mean(), N) == pytest.approx(np.mean(sims), abs=2e-3)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from weasul.testing import parametrize_with_checks
-
 from weasul_confident import ConfidentLearning, ConfidentReporter, CsvReviewOracle
 
 PLUGINS = [*ConfidentLearning.examples(), *CsvReviewOracle.examples(), ConfidentReporter()]

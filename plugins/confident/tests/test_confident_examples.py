@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from weasul.testing import shared_data
-
 from weasul_confident.experiments.review_youtube import run_experiment, youtube_spec
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "confident-review-youtube.yaml"
@@ -35,3 +34,12 @@ def test_spec_and_python_path_agree_on_youtube(tmp_path):
     assert spec_m["end_model"]["after"]["test"] == py_m["end_model"]["after"]["test"]
     assert py_m["train"]["precision_at_budget"] >= 0.5
     assert (run.path / "confident" / "review_review.png").is_file()
+
+
+def test_csv_review_example_validates():
+    from weasul.engine import validate
+
+    raw = __import__("yaml").safe_load((EXAMPLE.parent / "confident-review-youtube-csv.yaml").read_text())
+    raw["data"]["params"]["path"] = str(shared_data("wrench", "youtube"))
+    plan = validate(raw)
+    assert plan.steps[-1].spec.cache is False

@@ -7,7 +7,6 @@ import tracemalloc
 import numpy as np
 import pytest
 from weasul.errors import DataError, SpecError, WeasulError
-
 from weasul_confident import ConfidentLearning
 
 NOISE = np.array([[0.8, 0.15, 0.0], [0.2, 0.85, 0.1], [0.0, 0.0, 0.9]])  # P(given=i | true=j)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from weasul.errors import DataError, SpecError
-
 from weasul_confident import ConfidentLearning, cross_val_pred_probs, find_issues
 
 
@@ -23,7 +22,9 @@ def blobs(n=400, k=3, seed=0, flip=0.1):
 def test_probabilities_are_out_of_sample():
     X, true, given, flipped = blobs()
     # 1-nearest-neighbour memorises: in-sample it always agrees with the given label
-    P = cross_val_pred_probs(X, given, estimator="sklearn.neighbors.KNeighborsClassifier", options={"n_neighbors": 1})
+    P = cross_val_pred_probs(
+        X, given, estimator="sklearn.neighbors.KNeighborsClassifier", options={"n_neighbors": 1}
+    )
     assert P.shape == (len(X), 3) and np.allclose(P.sum(axis=1), 1)
     agree = P.argmax(axis=1) == given
     assert agree[flipped].mean() < 0.2  # held out, the flipped items are predicted by their neighbours

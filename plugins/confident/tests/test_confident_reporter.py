@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 from weasul_confident import ConfidentReporter, accuracy_sets
 from weasul_confident.reporter import collect
 
@@ -17,13 +16,23 @@ def _metrics():
     given = rng.integers(0, 3, 300)
     corrected = given.copy()
     corrected[:20] = (given[:20] + 1) % 3
-    preds = {"small": np.where(rng.random(300) < 0.8, corrected, given), "big": np.where(rng.random(300) < 0.95, given, corrected)}
+    preds = {
+        "small": np.where(rng.random(300) < 0.8, corrected, given),
+        "big": np.where(rng.random(300) < 0.95, given, corrected),
+    }
     step = {
         "train": {"share": 0.05, "true_error_share": 0.2, "noise_matrix": np.eye(2).tolist(), "n_issues": 10},
         "end_model": {"before": {"test": {"accuracy": 0.79}}, "after": {"test": {"accuracy": 0.81}}},
         "confident_learning": {"recipe": "paper", "fit_on": "train", "class_names": ["ham", "spam"]},
     }
-    analysis = {"label_error_analysis": {"datasets": [{"name": "20news", "share": 93 / 7532, "validated": 82 / 7532, "prevalence": 22 / 7472}], "accuracy": accuracy_sets(preds, given, corrected)}}
+    analysis = {
+        "label_error_analysis": {
+            "datasets": [
+                {"name": "20news", "share": 93 / 7532, "validated": 82 / 7532, "prevalence": 22 / 7472}
+            ],
+            "accuracy": accuracy_sets(preds, given, corrected),
+        }
+    }
     return {"lm": {"train": {"accuracy": 0.8}}, "review": step, "paper": json.loads(json.dumps(analysis))}
 
 
@@ -31,7 +40,15 @@ def test_reporter_writes_every_figure(tmp_path):
     (tmp_path / "report.html").write_text("old")
     paths = ConfidentReporter().write(tmp_path, _metrics())
     names = {p.name for p in paths}
-    assert {"noise_prevalence.png", "noise_matrix_review_train.png", "review_review.png", "rank_changes_paper.png", "prevalence_curves_paper.png", "confident.html", "report.html"} <= names
+    assert {
+        "noise_prevalence.png",
+        "noise_matrix_review_train.png",
+        "review_review.png",
+        "rank_changes_paper.png",
+        "prevalence_curves_paper.png",
+        "confident.html",
+        "report.html",
+    } <= names
     for p in paths:
         if p.suffix == ".png":
             assert p.read_bytes()[:8] == PNG and p.stat().st_size > 5000

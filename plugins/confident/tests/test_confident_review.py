@@ -9,7 +9,6 @@ import pytest
 from weasul.errors import DataError
 from weasul.plugins import create
 from weasul.steps import StepContext
-
 from weasul_confident import ConfidentLearning, CsvReviewOracle, make_reviewer, review_issues
 
 
@@ -28,7 +27,9 @@ def test_csv_review_file_round_trip(tmp_path):
     oracle = CsvReviewOracle(path=str(path), class_names=["ham", "spam"])
     context = {"given": np.array(["ham", "spam", "ham", "spam"]), "text": np.array(["a", "b", "c", "d"])}
     first = review_issues(given, [3, 1], oracle, budget=2, context=context)
-    assert first.answers.tolist() == [-1, -1] and first.labels.tolist() == given.tolist()  # nobody answered yet
+    assert (
+        first.answers.tolist() == [-1, -1] and first.labels.tolist() == given.tolist()
+    )  # nobody answered yet
     rows = list(csv.DictReader(path.open()))
     assert [r["index"] for r in rows] == ["3", "1"] and rows[0]["text"] == "d" and rows[0]["given"] == "spam"
     rows[0]["label"] = "ham"  # a person fills in one answer, by class name
@@ -66,7 +67,10 @@ def test_out_of_range_answers_are_refused():
 
 def _text_data(n=300, seed=0):
     rng = np.random.default_rng(seed)
-    words = {0: ["goal", "match", "striker", "league", "coach"], 1: ["virus", "protein", "cell", "gene", "enzyme"]}
+    words = {
+        0: ["goal", "match", "striker", "league", "coach"],
+        1: ["virus", "protein", "cell", "gene", "enzyme"],
+    }
     y = rng.integers(0, 2, n)
     texts = np.array([" ".join(rng.choice(words[c], 6)) for c in y], dtype=object)
     weak = y.copy()
@@ -93,7 +97,9 @@ def test_review_step_finds_reviews_and_refits():
     m = out.metrics
     assert m["train"]["n_items"] == 200 and m["train"]["n_left_out"] == 0
     assert m["train"]["precision"] > 0.9 and m["review"]["changed"] == 10
-    assert m["review"]["given_accuracy_after"] == pytest.approx(m["review"]["given_accuracy_before"] + 10 / 200)
+    assert m["review"]["given_accuracy_after"] == pytest.approx(
+        m["review"]["given_accuracy_before"] + 10 / 200
+    )
     assert set(out.artifacts) >= {"ranked", "suggested", "scores", "labels", "probs"}
     assert out.artifacts["labels"]["train"].shape == (200,)
     assert (out.artifacts["labels"]["train"] != weak[:200]).sum() == 10
@@ -105,9 +111,24 @@ def test_review_step_leaves_out_rows_without_votes_and_needs_probs_or_x():
     texts, y, weak, L = _text_data()
     P = np.eye(2)[y] * 0.9 + 0.05
     finder = ConfidentLearning()
-    out = finder.run_step({"labels": {"train": weak}, "probs": {"train": P}, "L": {"train": L}}, StepContext("s", out_dir=None))  # type: ignore[arg-type]
+    out = finder.run_step(
+        {"labels": {"train": weak}, "probs": {"train": P}, "L": {"train": L}}, StepContext("s", out_dir=None)
+    )  # type: ignore[arg-type]
     assert out.metrics["train"]["n_left_out"] == 10
     assert np.isnan(out.artifacts["scores"]["train"][-10:]).all()
     assert not set(out.artifacts["ranked"]["train"].tolist()) & set(range(290, 300))
     with pytest.raises(DataError, match="give 'probs'"):
         finder.run_step({"labels": {"train": weak}}, StepContext("s", out_dir=None))  # type: ignore[arg-type]
+
+
+def test_active_weasul_store_oracle_through_the_registry(tmp_path):
+    from weasul.plugins import available
+
+    if "store" not in {p.name for p in available("oracles", load=False)}:
+        pytest.skip("Active WeaSuL's oracles/store is not installed")
+    oracle = make_reviewer("store", path=tmp_path / "labels.sqlite", y=[0, 1, 1, 0, 1])
+    review = review_issues(
+        [1, 1, 0, 0, 1], [0, 2, 4], oracle, budget=2, context={"text": np.array(list("abcde"), dtype=object)}
+    )
+    assert review.labels.tolist() == [0, 1, 1, 0, 1]
+    assert make_reviewer("store", path=tmp_path / "labels.sqlite").known() == {0: 0, 2: 1}  # answers persist

@@ -44,11 +44,10 @@ def bucketize(L: np.ndarray) -> Buckets:
     n, m = L.shape
     base = int(L.max()) + 2 if L.size else 2
     if m * np.log2(base) < 62:
-        code = np.zeros(n, dtype=np.int64)
-        scale = 1
-        for j in range(m):
-            code += (L[:, j].astype(np.int64) + 1) * scale
-            scale *= base
+        powers = base ** np.arange(m, dtype=np.int64)
+        # one pass over L: integer mat-vec of the vote rows with the digit weights
+        code = np.ascontiguousarray(L, dtype=np.int64) @ powers + int(powers.sum())
+        scale = int(base**m)
         if scale <= max(_DENSE_LIMIT, 4 * n):
             counts_all = np.bincount(code, minlength=scale)
             present = np.flatnonzero(counts_all)

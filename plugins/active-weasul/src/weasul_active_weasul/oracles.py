@@ -82,6 +82,11 @@ class StoreOracle(Oracle):
         self._items, self._text, self._L, self._model = items, text, L, model
         return self
 
+    def observe(self, state: Any) -> None:
+        """The active loop's current model and pool, so the belief shown is the latest fit."""
+        self._model = state.model
+        self._L = state.L
+
     def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         """Bind the fit_on split of the wired inputs; the oracle is the step's model."""
         picked = {k: fit_split(v, ctx, k) for k, v in inputs.items() if k in ("items", "text", "L") and v}

@@ -25,7 +25,8 @@ from pydantic import Field
 
 from weasul.data import QueryState
 from weasul.interfaces import QueryParams, QueryStrategy
-from weasul.validation import check_label_matrix, check_probs
+from weasul.errors import DataError
+from weasul.validation import check_label_matrix
 
 from weasul_active_weasul._buckets import Buckets, bucket_means, bucketize
 
@@ -68,7 +69,9 @@ class _BucketStrategy(QueryStrategy):
     def select(self, state: QueryState, budget: int) -> np.ndarray:
         L = check_label_matrix(state.L, name="state.L", allow_silent_sources=True)
         n = len(L)
-        probs = check_probs(state.probs, n_items=n, name="state.probs")
+        probs = np.asarray(state.probs)
+        if probs.ndim != 2 or probs.shape[0] != n or probs.shape[1] < 2:
+            raise DataError(f"state.probs has shape {probs.shape}; expected ({n}, K) for state.L of {n} items")
         taken = np.zeros(n, dtype=bool)
         if state.labelled:
             idx = np.fromiter(state.labelled.keys(), dtype=np.int64, count=len(state.labelled))
@@ -80,7 +83,10 @@ class _BucketStrategy(QueryStrategy):
         buckets = bucketize(L)
         B = len(buckets)
         free = buckets.counts - np.bincount(buckets.inverse[taken], minlength=B)
-        scores, tier = self.bucket_scores(state, buckets, bucket_means(buckets, probs))
+        P = bucket_means(buckets, probs)
+        if not np.all(np.isfinite(P)) or P.min() < -1e-6 or P.max() > 1 + 1e-6:
+            raise DataError("state.probs has NaN, inf or values outside [0, 1]; pass class probabilities")
+        scores, tier = self.bucket_scores(state, buckets, P)
         tier = np.asarray(tier, dtype=np.int64).copy()
         if self.params.skip_all_abstain:  # type: ignore[attr-defined]
             tier[(buckets.patterns == -1).all(axis=1)] = tier.max() + 1

@@ -283,11 +283,13 @@ class MatrixCompletion(LabelModel):
         mean, second = _weighted_moments(psi, w)
         sigma_all = second - np.outer(mean, mean)
         keep = _select_columns(sigma_all, tol=1e-8)
-        sigma = sigma_all[np.ix_(keep, keep)]
+        # standardise the kept columns: Eq. 1 on the correlation matrix (see `MCProblem`)
+        scale = np.sqrt(np.diag(sigma_all)[keep])
+        sigma = sigma_all[np.ix_(keep, keep)] / np.outer(scale, scale)
         sigma_inv = np.linalg.inv(sigma)
         sigma_inv = 0.5 * (sigma_inv + sigma_inv.T)
-        expand = sigma_all[:, keep] @ sigma_inv
-        expand[keep] = np.eye(keep.size)
+        expand = (sigma_all[:, keep] / scale[None, :]) @ sigma_inv
+        expand[keep] = np.diag(scale)
         unit = layout.col_unit[keep]
         mask = (unit[:, None] != unit[None, :]).astype(np.float64)
         prior = resolve_prior(self.params.class_prior, k)
@@ -331,6 +333,8 @@ class MatrixCompletion(LabelModel):
         cov_os = (
             np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:])
         )[problem.keep]
+        # into the problem's coordinates (kept columns, standardised unless a subclass changed them)
+        cov_os = np.linalg.solve(problem.expand[problem.keep], cov_os)
         ps = problem.prior[1:]
         sigma_s = np.diag(ps) - np.outer(ps, ps)
         X = cov_os.T @ problem.sigma_inv @ cov_os

@@ -18,7 +18,6 @@ import numpy as np
 from cleanlab import rank
 from cleanlab.count import calibrate_confident_joint, compute_confident_joint, estimate_latent
 from cleanlab.filter import find_label_issues
-
 from weasul.data import LabelIssues
 from weasul.errors import DataError
 from weasul.progress import track
@@ -63,7 +62,9 @@ def paper_issue_count(confident_joint: np.ndarray, n_items: int) -> int:
     return int((1.0 - float(np.trace(confident_joint)) / total) * n_items)
 
 
-def quality_scores(labels: np.ndarray, pred_probs: np.ndarray, method: str, adjust: bool = False) -> np.ndarray:
+def quality_scores(
+    labels: np.ndarray, pred_probs: np.ndarray, method: str, adjust: bool = False
+) -> np.ndarray:
     """Per-item label-quality score from cleanlab (lower = more likely mislabelled)."""
     if adjust:
         with _cleanlab_errors("score label quality"):

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from weasul.errors import DataError
 from weasul.validation import check_labels
 
@@ -176,17 +175,26 @@ def ranking_flips(models: Mapping[str, tuple[float, float]], n_C: int, n_B: int)
             if start < N < 1:
                 x = 1 - n_C * (1 / N - 1) / n_B if n_B else 0.0
                 leader = a if aC > bC else b
-                out.append({"models": (a, b), "prevalence": float(N), "removed_share": float(x), "leader_after": leader})
+                out.append(
+                    {
+                        "models": (a, b),
+                        "prevalence": float(N),
+                        "removed_share": float(x),
+                        "leader_after": leader,
+                    }
+                )
     return sorted(out, key=lambda r: r["prevalence"])
 
 
 def ranks(scores: Mapping[str, float]) -> dict[str, int]:
     """Rank 1 = highest score; ties share the better rank."""
     values = np.array(list(scores.values()), dtype=np.float64)
-    return {name: int((values > v).sum()) + 1 for name, v in zip(scores, values)}
+    return {name: int((values > v).sum()) + 1 for name, v in zip(scores, values, strict=True)}
 
 
-def rank_changes(table: Mapping[str, Mapping[str, float]], before: str = "original_C", after: str = "corrected_C") -> dict[str, tuple[int, int]]:
+def rank_changes(
+    table: Mapping[str, Mapping[str, float]], before: str = "original_C", after: str = "corrected_C"
+) -> dict[str, tuple[int, int]]:
     """Rank of each model by `before` and by `after` (the paper's Fig. 3 / Table S1 view)."""
     r0 = ranks({m: v[before] for m, v in table.items()})
     r1 = ranks({m: v[after] for m, v in table.items()})

@@ -24,12 +24,12 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-
 from weasul._lazy import require
 from weasul.data import LabelIssues
 from weasul.errors import DataError
 from weasul.interfaces import ErrorFinder
 from weasul.params import WeasulParams
+from weasul.plugin import Plugin
 from weasul.steps import InputSpec, StepContext, StepOutput
 from weasul.validation import check_labels, check_probs
 
@@ -115,20 +115,40 @@ class ConfidentLearning(ErrorFinder):
     """
 
     class Params(WeasulParams):
-        recipe: Recipe = Field("cleanlab-default", description="cleanlab-default or paper (Table 1 procedure)")
-        filter_by: FilterBy | None = Field(None, description="cleanlab filter, or count_then_rank; default: the recipe's")
-        rank_by: RankBy | None = Field(None, description="label-quality score for ranking; default: the recipe's")
-        adjust_pred_probs: bool = Field(False, description="subtract class thresholds before scoring (cleanlab option)")
-        frac_noise: float = Field(1.0, gt=0, le=1, description="share of the estimated issues to return (prune_by_* filters)")
+        recipe: Recipe = Field(
+            "cleanlab-default", description="cleanlab-default or paper (Table 1 procedure)"
+        )
+        filter_by: FilterBy | None = Field(
+            None, description="cleanlab filter, or count_then_rank; default: the recipe's"
+        )
+        rank_by: RankBy | None = Field(
+            None, description="label-quality score for ranking; default: the recipe's"
+        )
+        adjust_pred_probs: bool = Field(
+            False, description="subtract class thresholds before scoring (cleanlab option)"
+        )
+        frac_noise: float = Field(
+            1.0, gt=0, le=1, description="share of the estimated issues to return (prune_by_* filters)"
+        )
         min_examples_per_class: int = Field(1, ge=0, description="never flag a class below this many items")
-        n_jobs: int = Field(1, ge=1, description="cleanlab worker processes; 1 avoids forking inside threaded hosts")
-        low_memory: bool = Field(False, description="batched estimation (cleanlab LabelInspector); works on memmaps")
+        n_jobs: int = Field(
+            1, ge=1, description="cleanlab worker processes; 1 avoids forking inside threaded hosts"
+        )
+        low_memory: bool = Field(
+            False, description="batched estimation (cleanlab LabelInspector); works on memmaps"
+        )
         batch_size: int = Field(100_000, ge=100, description="rows per batch when low_memory")
         allow_missing_classes: bool = Field(False, description="accept classes that no item is labelled with")
         review_budget: int = Field(0, ge=0, description="step only: top flagged items sent to the oracle")
-        cv_folds: int = Field(5, ge=2, le=50, description="step only: folds for cross-validated probabilities from X")
-        estimator: str = Field("logistic-regression", description="step only: end model (short name or import path)")
-        estimator_options: dict[str, Any] = Field(default_factory=dict, description="step only: estimator arguments")
+        cv_folds: int = Field(
+            5, ge=2, le=50, description="step only: folds for cross-validated probabilities from X"
+        )
+        estimator: str = Field(
+            "logistic-regression", description="step only: end model (short name or import path)"
+        )
+        estimator_options: dict[str, Any] = Field(
+            default_factory=dict, description="step only: estimator arguments"
+        )
         seed: int = 0
 
         @model_validator(mode="after")
@@ -141,7 +161,7 @@ class ConfidentLearning(ErrorFinder):
             return self
 
     @classmethod
-    def examples(cls) -> list[ConfidentLearning]:
+    def examples(cls) -> list[Plugin]:
         return [
             cls(),
             cls(recipe="paper", low_memory=True, batch_size=100),
@@ -183,10 +203,20 @@ class ConfidentLearning(ErrorFinder):
     # --- as a spec step ----------------------------------------------------------------------
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "labels": InputSpec(("labels",), doc="the given labels, e.g. a label model's pred"),
-        "probs": InputSpec(("probs",), required=False, doc="out-of-sample probabilities; else from X by cross-validation"),
-        "X": InputSpec(("features",), required=False, doc="features for cross-validated probabilities and the end model"),
-        "L": InputSpec(("label_matrix",), required=False, doc="weak labels; rows where every source abstains are left out"),
-        "oracle": InputSpec(("model:oracles",), required=False, doc="reviewer of the top flagged items (fit split)"),
+        "probs": InputSpec(
+            ("probs",), required=False, doc="out-of-sample probabilities; else from X by cross-validation"
+        ),
+        "X": InputSpec(
+            ("features",), required=False, doc="features for cross-validated probabilities and the end model"
+        ),
+        "L": InputSpec(
+            ("label_matrix",),
+            required=False,
+            doc="weak labels; rows where every source abstains are left out",
+        ),
+        "oracle": InputSpec(
+            ("model:oracles",), required=False, doc="reviewer of the top flagged items (fit split)"
+        ),
         "text": InputSpec(("text",), required=False, doc="item texts shown to the reviewer"),
         "y": InputSpec(("labels",), required=False, doc="gold labels, for metrics only"),
     }

@@ -13,7 +13,6 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from weasul.errors import DataError, SpecError
 from weasul.plugin import Plugin
 from weasul.progress import track
@@ -48,7 +47,9 @@ def _make_estimator(estimator: Any, options: dict[str, Any] | None, seed: int) -
     if isinstance(estimator, str):
         from weasul.plugins import create
 
-        return create("classifiers", "sklearn", estimator=estimator, options=dict(options or {}), hard=True, seed=seed)
+        return create(
+            "classifiers", "sklearn", estimator=estimator, options=dict(options or {}), hard=True, seed=seed
+        )
     if options:
         raise SpecError("options apply to an estimator given by name; configure an estimator object directly")
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
@@ -141,7 +142,12 @@ def cross_val_pred_probs(
             enc = encoder.clone().fit(X_train, y[train])
             X_train, X_test = enc.encode(X_train), enc.encode(X_test)
         out[test] = fit_predict(model, X_train, y[train], X_test, k)
-    _log.debug("cross-validated probabilities: %d items, %d folds, accuracy %.3f", n, n_folds, (out.argmax(1) == y).mean())
+    _log.debug(
+        "cross-validated probabilities: %d items, %d folds, accuracy %.3f",
+        n,
+        n_folds,
+        (out.argmax(1) == y).mean(),
+    )
     return out
 
 
@@ -161,7 +167,14 @@ def find_issues(
     `confident-learning` finder with cleanlab's defaults). `extra["pred_probs"]` holds the
     probabilities used."""
     P = cross_val_pred_probs(
-        X, labels, estimator=estimator, options=options, encoder=encoder, n_folds=n_folds, n_classes=n_classes, seed=seed
+        X,
+        labels,
+        estimator=estimator,
+        options=options,
+        encoder=encoder,
+        n_folds=n_folds,
+        n_classes=n_classes,
+        seed=seed,
     )
     if finder is None:
         from weasul_confident.finder import ConfidentLearning

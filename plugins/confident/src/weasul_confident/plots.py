@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from weasul._lazy import require
 
 from weasul_confident.analysis import prevalence_curve, rank_changes, ranking_flips
@@ -49,7 +48,11 @@ def plot_noise_prevalence(rows: Sequence[Mapping[str, Any]], path: str | Path) -
     validated or true error share (`validated`) and noise prevalence (`prevalence`)."""
     names = [str(r["name"]) for r in rows]
     keys = [k for k in ("share", "validated", "prevalence") if any(r.get(k) is not None for r in rows)]
-    labels = {"share": "flagged by CL", "validated": "validated / true errors", "prevalence": "noise prevalence |C|/|P|"}
+    labels = {
+        "share": "flagged by CL",
+        "validated": "validated / true errors",
+        "prevalence": "noise prevalence |C|/|P|",
+    }
     fig, ax = _figure((max(5.0, 1.2 * len(names) + 2), 3.6))
     width = 0.8 / max(len(keys), 1)
     x = np.arange(len(names))
@@ -64,7 +67,9 @@ def plot_noise_prevalence(rows: Sequence[Mapping[str, Any]], path: str | Path) -
     return _save(fig, path)
 
 
-def plot_noise_matrix(matrix: Any, path: str | Path, class_names: Sequence[str] = (), title: str = "") -> Path:
+def plot_noise_matrix(
+    matrix: Any, path: str | Path, class_names: Sequence[str] = (), title: str = ""
+) -> Path:
     """Heatmap of the estimated noise matrix P(given = i | true = j)."""
     M = np.asarray(matrix, dtype=np.float64)
     k = M.shape[0]
@@ -75,7 +80,15 @@ def plot_noise_matrix(matrix: Any, path: str | Path, class_names: Sequence[str] 
     if k <= 12:
         for i in range(k):
             for j in range(k):
-                ax.text(j, i, f"{M[i, j]:.2f}", ha="center", va="center", fontsize=7, color="w" if M[i, j] < 0.6 else "k")
+                ax.text(
+                    j,
+                    i,
+                    f"{M[i, j]:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="w" if M[i, j] < 0.6 else "k",
+                )
     ax.set_xticks(range(k), names, rotation=60, ha="right", fontsize=7)
     ax.set_yticks(range(k), names, fontsize=7)
     ax.set_xlabel("true label j")
@@ -85,7 +98,9 @@ def plot_noise_matrix(matrix: Any, path: str | Path, class_names: Sequence[str] 
     return _save(fig, path)
 
 
-def plot_review(end_model: Mapping[str, Mapping[str, Mapping[str, float]]], path: str | Path, title: str = "") -> Path:
+def plot_review(
+    end_model: Mapping[str, Mapping[str, Mapping[str, float]]], path: str | Path, title: str = ""
+) -> Path:
     """End-model accuracy per split before and after the reviewed labels."""
     splits = sorted(set(end_model.get("before", {})) | set(end_model.get("after", {})))
     fig, ax = _figure((max(4.0, 1.3 * len(splits) + 2), 3.4))
@@ -96,7 +111,12 @@ def plot_review(end_model: Mapping[str, Mapping[str, Mapping[str, float]]], path
         ax.bar_label(bars, fmt="%.1f", fontsize=7)
     ax.set_xticks(x, splits)
     ax.set_ylabel("accuracy %")
-    finite = [v for p in ("before", "after") for s in splits if np.isfinite(v := 100 * end_model.get(p, {}).get(s, {}).get("accuracy", np.nan))]
+    finite = [
+        v
+        for p in ("before", "after")
+        for s in splits
+        if np.isfinite(v := 100 * end_model.get(p, {}).get(s, {}).get("accuracy", np.nan))
+    ]
     if finite:
         ax.set_ylim(max(0, min(finite) - 10), min(100, max(finite) + 5))
     ax.set_title(title or "End model before / after reviewing flagged labels")
@@ -109,7 +129,7 @@ def plot_rank_changes(table: Mapping[str, Mapping[str, float]], path: str | Path
     joined by a line; crossing lines are rank flips."""
     changes = rank_changes(table)
     fig, ax = _figure((6.5, 4.4))
-    for name, row in table.items():
+    for row in table.values():
         ax.plot([0, 1], [100 * row["original_C"], 100 * row["corrected_C"]], marker="o")
     for side, key, align, offset in ((0, "original_C", "right", -6), (1, "corrected_C", "left", 6)):
         groups: dict[float, list[str]] = {}
@@ -118,7 +138,15 @@ def plot_rank_changes(table: Mapping[str, Mapping[str, float]], path: str | Path
         for value, names in groups.items():
             rank = changes[names[0]][side]
             text = f"{', '.join(names)} ({rank})" if side == 0 else f"({rank}) {', '.join(names)}"
-            ax.annotate(text, (side, value), xytext=(offset, 0), textcoords="offset points", ha=align, va="center", fontsize=7)
+            ax.annotate(
+                text,
+                (side, value),
+                xytext=(offset, 0),
+                textcoords="offset points",
+                ha=align,
+                va="center",
+                fontsize=7,
+            )
     ax.set_xticks([0, 1], ["original labels", "corrected labels"])
     ax.set_xlim(-1.1, 2.1)
     ax.set_ylabel("accuracy on correctable set C (%)")
@@ -136,7 +164,7 @@ def plot_prevalence_curves(
     start = n_C / (n_C + n_B)
     N = np.linspace(start, 1, points)
     fig, axes = _figure((6.5, 6.5), nrows=2, sharex=True)
-    for ax, kind in zip(axes, ("original", "corrected")):
+    for ax, kind in zip(axes, ("original", "corrected"), strict=True):
         models = {m: (row[f"{kind}_C"], row["B"]) for m, row in table.items()}
         for name, (aC, aB) in models.items():
             ax.plot(100 * N, 100 * prevalence_curve(aC, aB, N), label=name)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field
-
 from weasul.interfaces import Reporter
 from weasul.params import WeasulParams
 
@@ -47,7 +46,13 @@ def collect(metrics: Mapping[str, Any]) -> dict[str, Any]:
             names = list(marker.get("class_names") or [])
             for split, m in values.items():
                 if isinstance(m, Mapping) and "share" in m and "noise_matrix" in m:
-                    rows.append({"name": f"{step}/{split}", "share": m["share"], "validated": m.get("true_error_share")})
+                    rows.append(
+                        {
+                            "name": f"{step}/{split}",
+                            "share": m["share"],
+                            "validated": m.get("true_error_share"),
+                        }
+                    )
                     if split == marker.get("fit_on") or len(matrices) == 0:
                         matrices.append((f"{step}/{split}", m["noise_matrix"], names))
             if isinstance(values.get("end_model"), Mapping):
@@ -76,19 +81,50 @@ class ConfidentReporter(Reporter):
         parts = collect(metrics)
         figures: list[tuple[str, Path]] = []
         if parts["rows"]:
-            figures.append(("Label issues per data set", plots.plot_noise_prevalence(parts["rows"], out_dir / "noise_prevalence.png")))
+            figures.append(
+                (
+                    "Label issues per data set",
+                    plots.plot_noise_prevalence(parts["rows"], out_dir / "noise_prevalence.png"),
+                )
+            )
         for name, matrix, class_names in parts["matrices"]:
             safe = name.replace("/", "_")
-            figures.append((f"Noise matrix {name}", plots.plot_noise_matrix(matrix, out_dir / f"noise_matrix_{safe}.png", class_names, f"P(given | true), {name}")))
+            figures.append(
+                (
+                    f"Noise matrix {name}",
+                    plots.plot_noise_matrix(
+                        matrix, out_dir / f"noise_matrix_{safe}.png", class_names, f"P(given | true), {name}"
+                    ),
+                )
+            )
         for step, end_model in parts["reviews"]:
-            figures.append((f"Review {step}", plots.plot_review(end_model, out_dir / f"review_{step}.png", f"{step}: end model before/after review")))
+            figures.append(
+                (
+                    f"Review {step}",
+                    plots.plot_review(
+                        end_model, out_dir / f"review_{step}.png", f"{step}: end model before/after review"
+                    ),
+                )
+            )
         tables: list[str] = []
         for step, analysis in parts["analyses"]:
             accuracy = analysis.get("accuracy")
             if isinstance(accuracy, Mapping) and len(accuracy) >= 2:
                 title = str(analysis.get("title", step))
-                figures.append((f"Rank changes {step}", plots.plot_rank_changes(accuracy, out_dir / f"rank_changes_{step}.png", title)))
-                figures.append((f"Noise prevalence curves {step}", plots.plot_prevalence_curves(accuracy, out_dir / f"prevalence_curves_{step}.png", title)))
+                figures.append(
+                    (
+                        f"Rank changes {step}",
+                        plots.plot_rank_changes(accuracy, out_dir / f"rank_changes_{step}.png", title),
+                    )
+                )
+                figures.append(
+                    (
+                        f"Noise prevalence curves {step}",
+                        plots.plot_prevalence_curves(
+                            accuracy, out_dir / f"prevalence_curves_{step}.png", title
+                        ),
+                    )
+                )
                 tables.append(_accuracy_table(step, accuracy))
         if not figures:
             _log.info("confident-learning reporter: nothing to draw in this run")
@@ -117,7 +153,11 @@ def _accuracy_table(step: str, accuracy: Mapping[str, Mapping[str, float]]) -> s
     cols = ("original_D", "corrected_P", "original_C", "corrected_C", "B")
     head = "".join(f"<th>{c}</th>" for c in ("model", *cols))
     rows = "".join(
-        "<tr><td>" + html.escape(m) + "</td>" + "".join(f"<td>{100 * float(r[c]):.1f}</td>" for c in cols) + "</tr>"
+        "<tr><td>"
+        + html.escape(m)
+        + "</td>"
+        + "".join(f"<td>{100 * float(r[c]):.1f}</td>" for c in cols)
+        + "</tr>"
         for m, r in accuracy.items()
     )
     return f"<h2>Accuracy (%) {html.escape(step)}</h2><table><tr>{head}</tr>{rows}</table>"

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
-
 from weasul.errors import DataError, PluginNotFoundError
 from weasul.interfaces import Oracle
 from weasul.params import WeasulParams
+from weasul.plugin import Plugin
 from weasul.steps import StepContext, StepOutput, classification_metrics
 from weasul.validation import check_labels
 
@@ -45,14 +45,18 @@ class CsvReviewOracle(Oracle):
         class_names: list[str] | None = Field(None, description="names accepted in the label column")
 
     @classmethod
-    def examples(cls) -> list[Oracle]:
+    def examples(cls) -> list[Plugin]:
         return [cls(path=str(Path(tempfile.mkdtemp(prefix="weasul-review-")) / "review.csv"))]
+
+    @property
+    def _path(self) -> str:
+        return str(self.params.path)  # type: ignore[attr-defined]
 
     def set_context(self, **columns: Any) -> None:
         """Columns shown to the reviewer, each indexable by item index: given, suggested, score, text."""
         self._context = {k: v for k, v in columns.items() if v is not None}
 
-    def _parse(self, value: str, row: int) -> int:
+    def _parse(self, value: str, where: str) -> int:
         value = value.strip()
         if not value:
             return -1
@@ -63,25 +67,31 @@ class CsvReviewOracle(Oracle):
             label = int(value)
         except ValueError:
             hint = f" or one of {names}" if names else ""
-            raise DataError(f"{self.params.path} line {row}: label '{value}' is not a class index{hint}") from None  # type: ignore[attr-defined]
+            raise DataError(f"{self._path} {where}: label '{value}' is not a class index{hint}") from None
         if label < -1 or (names and label >= len(names)):
-            raise DataError(f"{self.params.path} line {row}: label {label} is out of range")  # type: ignore[attr-defined]
+            raise DataError(f"{self._path} {where}: label {label} is out of range")
         return label
 
     def _read(self) -> dict[int, dict[str, str]]:
-        path = Path(self.params.path)  # type: ignore[attr-defined]
+        path = Path(self._path)
         if not path.is_file():
             return {}
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            if reader.fieldnames is None or "index" not in reader.fieldnames or "label" not in reader.fieldnames:
+            if (
+                reader.fieldnames is None
+                or "index" not in reader.fieldnames
+                or "label" not in reader.fieldnames
+            ):
                 raise DataError(f"{path} is not a review file: it needs the columns index and label")
             rows = {}
             for line, row in enumerate(reader, start=2):
                 try:
                     rows[int(row["index"])] = row
                 except (TypeError, ValueError):
-                    raise DataError(f"{path} line {line}: index '{row.get('index')}' is not an integer") from None
+                    raise DataError(
+                        f"{path} line {line}: index '{row.get('index')}' is not an integer"
+                    ) from None
         return rows
 
     def _write(self, rows: dict[int, dict[str, str]]) -> None:
@@ -107,14 +117,20 @@ class CsvReviewOracle(Oracle):
                 added = True
         if added:
             self._write(rows)
-            _log.info("review file %s: %d items await a label", self.params.path, sum(not r.get("label") for r in rows.values()))  # type: ignore[attr-defined]
-        return np.array([self._parse(rows[i].get("label") or "", 0) for i in idx.tolist()], dtype=np.int64)
+            _log.info(
+                "review file %s: %d items await a label",
+                self._path,
+                sum(not r.get("label") for r in rows.values()),
+            )  # type: ignore[attr-defined]
+        return np.array(
+            [self._parse(rows[i].get("label") or "", f"item {i}") for i in idx.tolist()], dtype=np.int64
+        )
 
     def known(self) -> dict[int, int]:
         """Every answered row of the file."""
         out = {}
         for line, (i, row) in enumerate(self._read().items(), start=2):
-            answer = self._parse(row.get("label") or "", line)
+            answer = self._parse(row.get("label") or "", f"line {line}")
             if answer >= 0:
                 out[i] = answer
         return out
@@ -155,10 +171,16 @@ def make_reviewer(
     try:
         cls = load_class("oracles", kind)
     except PluginNotFoundError:
-        _log.warning("oracle '%s' is not installed; reviewing through the CSV file %s instead", kind, csv_path)
+        _log.warning(
+            "oracle '%s' is not installed; reviewing through the CSV file %s instead", kind, csv_path
+        )
         return CsvReviewOracle(path=csv_path, class_names=class_names)
     fields = cls.Params.model_fields
-    given = {"path": str(path) if path is not None else None, "y": None if y is None else np.asarray(y).tolist(), "class_names": class_names}
+    given = {
+        "path": str(path) if path is not None else None,
+        "y": None if y is None else np.asarray(y).tolist(),
+        "class_names": class_names,
+    }
     extra = {k: v for k, v in given.items() if v is not None and k in fields}
     return cls(**extra, **params)  # type: ignore[return-value]
 
@@ -216,11 +238,18 @@ def review_issues(
     k = n_classes or int(given.max()) + 1
     bad = answers[(answers < -1) | (answers >= max(k, 2))]
     if bad.size:
-        raise DataError(f"oracle answered label {int(bad[0])}; answers must be -1 (none) or 0..{max(k, 2) - 1}")
+        raise DataError(
+            f"oracle answered label {int(bad[0])}; answers must be -1 (none) or 0..{max(k, 2) - 1}"
+        )
     reviewed = given.copy()
     ok = answers >= 0
     reviewed[top[ok]] = answers[ok]
-    _log.info("review: %d asked, %d answered, %d labels changed", top.size, int(ok.sum()), int((reviewed != given).sum()))
+    _log.info(
+        "review: %d asked, %d answered, %d labels changed",
+        top.size,
+        int(ok.sum()),
+        int((reviewed != given).sum()),
+    )
     return Review(asked=top, answers=answers, labels=reviewed)
 
 
@@ -266,7 +295,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
     """The `confident-learning` step; see `ConfidentLearning` for inputs and outputs."""
     from weasul_confident.oos import cross_val_pred_probs, fit_predict, take_rows
 
-    p = finder.params
+    p: Any = finder.params
     where = f"step '{ctx.step_id}'"
     labels: dict[str, Any] = inputs["labels"]
     probs: dict[str, Any] = inputs.get("probs") or {}
@@ -276,11 +305,15 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
     oracle: Oracle | None = inputs.get("oracle")
     fit = ctx.fit_on if ctx.fit_on in labels else (next(iter(labels)) if len(labels) == 1 else ctx.fit_on)
     if not probs and X is None:
-        raise DataError(f"{where}: give 'probs' (out-of-sample probabilities) or 'X' (features to cross-validate an end model on)")
+        raise DataError(
+            f"{where}: give 'probs' (out-of-sample probabilities) or 'X' (features to cross-validate an end model on)"
+        )
     if X is not None and fit not in X:
         raise DataError(f"{where}: X has splits {list(X)} but not the fit split '{fit}'")
     if fit not in labels:
-        raise DataError(f"{where}: labels have splits {list(labels)} but not the fit split '{fit}'; set fit_on")
+        raise DataError(
+            f"{where}: labels have splits {list(labels)} but not the fit split '{fit}'; set fit_on"
+        )
     k = ctx.n_classes or (next(iter(probs.values())).shape[1] if probs else None)
     splits = [s for s in labels if s in probs]
     if X is not None and fit not in splits:
@@ -326,23 +359,35 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
             "share": len(issues) / max(idx.size, 1),
             "noise_rates": issues.noise_rates.tolist(),
             "noise_matrix": np.asarray(issues.noise_matrix).tolist(),
-            "confident_joint": None if issues.confident_joint is None else np.asarray(issues.confident_joint).tolist(),
+            "confident_joint": None
+            if issues.confident_joint is None
+            else np.asarray(issues.confident_joint).tolist(),
         }
         if gold.get(split) is not None:
             y_gold = check_labels(gold[split], n_items=n, name=f"{where}: y.{split}")
-            m.update(_label_metrics(given, y_gold[idx], issues.ranked, p.review_budget if split == fit else 0))  # type: ignore[attr-defined]
+            m.update(
+                _label_metrics(given, y_gold[idx], issues.ranked, p.review_budget if split == fit else 0)
+            )
         out.metrics[split] = m
     given_fit = check_labels(labels[fit], n_classes=k, name=f"{where}: labels.{fit}")
     reviewed = given_fit
     if oracle is not None and p.review_budget > 0:  # type: ignore[attr-defined]
-        context = {"given": given_fit, "suggested": out.artifacts["suggested"][fit], "score": out.artifacts["scores"][fit]}
+        context = {
+            "given": given_fit,
+            "suggested": out.artifacts["suggested"][fit],
+            "score": out.artifacts["scores"][fit],
+        }
         if ctx.class_names:
             context["given"] = np.array([ctx.class_names[c] for c in given_fit], dtype=object)
-            context["suggested"] = np.array([ctx.class_names[c] for c in out.artifacts["suggested"][fit]], dtype=object)
+            context["suggested"] = np.array(
+                [ctx.class_names[c] for c in out.artifacts["suggested"][fit]], dtype=object
+            )
         texts = (inputs.get("text") or {}).get(fit)
         if texts is not None:
             context["text"] = np.asarray(texts, dtype=object)
-        review = review_issues(given_fit, out.artifacts["ranked"][fit], oracle, p.review_budget, n_classes=k, context=context)  # type: ignore[attr-defined]
+        review = review_issues(
+            given_fit, out.artifacts["ranked"][fit], oracle, p.review_budget, n_classes=k, context=context
+        )
         reviewed = review.labels
         rm: dict[str, Any] = {
             "budget": p.review_budget,  # type: ignore[attr-defined]
@@ -354,7 +399,11 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
             y_fit = np.asarray(gold[fit])
             keep = keep_by_split[fit]
             answered = review.asked[review.answers >= 0]
-            rm["answers_correct"] = float((review.answers[review.answers >= 0] == y_fit[answered]).mean()) if answered.size else None
+            rm["answers_correct"] = (
+                float((review.answers[review.answers >= 0] == y_fit[answered]).mean())
+                if answered.size
+                else None
+            )
             rm["given_accuracy_before"] = float((given_fit[keep] == y_fit[keep]).mean())
             rm["given_accuracy_after"] = float((reviewed[keep] == y_fit[keep]).mean())
         out.metrics["review"] = rm
@@ -371,12 +420,14 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         after: dict[str, np.ndarray] = {}
         for name, targets in (("before", given_fit), ("after", reviewed)):
             if name == "after" and np.array_equal(targets, given_fit):
-                after = end_probs  # nothing changed: the same model
-                end["after"] = end["before"]
+                end["after"] = end["before"]  # nothing changed: the same model
                 break
-            end_probs = {s: fit_predict(model, X_train, targets[train], X[s], kk) for s in X}
-            end[name] = {s: classification_metrics(np.asarray(gold[s]), P) for s, P in end_probs.items() if gold.get(s) is not None}
-            after = end_probs
+            after = {s: fit_predict(model, X_train, targets[train], X[s], kk) for s in X}
+            end[name] = {
+                s: classification_metrics(np.asarray(gold[s]), P)
+                for s, P in after.items()
+                if gold.get(s) is not None
+            }
         out.metrics["end_model"] = end
         out.artifacts["probs"] = after
     out.metrics["confident_learning"] = {

@@ -347,7 +347,7 @@ class FactorGraph(LabelModel):
             graph.nodes[j]["propensity"] = [float(v) for v in self.propensity_[j]]
         return graph
 
-    def lf_accuracies(self, *, n_samples: int = 200_000) -> np.ndarray:
+    def lf_accuracies(self, *, n_samples: int = 20_000) -> np.ndarray:
         """(m,) model-implied P(LF votes y | LF votes): exact when possible, else from samples."""
         self._fitted_check()
         engine = self._engine()
@@ -363,7 +363,7 @@ class FactorGraph(LabelModel):
         voted = S != -1
         return ((S == y[:, None]) & voted).sum(axis=0) / np.maximum(voted.sum(axis=0), 1)
 
-    def sample(self, n: int, *, seed: int = 0, burn_in: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    def sample(self, n: int, *, seed: int = 0, burn_in: int = 300) -> tuple[np.ndarray, np.ndarray]:
         """Draw `n` items (L (n, m) with -1 = abstain, y (n,)) from the fitted model: exact
         ancestral sampling when inference is exact, else `burn_in` Gibbs sweeps of n chains."""
         self._fitted_check()

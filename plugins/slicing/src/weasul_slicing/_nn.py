@@ -18,7 +18,7 @@ _log = logging.getLogger(__name__)
 
 
 class Backbone(nn.Module):
-    """Trainable top of the backbone (Linear + ReLU to `hidden`) and a linear predictive layer."""
+    """The backbone head: Linear(d, h) + ReLU, then a linear predictive layer to the classes."""
 
     def __init__(self, d: int, hidden: int, n_classes: int) -> None:
         super().__init__()
@@ -30,15 +30,17 @@ class Backbone(nn.Module):
 
 
 class SliceNet(nn.Module):
-    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1).
+    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1) over the backbone
+    representation x (n, d).
 
-    Over the backbone representation z (n, h): indicators u = f(z) (n, m) with membership
-    likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h); a shared head phi over each r_i
-    gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau) (variant a1) or
-    softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the slice vectors into
-    s = sum_i a_i r_i, and the shared head predicts from s (`separate_final`: a layer of its own,
-    as in Snorkel's slicing code). With the shared head the prediction is the attention-weighted
-    mean of the experts' logits.
+    Indicators u = f(x) (n, m), one linear w_f_i per slice, with membership likelihood
+    P = sigmoid(u); experts r_i = g_i(x) (n, m, h), each Linear(d, h) (+ ReLU); a shared head phi
+    over each r_i gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau)
+    (variant a1) or softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the
+    slice vectors into s = sum_i a_i r_i, and the shared head predicts from s (`separate_final`: a
+    layer of its own, as in Snorkel's slicing code). With the shared head the prediction is the
+    attention-weighted mean of the experts' logits, and the base slice's expert has exactly the
+    backbone head's architecture.
     """
 
     def __init__(
@@ -51,22 +53,26 @@ class SliceNet(nn.Module):
         tau: float,
         expert_relu: bool,
         separate_final: bool,
+        body: bool = False,
+        detach: bool = False,
     ) -> None:
         super().__init__()
         self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
         self.expert_relu = expert_relu
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
-        self.indicators = nn.Linear(hidden, n_slices)  # one w_f_i (h x 1) per slice, stacked
-        self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
+        self.detach = detach
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU()) if body else None
+        din = hidden if body else d
+        self.indicators = nn.Linear(din, n_slices)  # one w_f_i (d x 1) per slice, stacked
+        self.experts = nn.Linear(din, n_slices * hidden)  # one w_g_i (d x h) per slice, stacked
         self.head = nn.Linear(hidden, n_classes)  # the shared head over every expert
         self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
-        # the paper predicts from s with the shared head; Snorkel's code uses a layer of its own
         self.final = nn.Linear(hidden, n_classes) if separate_final else None
 
     def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        z = self.body(x)
-        u = self.indicators(z)
-        r = self.experts(z).view(len(x), self.n_slices, self.hidden)
+        if self.body is not None:
+            x = self.body(x)
+        u = self.indicators(x.detach() if self.detach else x)
+        r = self.experts(x).view(len(x), self.n_slices, self.hidden)
         if self.expert_relu:
             r = torch.relu(r)
         q = self.head(r)
@@ -81,24 +87,23 @@ class SliceNet(nn.Module):
 
 
 class MoENet(nn.Module):
-    """Plain mixture of experts (Jacobs et al. 1991): softmax gate over expert networks, the
-    output a gate-weighted mixture of the experts' class distributions; no slice supervision."""
+    """Plain mixture of experts (Jacobs et al. 1991) over x: a softmax gate over expert networks
+    (each Linear(d, h) + ReLU + Linear(h, c)), the output the gate-weighted mixture of the experts'
+    class distributions; no slice supervision."""
 
     def __init__(self, d: int, hidden: int, n_classes: int, n_experts: int) -> None:
         super().__init__()
         self.n_experts, self.hidden, self.n_classes = n_experts, hidden, n_classes
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
-        self.gate = nn.Linear(hidden, n_experts)
-        self.experts = nn.Linear(hidden, n_experts * hidden)
+        self.gate = nn.Linear(d, n_experts)
+        self.experts = nn.Linear(d, n_experts * hidden)
         self.heads = nn.Parameter(torch.empty(n_experts, hidden, n_classes))
         self.head_bias = nn.Parameter(torch.zeros(n_experts, n_classes))
         bound = 1.0 / hidden**0.5
         nn.init.uniform_(self.heads, -bound, bound)
 
     def log_proba(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.body(x)
-        g = torch.log_softmax(self.gate(z), dim=1)  # (n, E)
-        r = torch.relu(self.experts(z).view(len(x), self.n_experts, self.hidden))
+        g = torch.log_softmax(self.gate(x), dim=1)  # (n, E)
+        r = torch.relu(self.experts(x).view(len(x), self.n_experts, self.hidden))
         logits = torch.einsum("neh,ehc->nec", r, self.heads) + self.head_bias
         return torch.logsumexp(g.unsqueeze(-1) + torch.log_softmax(logits, dim=-1), dim=1)
 
@@ -110,7 +115,7 @@ def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.M
     """The network of head `kind` for `d` features, `n_classes`, `n_slices` columns of S."""
     if kind == "slice-attention":
         return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau, params.expert_relu,
-                        params.final_head == "separate")
+                        params.final_head == "separate", getattr(params, "body", False), getattr(params, "detach", False))
     if kind == "mixture-of-experts":
         return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
     return Backbone(d, params.hidden, n_classes)

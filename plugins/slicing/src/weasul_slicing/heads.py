@@ -217,6 +217,8 @@ class SliceAttention(_TorchSliceHead):
         final_head: Literal["shared", "separate"] = Field(
             "shared", description="predict from s with the experts' shared head (paper) or a layer of its own (Snorkel)"
         )
+        body: bool = False
+        detach: bool = False
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 

@@ -18,11 +18,17 @@ __all__ = ["load", "embed", "threads", "quiet_loading"]
 
 def load(path: str | Path) -> tuple[Any, Any]:
     """Tokenizer and model from a local folder; never looks anything up online."""
-    with quiet_loading():
-        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        model = AutoModel.from_pretrained(str(path), local_files_only=True)
-    model.eval()
-    return tokenizer, model
+    key = str(Path(path).resolve())
+    if key not in _LOADED:
+        with quiet_loading():
+            tokenizer = AutoTokenizer.from_pretrained(key, local_files_only=True)
+            model = AutoModel.from_pretrained(key, local_files_only=True)
+        _LOADED[key] = (tokenizer, model.float().eval())  # float32 even from half-precision files
+    return _LOADED[key]
+
+
+#: Loaded (tokenizer, model) per model folder, shared by every encoder instance (inference only).
+_LOADED: dict[str, tuple[Any, Any]] = {}
 
 
 @contextlib.contextmanager

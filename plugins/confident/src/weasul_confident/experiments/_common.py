@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from weasul.errors import DataError, PluginNotFoundError
 
 __all__ = ["shared_path", "weak_labeler", "write_run", "to_json"]

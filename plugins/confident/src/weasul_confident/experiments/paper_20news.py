@@ -32,7 +32,10 @@ def run_experiment(data: str | Path | None = None) -> dict[str, Any]:
     reviewed = sorted(item["id"] for item in votes)
     paper = ConfidentLearning(recipe="paper").find(labels, P)
     default = ConfidentLearning().find(labels, P)
-    counts = validate_votes(**{k: [v["mturk"][k] for v in votes] for k in ("given", "guessed", "neither", "both")}).counts()
+    columns = {k: [v["mturk"][k] for v in votes] for k in ("given", "guessed", "neither", "both")}
+    counts = validate_votes(
+        columns["given"], columns["guessed"], columns["neither"], columns["both"]
+    ).counts()
     n = len(labels)
     unknown = counts["errors"] - counts["correctable"]
     prevalence = noise_prevalence(n, counts["correctable"], unknown)
@@ -46,7 +49,14 @@ def run_experiment(data: str | Path | None = None) -> dict[str, Any]:
         "validated_error_share": counts["errors"] / n,
         "label_error_analysis": {
             "title": "20 Newsgroups test set (paper Tables 1-2)",
-            "datasets": [{"name": "20news test", "share": len(paper) / n, "validated": counts["errors"] / n, "prevalence": prevalence}],
+            "datasets": [
+                {
+                    "name": "20news test",
+                    "share": len(paper) / n,
+                    "validated": counts["errors"] / n,
+                    "prevalence": prevalence,
+                }
+            ],
         },
         "noise_matrix": paper.noise_matrix,
     }
@@ -58,7 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-dir", default="runs")
     args = parser.parse_args(argv)
     result = run_experiment(args.data)
-    path = write_run(args.runs_dir, "confident-paper-20news", {"paper_20news": result}, "weasul-confident: 20news (Tables 1-2)")
+    path = write_run(
+        args.runs_dir,
+        "confident-paper-20news",
+        {"paper_20news": result},
+        "weasul-confident: 20news (Tables 1-2)",
+    )
     summary = {k: v for k, v in result.items() if k not in ("noise_matrix", "label_error_analysis")}
     summary["noise_prevalence"] = result["label_error_analysis"]["datasets"][0]["prevalence"]
     summary["run"] = str(path)

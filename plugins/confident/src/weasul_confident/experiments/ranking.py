@@ -56,11 +56,18 @@ def run_experiment(
     """Returns metrics with a `label_error_analysis` entry (see `weasul_confident.reporter`)."""
     from weasul.plugins import create
 
-    from weasul_confident import ConfidentLearning, accuracy_sets, cross_val_pred_probs, rank_changes, ranking_flips
+    from weasul_confident import (
+        ConfidentLearning,
+        accuracy_sets,
+        cross_val_pred_probs,
+        rank_changes,
+        ranking_flips,
+    )
     from weasul_confident.oos import fit_predict, take_rows
 
     folder = Path(data) if data is not None else shared_path("wrench", dataset)
-    ds: Any = create("datasets", "wrench", path=str(folder), drop_labeled_ids=True).load()
+    loader: Any = create("datasets", "wrench", path=str(folder), drop_labeled_ids=True)
+    ds = loader.load()
     train, test = ds.train, ds.test
     k = ds.n_classes
     enc: Any = create("encoders", "tfidf")
@@ -76,7 +83,14 @@ def run_experiment(
     given, gold = weak_test[D], test.y[D]
     XD = take_rows(X_test, D)
     if probs == "dev":
-        dev_model = create("classifiers", "sklearn", estimator="logistic-regression", options={"C": 10.0}, hard=True, seed=seed)
+        dev_model = create(
+            "classifiers",
+            "sklearn",
+            estimator="logistic-regression",
+            options={"C": 10.0},
+            hard=True,
+            seed=seed,
+        )
         X_dev = enc.encode(list(ds.valid.text))
         P = fit_predict(dev_model, X_dev, ds.valid.y, XD, k)
     elif probs == "cv":
@@ -93,7 +107,7 @@ def run_experiment(
         preds[name] = fit_predict(model, take_rows(X_train, cov_train), weak_train[cov_train], XD, k)
     table = accuracy_sets(preds, given, corrected)
     first = next(iter(table.values()))
-    n_C, n_B = first["n_C"], first["n_B"]
+    n_C, n_B = int(first["n_C"]), int(first["n_B"])
     flips = {
         kind: ranking_flips({m: (r[f"{kind}_C"], r["B"]) for m, r in table.items()}, n_C, n_B)
         for kind in ("original", "corrected")
@@ -130,12 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", default="trec", choices=["youtube", "sms", "trec"])
     parser.add_argument("--data", help="WRENCH folder (default: shared data)")
     parser.add_argument("--recipe", default="paper", choices=["cleanlab-default", "paper"])
-    parser.add_argument("--probs", default="dev", choices=["dev", "cv"], help="model trained on gold valid split, or CV on weak test labels")
+    parser.add_argument(
+        "--probs",
+        default="dev",
+        choices=["dev", "cv"],
+        help="model trained on gold valid split, or CV on weak test labels",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--runs-dir", default="runs")
     args = parser.parse_args(argv)
     metrics = run_experiment(args.dataset, args.data, recipe=args.recipe, probs=args.probs, seed=args.seed)
-    path = write_run(args.runs_dir, f"confident-ranking-{args.dataset}", {"ranking": metrics}, f"weasul-confident: ranking on {args.dataset}")
+    path = write_run(
+        args.runs_dir,
+        f"confident-ranking-{args.dataset}",
+        {"ranking": metrics},
+        f"weasul-confident: ranking on {args.dataset}",
+    )
     a = metrics["label_error_analysis"]
     summary = {
         "run": str(path),
@@ -144,7 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         "n_D": a["n_D"],
         "prevalence": a["datasets"][0]["prevalence"],
         "true_error_share": a["true_error_share"],
-        "accuracy_%": {m: {c: round(100 * r[c], 1) for c in ("original_D", "corrected_P", "original_C", "corrected_C", "B")} for m, r in a["accuracy"].items()},
+        "accuracy_%": {
+            m: {
+                c: round(100 * r[c], 1)
+                for c in ("original_D", "corrected_P", "original_C", "corrected_C", "B")
+            }
+            for m, r in a["accuracy"].items()
+        },
         "rank_on_C_original_to_corrected": a["rank_changes"],
         "flips_corrected": [(f["models"], round(100 * f["prevalence"], 1)) for f in a["flips"]["corrected"]],
     }

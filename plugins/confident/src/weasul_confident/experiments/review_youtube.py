@@ -47,13 +47,30 @@ def youtube_spec(
         "data": {"use": "wrench", "params": {"path": str(data)}},
         "steps": [
             {"id": "tfidf", "use": "encoders/tfidf", "inputs": {"X": "data.text"}},
-            {"id": "lm", "use": "label_models/majority-vote", "params": {"n_classes": 2}, "inputs": {"L": "data.L", "y": "data.y"}},
+            {
+                "id": "lm",
+                "use": "label_models/majority-vote",
+                "params": {"n_classes": 2},
+                "inputs": {"L": "data.L", "y": "data.y"},
+            },
             {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
             {
                 "id": "review",
                 "use": "error_finders/confident-learning",
-                "params": {"recipe": recipe, "review_budget": budget, "cv_folds": folds, "estimator": estimator, "seed": seed},
-                "inputs": {"labels": "lm.pred", "X": "tfidf.X", "L": "data.L", "oracle": "gold", "y": "data.y"},
+                "params": {
+                    "recipe": recipe,
+                    "review_budget": budget,
+                    "cv_folds": folds,
+                    "estimator": estimator,
+                    "seed": seed,
+                },
+                "inputs": {
+                    "labels": "lm.pred",
+                    "X": "tfidf.X",
+                    "L": "data.L",
+                    "oracle": "gold",
+                    "y": "data.y",
+                },
             },
         ],
         "report": {"reporters": ["confident-learning"]},
@@ -92,7 +109,8 @@ def run_experiment(
     from weasul_confident.oos import _make_estimator, fit_predict, take_rows
 
     folder = Path(data) if data is not None else shared_path("wrench", "youtube")
-    ds: Any = create("datasets", "wrench", path=str(folder)).load()
+    loader: Any = create("datasets", "wrench", path=str(folder))
+    ds = loader.load()
     train, test = ds.train, ds.test
     k = ds.n_classes
     X_train, X_test = _features(features, train.text, test.text)
@@ -100,7 +118,9 @@ def run_experiment(
     given = np.asarray(labeler.predict(train.L), dtype=np.int64)
     covered = np.flatnonzero((train.L != -1).any(axis=1))
     Xc = take_rows(X_train, covered)
-    P = cross_val_pred_probs(Xc, given[covered], estimator=estimator, options=options, n_folds=folds, n_classes=k, seed=seed)
+    P = cross_val_pred_probs(
+        Xc, given[covered], estimator=estimator, options=options, n_folds=folds, n_classes=k, seed=seed
+    )
     finder = ConfidentLearning(recipe=recipe, seed=seed)
     issues = finder.find(given[covered], P)
     ranked = covered[issues.ranked]
@@ -116,7 +136,12 @@ def run_experiment(
     scores = np.full(len(given), np.nan)
     scores[covered] = issues.scores
     oracle = make_reviewer(reviewer, y=train.y, path=review_file, class_names=list(ds.class_names))
-    context = {"given": names[given], "suggested": names[suggested], "score": scores, "text": np.asarray(train.text, dtype=object)}
+    context = {
+        "given": names[given],
+        "suggested": names[suggested],
+        "score": scores,
+        "text": np.asarray(train.text, dtype=object),
+    }
     review = review_issues(given, ranked, oracle, budget, n_classes=k, context=context)
     wrong = given != train.y
     before, after = test_metrics(given), test_metrics(review.labels)
@@ -161,7 +186,12 @@ def run_experiment(
     if reviewer == "gold":
         gold = make_reviewer("gold", y=train.y)
         result["budget_curve"] = [
-            {"budget": b, "test_accuracy": test_metrics(review_issues(given, ranked, gold, b, n_classes=k).labels)["accuracy"]}
+            {
+                "budget": b,
+                "test_accuracy": test_metrics(review_issues(given, ranked, gold, b, n_classes=k).labels)[
+                    "accuracy"
+                ],
+            }
             for b in curve
         ]
         rng = np.random.default_rng(seed)
@@ -171,7 +201,12 @@ def run_experiment(
             labels = given.copy()
             labels[pick] = train.y[pick]
             draws.append(test_metrics(labels)["accuracy"])
-        result["random_review"] = {"budget": budget, "draws": random_draws, "mean_accuracy": float(np.mean(draws)), "std_accuracy": float(np.std(draws))}
+        result["random_review"] = {
+            "budget": budget,
+            "draws": random_draws,
+            "mean_accuracy": float(np.mean(draws)),
+            "std_accuracy": float(np.std(draws)),
+        }
     return result
 
 
@@ -182,23 +217,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", default="cleanlab-default", choices=["cleanlab-default", "paper"])
     parser.add_argument("--estimator", default="logistic-regression")
     parser.add_argument("--options", default="{}", help="estimator options as JSON, e.g. '{\"C\": 10}'")
-    parser.add_argument("--features", default="tfidf", help="tfidf, or minilm (weasul-tadpole's sentence encoder)")
+    parser.add_argument(
+        "--features", default="tfidf", help="tfidf, or minilm (weasul-tadpole's sentence encoder)"
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--reviewer", default="gold", help="gold, csv, or an installed oracle (store, terminal)")
+    parser.add_argument(
+        "--reviewer", default="gold", help="gold, csv, or an installed oracle (store, terminal)"
+    )
     parser.add_argument("--review-file", default=None, help="CSV review file / label store path")
     parser.add_argument("--runs-dir", default="runs")
-    parser.add_argument("--via-spec", action="store_true", help="run the spec through the weasul engine instead")
+    parser.add_argument(
+        "--via-spec", action="store_true", help="run the spec through the weasul engine instead"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     data = args.data or str(shared_path("wrench", "youtube"))
     if args.via_spec:
         import weasul
 
-        spec = youtube_spec(data, budget=args.budget, recipe=args.recipe, estimator=args.estimator, folds=args.folds, seed=args.seed)
+        spec = youtube_spec(
+            data,
+            budget=args.budget,
+            recipe=args.recipe,
+            estimator=args.estimator,
+            folds=args.folds,
+            seed=args.seed,
+        )
         run = weasul.run(spec, runs_dir=args.runs_dir)
         metrics = run.metrics["review"]
-        summary = {"run": str(run.path), "review": metrics.get("review"), "before": metrics["end_model"]["before"].get("test"), "after": metrics["end_model"]["after"].get("test")}
+        summary = {
+            "run": str(run.path),
+            "review": metrics.get("review"),
+            "before": metrics["end_model"]["before"].get("test"),
+            "after": metrics["end_model"]["after"].get("test"),
+        }
     else:
         metrics = run_experiment(
             data,
@@ -212,7 +265,12 @@ def main(argv: list[str] | None = None) -> int:
             reviewer=args.reviewer,
             review_file=args.review_file,
         )
-        path = write_run(args.runs_dir, "confident-review-youtube-py", {"review_youtube": metrics}, "weasul-confident: reviewing weak labels on YouTube")
+        path = write_run(
+            args.runs_dir,
+            "confident-review-youtube-py",
+            {"review_youtube": metrics},
+            "weasul-confident: reviewing weak labels on YouTube",
+        )
         summary = {
             "run": str(path),
             "review": metrics["review"],
@@ -220,7 +278,10 @@ def main(argv: list[str] | None = None) -> int:
             "after": metrics["end_model"]["after"]["test"],
             "budget_curve": metrics.get("budget_curve"),
             "random_review": metrics.get("random_review"),
-            "train": {k: metrics["train"][k] for k in ("n_items", "n_issues", "given_accuracy", "true_error_share", "precision_at_budget")},
+            "train": {
+                k: metrics["train"][k]
+                for k in ("n_items", "n_issues", "given_accuracy", "true_error_share", "precision_at_budget")
+            },
         }
     json.dump(to_json(summary), sys.stdout, indent=1)
     sys.stdout.write("\n")

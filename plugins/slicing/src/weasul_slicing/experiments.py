@@ -1,0 +1,265 @@
+"""The plugin's experiments: slice-aware heads vs the backbone, upsampling and a mixture of experts.
+
+    python -m weasul_slicing.experiments synthetic [--seeds 5] [--out DIR]
+    python -m weasul_slicing.experiments trec [--seeds 3] [--encoder auto|minilm|tfidf] [--out DIR]
+
+Each prints one markdown table (accuracy in %, mean over seeds: overall, all tail items pooled,
+items in no tail slice, and every tail slice) and, with `--out`, writes `results.json`,
+`slice_metrics.{csv,md,png}` there. Slices come from slice functions applied with
+`weasul_slicing.slice_matrix` (the labeling-function applier).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import weasul
+from weasul.errors import DataError, PluginError
+from weasul.plugins import load_class
+
+from weasul_slicing.metrics import SliceMetricsReporter
+from weasul_slicing.sf import slice_matrix, slice_names
+
+__all__ = ["HEADS", "SliceData", "compare", "format_results", "main", "summarise", "synthetic_data", "trec_data"]
+
+_log = logging.getLogger(__name__)
+
+#: The compared heads: label -> (entry-point name, params). All get the same `common` params.
+HEADS: dict[str, tuple[str, dict[str, Any]]] = {
+    "backbone": ("backbone", {}),
+    "upsample x10": ("upsample", {"factor": 10}),
+    "mixture-of-experts": ("mixture-of-experts", {}),
+    "SBL a1 tau=1.0": ("slice-attention", {"attention": "a1", "tau": 1.0}),
+    "SBL a2 tau=1.0": ("slice-attention", {"attention": "a2", "tau": 1.0}),
+    "SBL a1 tau=0.1": ("slice-attention", {"attention": "a1", "tau": 0.1}),
+    "SBL a2 tau=0.1": ("slice-attention", {"attention": "a2", "tau": 0.1}),
+}
+
+
+@dataclass
+class SliceData:
+    """Train and test features, labels and slice matrices, with S's column names."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    S_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    S_test: np.ndarray
+    names: list[str]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def synthetic_data(seed: int = 0, *, n_train: int = 4000, n_test: int = 4000, n_tail: int = 3,
+                   tail_share: float = 0.02) -> SliceData:
+    """The generated tail-slice set (see `weasul_slicing.synthetic`), slices from its slice functions."""
+    from weasul_slicing.synthetic import SLICE_FUNCTIONS, items_frame, make_slice_data
+
+    d = 10
+    sfs = SLICE_FUNCTIONS[:n_tail]
+    X_tr, y_tr, i_tr = make_slice_data(n_train, d=d, n_tail=n_tail, tail_share=tail_share, seed=3 * seed)
+    X_te, y_te, i_te = make_slice_data(n_test, d=d, n_tail=n_tail, tail_share=tail_share, seed=3 * seed + 2)
+    S_tr = slice_matrix(sfs, items_frame(X_tr, i_tr, d))
+    S_te = slice_matrix(sfs, items_frame(X_te, i_te, d))
+    return SliceData(X_tr, y_tr, S_tr, X_te, y_te, S_te, slice_names(sfs), {"data": "synthetic", "seed": seed})
+
+
+def _encode_trec(train: Sequence[str], test: Sequence[str], encoder: str, cache_dir: str | None) -> tuple[
+        np.ndarray, np.ndarray, str]:
+    if encoder in ("auto", "minilm"):
+        try:
+            cls = load_class("encoders", "sentence-minilm")
+            fields = getattr(cls.Params, "model_fields", {})
+            enc = cls(cache_dir=cache_dir) if (cache_dir and "cache_dir" in fields) else cls()
+            enc.fit(list(train))
+            return np.asarray(enc.encode(list(train))), np.asarray(enc.encode(list(test))), "sentence-minilm"
+        except PluginError as err:
+            if encoder == "minilm":
+                raise
+            _log.warning("sentence-minilm encoder not available (%s); using TF-IDF + TruncatedSVD", err)
+    from sklearn.decomposition import TruncatedSVD
+
+    tfidf = weasul.create("encoders", "tfidf", ngram_max=2, min_df=2)
+    tfidf.fit(list(train))  # type: ignore[attr-defined]
+    svd = TruncatedSVD(n_components=256, random_state=0)
+    X_tr = svd.fit_transform(tfidf.encode(list(train)))  # type: ignore[attr-defined]
+    X_te = svd.transform(tfidf.encode(list(test)))  # type: ignore[attr-defined]
+    scale = float(np.sqrt((X_tr**2).sum(axis=1).mean()))
+    return X_tr / scale, X_te / scale, "tfidf+svd256"
+
+
+#: TREC's fine question types. In the shared WRENCH `trec/test.json` every question starts with
+#: its fine type ("def What is an atom ?") and keeps its capitals, unlike train and valid.
+TREC_FINE_TYPES = frozenset(
+    "abb exp animal body color cremat currency dismed event food instru lang letter other plant product religion "
+    "sport substance symbol techmeth termeq veh word def desc manner reason gr ind title city country mount state "
+    "code count date dist money ord perc period speed temp volsize weight".split()
+)
+
+
+def clean_trec_items(items: Any) -> tuple[Any, bool]:
+    """Items with the leaked fine-type first word removed and the text lower-cased, when every
+    question of the split starts with a fine type; returns (items, whether it was removed)."""
+    texts = items["text"].astype(str)
+    first = texts.str.split(n=1).str[0].fillna("")
+    if not first.isin(TREC_FINE_TYPES).all():
+        return items, False
+    _log.warning("trec: every question starts with its fine type (a label leak); removing it")
+    cleaned = items.copy()
+    cleaned["text"] = texts.str.split(n=1).str[1].fillna("").str.lower()
+    return cleaned, True
+
+
+def trec_data(path: str, *, encoder: str = "auto", cache_dir: str | None = ".weasul-cache/embeddings",
+              split: str = "test") -> SliceData:
+    """TREC question types with gold labels: the backbone features (MiniLM sentence embeddings if the
+    `sentence-minilm` encoder is installed, else TF-IDF + TruncatedSVD) and the slices of
+    `weasul_slicing.trec_slices`. Trains on `train` (WRENCH size, 4965), evaluates on `split`."""
+    from weasul_slicing.trec_slices import SLICE_FUNCTIONS
+
+    ds = weasul.create("datasets", "wrench", path=path, drop_labeled_ids=True).load()  # type: ignore[attr-defined]
+    train, test = ds.train, ds[split]
+    if train.y is None or test.y is None or train.items is None or test.items is None:
+        raise DataError(f"{path}: trec needs gold labels and items in train and {split}")
+    tr_items, tr_leak = clean_trec_items(train.items)
+    te_items, te_leak = clean_trec_items(test.items)
+    X_tr, X_te, used = _encode_trec(tr_items["text"].tolist(), te_items["text"].tolist(), encoder, cache_dir)
+    S_tr = slice_matrix(SLICE_FUNCTIONS, tr_items)
+    S_te = slice_matrix(SLICE_FUNCTIONS, te_items)
+    info = {"data": "trec", "encoder": used, "split": split, "class_names": list(ds.class_names),
+            "fine_label_prefix_removed": {"train": tr_leak, split: te_leak}}
+    return SliceData(X_tr, train.y, S_tr, X_te, test.y, S_te, slice_names(SLICE_FUNCTIONS), info)
+
+
+def _scores(y: np.ndarray, pred: np.ndarray, S: np.ndarray, names: Sequence[str]) -> dict[str, float]:
+    ok = pred == y
+    tail = S[:, 1:].any(axis=1)
+    out = {"overall": float(ok.mean()), "tail": float(ok[tail].mean()) if tail.any() else float("nan"),
+           "rest": float(ok[~tail].mean()) if (~tail).any() else float("nan")}
+    for j, name in enumerate(names[1:], start=1):
+        rows = S[:, j] == 1
+        out[name] = float(ok[rows].mean()) if rows.any() else float("nan")
+    return out
+
+
+def compare(data_for_seed: Any, seeds: Sequence[int], heads: dict[str, tuple[str, dict[str, Any]]] | None = None,
+            **common: Any) -> list[dict[str, Any]]:
+    """Fit every head on every seed's data; one row per (head, seed) with accuracies and fit time.
+
+    `data_for_seed(seed) -> SliceData`; `common` params go to every head (e.g. epochs=20).
+    """
+    heads = HEADS if heads is None else heads
+    rows = []
+    cache: dict[int, SliceData] = {}
+    for seed in seeds:
+        data = cache.setdefault(seed, data_for_seed(seed))
+        for label, (name, params) in heads.items():
+            head = weasul.create("slice_heads", name, **{**common, **params, "seed": seed})
+            start = time.perf_counter()
+            head.fit(data.X_train, data.y_train, data.S_train)  # type: ignore[attr-defined]
+            seconds = time.perf_counter() - start
+            pred = head.predict(data.X_test, data.S_test)  # type: ignore[attr-defined]
+            rows.append({"model": label, "seed": seed, "fit_s": seconds,
+                         **_scores(data.y_test, pred, data.S_test, data.names)})
+            _log.info("%s seed %d: overall %.4f tail %.4f", label, seed, rows[-1]["overall"], rows[-1]["tail"])
+        cache.pop(seed)
+    return rows
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean (and sd of overall/tail) over seeds, per model, in first-seen order."""
+    out = []
+    for model in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in rows if r["model"] == model]
+        keys = [k for k in mine[0] if k not in ("model", "seed")]
+        mean = {k: float(np.nanmean([r[k] for r in mine])) for k in keys}
+        mean["overall_sd"] = float(np.std([r["overall"] for r in mine]))
+        mean["tail_sd"] = float(np.std([r["tail"] for r in mine]))
+        out.append({"model": model, "seeds": len(mine), **mean})
+    return out
+
+
+def format_results(summary: Sequence[dict[str, Any]], names: Sequence[str], sizes: dict[str, int] | None = None) -> str:
+    """A markdown table of accuracies in % (mean over seeds)."""
+    tails = list(names[1:])
+    head = ["model", "overall", "tail (pooled)", "no tail slice", *tails, "fit s"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    if sizes:
+        lines.append("| test items | " + " | ".join(str(sizes.get(k, "")) for k in ["overall", "tail", "rest", *tails])
+                     + " | |")
+    for r in summary:
+        cells = [f"{100 * r['overall']:.2f} ± {100 * r['overall_sd']:.2f}", f"{100 * r['tail']:.2f} ± {100 * r['tail_sd']:.2f}",
+                 f"{100 * r['rest']:.2f}", *(f"{100 * r[t]:.1f}" for t in tails), f"{r['fit_s']:.1f}"]
+        lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _sizes(S: np.ndarray, names: Sequence[str]) -> dict[str, int]:
+    tail = S[:, 1:].any(axis=1)
+    return {"overall": len(S), "tail": int(tail.sum()), "rest": int((~tail).sum()),
+            **{n: int(S[:, j].sum()) for j, n in enumerate(names) if j}}
+
+
+def _write(out: Path, summary: list[dict[str, Any]], rows: list[dict[str, Any]], names: Sequence[str],
+           info: dict[str, Any]) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps({"info": info, "summary": summary, "runs": rows}, indent=1))
+    metrics = {
+        r["model"]: {"test": {"accuracy": r["overall"], "slices": {
+            **{"tail (pooled)": {"accuracy": r["tail"]}}, **{n: {"accuracy": r[n]} for n in names[1:]}}}}
+        for r in summary
+    }
+    return [out / "results.json", *SliceMetricsReporter(title=f"{info.get('data')}: accuracy by slice").write(out, metrics)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m weasul_slicing.experiments", description=__doc__.split("\n")[0])
+    parser.add_argument("data", choices=["synthetic", "trec"])
+    parser.add_argument("--seeds", type=int, default=None, help="default: 5 (synthetic), 3 (trec)")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--encoder", choices=["auto", "minilm", "tfidf"], default="auto")
+    parser.add_argument("--path", default="../shared/data/wrench/trec", help="WRENCH trec folder")
+    parser.add_argument("--cache-dir", default=".weasul-cache/embeddings")
+    parser.add_argument("--out", default=None, help="folder for results.json and slice_metrics.*")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    seeds = range(args.seeds or (5 if args.data == "synthetic" else 3))
+    if args.data == "synthetic":
+        first = synthetic_data(0)
+
+        def data_for_seed(seed: int) -> SliceData:
+            return first if seed == 0 else synthetic_data(seed)
+    else:
+        try:
+            first = trec_data(args.path, encoder=args.encoder, cache_dir=args.cache_dir)
+        except DataError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+
+        def data_for_seed(seed: int) -> SliceData:
+            return first  # fixed data; the seed changes initialisation and batch order
+    rows = compare(data_for_seed, list(seeds), epochs=args.epochs, num_threads=1)
+    warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
+    summary = summarise(rows)
+    info = {**first.info, "seeds": len(seeds), "epochs": args.epochs}
+    print(f"# {info}")
+    print(format_results(summary, first.names, _sizes(first.S_test, first.names)))
+    if args.out:
+        for path in _write(Path(args.out), summary, rows, first.names, info):
+            print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
