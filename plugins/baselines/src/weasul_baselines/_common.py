@@ -86,11 +86,10 @@ def resolve_prior(class_prior: Sequence[float] | None, n_classes: int) -> np.nda
 def vote_counts(L: np.ndarray, n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
     """(n, K) float: number (or weight sum) of votes per class for each row, abstains ignored."""
     n, m = L.shape
-    counts = np.zeros((n, n_classes), dtype=np.float64)
     rows, cols = np.nonzero(L != -1)
-    w = None if weights is None else weights[cols]
-    np.add.at(counts, (rows, L[rows, cols]), 1.0 if w is None else w)
-    return counts
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)[cols]
+    flat = np.bincount(rows * n_classes + L[rows, cols], weights=w, minlength=n * n_classes)
+    return flat.astype(np.float64, copy=False).reshape(n, n_classes)
 
 
 def one_hot_votes(L: np.ndarray, n_classes: int) -> np.ndarray:

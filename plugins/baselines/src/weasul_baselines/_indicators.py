@@ -90,9 +90,7 @@ def build_layout(L: np.ndarray, n_classes: int, cliques: list[tuple[int, ...]]) 
     """Columns for every (source, class) and clique-subset combination seen in `L`."""
     n, m = L.shape
     k = n_classes
-    seen = np.zeros((m, k), dtype=bool)
-    rows, cols = np.nonzero(L != -1)
-    seen[cols, L[rows, cols]] = True
+    seen = np.column_stack([(L == c).any(axis=0) for c in range(k)]).reshape(m, k)
     single_col = np.full((m, k), -1, dtype=np.int64)
     single_col[seen] = np.arange(int(seen.sum()))
     clique_of = np.full(m, -1, dtype=np.int64)
