@@ -127,3 +127,11 @@ def test_validate_does_not_run(toy_plugins, npy_data, tmp_path):
     plan = validate(_spec(npy_data))
     assert [s.id for s in plan.steps] == ["lm", "gold", "loop"]
     assert not (tmp_path / "runs").exists()
+
+
+def test_html_report_is_written_after_other_reporters(toy_plugins, npy_data):
+    from weasul.engine import validate
+
+    spec = _spec(npy_data)
+    spec["report"] = {"html": True, "reporters": ["html"]}
+    assert [name for name, _ in validate(spec).reporters] == ["html"]

@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul.errors import DataError, MissingDependencyError, NotFittedError, SpecError
 from weasul_contrib_pyod import CATALOG, PyODDetector, detectors, resolve_detector

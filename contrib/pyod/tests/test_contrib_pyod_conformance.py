@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-testing = pytest.importorskip("weasul.testing", reason="weasul.testing (the conformance kit) is not in core yet")
+testing = pytest.importorskip(
+    "weasul.testing", reason="weasul.testing (the conformance kit) is not in core yet"
+)
 
 from weasul_contrib_pyod import ECODScorer, HBOSScorer, LODAScorer, PyODDetector  # noqa: E402
 

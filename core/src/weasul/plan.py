@@ -171,8 +171,9 @@ def plan(spec: Spec) -> Plan:
         outputs = {k: _kind_of_output(cls, v) for k, v in cls.step_outputs.items()}
         produced[step.id] = outputs
         steps.append(PlannedStep(step, cls, dict(step.params), refs, outputs))
-    reporters = [("html", _load("reporters", "html", "report.html"))] if spec.report.html else []
-    for name in spec.report.reporters:
-        if name != "html" or not spec.report.html:
-            reporters.append((name, _load("reporters", name, f"report.reporters '{name}'")))  # type: ignore[arg-type]
+    # html goes last so that its page shows the figures the other reporters wrote
+    named = [n for n in dict.fromkeys(spec.report.reporters) if n != "html"]
+    if spec.report.html or "html" in spec.report.reporters:
+        named.append("html")
+    reporters = [(name, _load("reporters", name, f"report.reporters '{name}'")) for name in named]
     return Plan(spec, data_cls, data_params, steps, reporters)  # type: ignore[arg-type]

@@ -120,9 +120,10 @@ def check_probs(
         raise DataError(f"{name} has shape {arr.shape}; it needs items and at least two classes")
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
+    low, high = arr.min(), arr.max()  # NaN or inf in the array makes one of these non-finite
+    if not (np.isfinite(low) and np.isfinite(high)):
         raise DataError(f"{name} contains NaN or inf; check the model that produced it")
-    if arr.min() < -atol or arr.max() > 1 + atol:
+    if low < -atol or high > 1 + atol:
         raise DataError(f"{name} has values outside [0, 1]; pass probabilities, not scores or logits")
     sums = arr.sum(axis=1, dtype=np.float64)
     worst = int(np.argmax(np.abs(sums - 1)))

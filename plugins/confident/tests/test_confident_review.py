@@ -59,6 +59,19 @@ def test_make_reviewer_falls_back_to_csv(tmp_path, caplog):
     assert "not installed" in caplog.text
 
 
+def test_oracle_observes_votes_and_probabilities():
+    from weasul.builtin.oracles import GoldOracle
+
+    class Watching(GoldOracle):
+        def observe(self, state):
+            self.seen_ = state
+
+    oracle = Watching(y=[0, 1, 1])
+    L, P = np.array([[0], [1], [-1]]), np.full((3, 2), 0.5)
+    review_issues([0, 0, 1], [1], oracle, budget=1, L=L, probs=P)
+    assert oracle.seen_.L is not None and oracle.seen_.probs.shape == (3, 2)
+
+
 def test_out_of_range_answers_are_refused():
     oracle = create("oracles", "gold", y=[0, 5, 1])
     with pytest.raises(DataError, match="answers must be -1"):

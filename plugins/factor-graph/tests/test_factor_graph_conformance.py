@@ -1,7 +1,6 @@
 """The weasul conformance kit over both factor-graph plugins."""
 
 from weasul.testing import parametrize_with_checks
-
 from weasul_factor_graph import FactorGraph, FactorGraphStructure
 
 

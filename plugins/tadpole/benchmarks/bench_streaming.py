@@ -58,7 +58,9 @@ def worker(mode: str, n: int, chunk: int, cache: str) -> dict:
     else:
         spec = ExecutorSpec(kind="dask", n_workers=2) if mode == "stream-dask" else ExecutorSpec()
         with Executor(spec) as ex:
-            for i, part in enumerate(iter_scores(stream(), encoder=encoder, scorer=scorer, chunk_size=chunk, executor=ex)):
+            for i, part in enumerate(
+                iter_scores(stream(), encoder=encoder, scorer=scorer, chunk_size=chunk, executor=ex)
+            ):
                 if i == 0:
                     checksum = float(part[:1000].sum())
                 total += part.size
@@ -83,14 +85,22 @@ def encode_uncached(k: int = 256) -> dict:
     t0 = time.perf_counter()
     enc.encode(texts)
     seconds = time.perf_counter() - t0
-    return {"sentences": len(texts), "seconds": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1)}
+    return {
+        "sentences": len(texts),
+        "seconds": round(seconds, 2),
+        "sentences_per_s": round(len(texts) / seconds, 1),
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=8192)
-    parser.add_argument("--cache", default=os.environ.get("WEASUL_TADPOLE_CACHE", ".weasul-cache/tadpole-embeddings"))
+    parser.add_argument(
+        "--cache", default=os.environ.get("WEASUL_TADPOLE_CACHE", ".weasul-cache/tadpole-embeddings")
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker == "encode":
@@ -101,7 +111,18 @@ def main() -> int:
         return 0
     results = {}
     for mode in ("stream-local", "stream-dask", "one-pass", "encode"):
-        cmd = [sys.executable, __file__, "--worker", mode, "--n", str(args.n), "--chunk", str(args.chunk), "--cache", args.cache]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--worker",
+            mode,
+            "--n",
+            str(args.n),
+            "--chunk",
+            str(args.chunk),
+            "--cache",
+            args.cache,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
@@ -115,7 +136,9 @@ def main() -> int:
         "results": results,
         "speed_ratio_stream_local_vs_one_pass": round(local["sentences_per_s"] / one["sentences_per_s"], 3),
         "speed_ratio_dask2_vs_local": round(dask["sentences_per_s"] / local["sentences_per_s"], 3),
-        "memory_ratio_one_pass_vs_stream_local": round(one["rss_increase_mib"] / max(local["rss_increase_mib"], 1.0), 2),
+        "memory_ratio_one_pass_vs_stream_local": round(
+            one["rss_increase_mib"] / max(local["rss_increase_mib"], 1.0), 2
+        ),
         "uncached_minilm_hours_for_n": round(args.n / results["encode"]["sentences_per_s"] / 3600, 2),
     }
     print(json.dumps(report, indent=2))

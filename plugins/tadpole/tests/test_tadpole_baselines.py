@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from weasul.errors import DataError
 from weasul_tadpole import DistanceScorer, MooreLewisScorer
 from weasul_tadpole.baselines import NGramLM, tokenize
@@ -46,7 +45,9 @@ def test_moore_lewis_prefers_in_domain_sentences():
         "the team lost the final match at home",
     ]
     model = MooreLewisScorer().fit(task, reference=general)
-    s = model.score(["a new drug for the disease was given to each patient", "the market rallied after the match"])
+    s = model.score(
+        ["a new drug for the disease was given to each patient", "the market rallied after the match"]
+    )
     assert s[0] < s[1]
     assert tokenize("Gene-X, 42!") == ["gene", "-", "x", ",", "42", "!"]
     with pytest.raises(DataError):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from weasul.errors import DataError
 from weasul_tadpole import CORPORA, load_corpus
 from weasul_tadpole.corpora import split_sentences
@@ -20,7 +19,9 @@ def _root() -> Path:
 
         return Path(shared_data("text-domains"))
     except ImportError:
-        base = os.environ.get("WEASUL_SHARED_DATA") or str(Path(__file__).resolve().parents[3] / ".." / "shared" / "data")
+        base = os.environ.get("WEASUL_SHARED_DATA") or str(
+            Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+        )
         path = Path(base) / "text-domains"
         if not path.is_dir():
             pytest.skip(f"shared data not found at {path}; set WEASUL_SHARED_DATA")
@@ -34,16 +35,19 @@ def corpora():
 
 
 def test_sizes_and_disjoint_parts(corpora):
-    expected_docs = {"bio": (592, 100, 100), "cs": (1668, 226, 295), "finance": (3878, 484, 484)}
+    # CSAbstruct repeats 12% of its test sentences in train; those are dropped from the task part
+    expected_docs = {"bio": (592, 100, 100), "cs": (1668, 200, 289), "finance": (3878, 484, 480)}
     for name, (g, t, h) in expected_docs.items():
         c = corpora[name]
         assert (len(c.general), len(c.task), len(c.heldout)) == (g, t, h)
-    assert len(corpora["movies"].general) + len(corpora["movies"].task) + len(corpora["movies"].heldout) == 10662
+    assert (
+        len(corpora["movies"].general) + len(corpora["movies"].task) + len(corpora["movies"].heldout) == 10662
+    )
     for c in corpora.values():
         general = set(c.sentences(c.general))
         task = set(c.sentences(c.task))
-        overlap = len(general & task) / len(task)
-        assert overlap < 0.02, (c.name, overlap)  # a few duplicated boilerplate sentences at most
+        heldout = set(c.sentences(c.heldout))
+        assert not general & task and not general & heldout and not task & heldout, c.name
         assert all(isinstance(s, str) and s.strip() for s in task)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import weasul
 from weasul.errors import DataError, NotFittedError
 from weasul_tadpole import PAPER_DETECTORS, TadpoleScorer, rank_detectors
@@ -92,7 +91,9 @@ def test_ranking_input_checks():
 def test_tadpole_scorer_picks_and_weights():
     X_in, X_out = _domains(shift=4.0)
     general = np.vstack([X_in[200:], X_out])  # half in-domain
-    model = TadpoleScorer(detectors=["knn", "isolation-forest", "pca"], repeats=2).fit(X_in[:200], general=general)
+    model = TadpoleScorer(detectors=["knn", "isolation-forest", "pca"], repeats=2).fit(
+        X_in[:200], general=general
+    )
     assert model.detector_name_ in {"knn", "isolation-forest", "pca"}
     assert len(model.ranking_) == 3 and model.ranking_[0]["detector"] == model.detector_name_
     s = model.score(general)
@@ -110,3 +111,15 @@ def test_tadpole_alg1_mixes_general_rows():
     assert model.detector_name_ == "isolation-forest"
     with pytest.raises(DataError, match="general_mix"):
         TadpoleScorer(select="fixed", general_mix=0.1).fit(X_in)
+
+
+def test_ranking_leaves_out_detectors_that_cannot_fit():
+    X_in, X_out = _domains(n_in=100, d=150)  # 90 training rows < 150 features: no robust covariance
+    result = rank_detectors(X_in, X_out[:, :150], detectors=["robust-covariance", "knn"], seed=0)
+    assert result.best == "knn"
+    assert (
+        result.rows[-1]["detector"] == "robust-covariance"
+        and "more rows than features" in result.rows[-1]["error"]
+    )
+    with pytest.raises(DataError, match="no detector could be fitted"):
+        rank_detectors(X_in, X_out[:, :150], detectors=["robust-covariance"])

@@ -11,7 +11,9 @@ pytestmark = pytest.mark.slow
 
 
 def _data() -> str:
-    base = os.environ.get("WEASUL_SHARED_DATA") or str(Path(__file__).resolve().parents[3] / ".." / "shared" / "data")
+    base = os.environ.get("WEASUL_SHARED_DATA") or str(
+        Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
+    )
     path = Path(base) / "text-domains"
     if not path.is_dir():
         pytest.skip(f"shared data not found at {path}; set WEASUL_SHARED_DATA")
@@ -37,8 +39,15 @@ def test_weighted_pretraining_beats_random_at_equal_budget(tmp_path):
     from weasul_tadpole.experiments import pretraining
 
     result = pretraining.run(
-        root=_data(), arms=["tadpole", "random"], steps=60, head_steps=40, eval_size=150, cache=str(tmp_path / "emb")
+        root=_data(),
+        arms=["tadpole", "random"],
+        steps=60,
+        head_steps=40,
+        eval_size=150,
+        cache=str(tmp_path / "emb"),
     )
     arms = result["arms"]
-    assert arms["tadpole"]["task_loss_mean"] < arms["random"]["task_loss_mean"] < arms["base"]["task_loss_mean"]
+    assert (
+        arms["tadpole"]["task_loss_mean"] < arms["random"]["task_loss_mean"] < arms["base"]["task_loss_mean"]
+    )
     assert arms["tadpole"]["task_share"] > 2 * arms["random"]["task_share"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from weasul.steps import StepContext
 from weasul_tadpole import TadpoleScorer
 
@@ -15,8 +14,12 @@ def test_run_step_outputs_and_corpus(tmp_path):
     general = np.vstack([rng.normal(size=(150, 6)), rng.normal(size=(450, 6)) + 3.0])
     texts = np.array([f"in {i}" if i < 150 else f"out {i}" for i in range(600)], dtype=object)
     ctx = StepContext(step_id="filter", out_dir=tmp_path)
-    plugin = TadpoleScorer(detectors=["knn", "pca"], repeats=1, fraction=0.25, segment_length=5, corpus_format="text")
-    out = plugin.run_step({"X": {"train": task}, "general": {"train": general}, "text": {"train": texts}}, ctx)
+    plugin = TadpoleScorer(
+        detectors=["knn", "pca"], repeats=1, fraction=0.25, segment_length=5, corpus_format="text"
+    )
+    out = plugin.run_step(
+        {"X": {"train": task}, "general": {"train": general}, "text": {"train": texts}}, ctx
+    )
     assert set(out.artifacts) == set(TadpoleScorer.step_outputs)
     assert out.artifacts["scores"]["train"].shape == (600,)
     selected = out.artifacts["selected"]["train"]
@@ -34,7 +37,9 @@ def test_run_step_continuous_weights_parquet(tmp_path):
     general = {"train": np.vstack([rng.normal(size=(100, 4)), rng.normal(size=(100, 4)) + 4.0])}
     ctx = StepContext(step_id="w", out_dir=tmp_path)
     plugin = TadpoleScorer(select="fixed", detector="knn", weighting="continuous", C=2.0)
-    out = plugin.run_step({"X": {"train": task}, "general": general, "text": {"train": [f"s{i}" for i in range(200)]}}, ctx)
+    out = plugin.run_step(
+        {"X": {"train": task}, "general": general, "text": {"train": [f"s{i}" for i in range(200)]}}, ctx
+    )
     w = out.artifacts["weights"]["train"]
     assert w[:100].mean() > 0.7 > 0.3 > w[100:].mean()
     frame = pd.read_parquet(tmp_path / "corpus-train.parquet")

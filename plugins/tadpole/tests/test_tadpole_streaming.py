@@ -6,7 +6,6 @@ import tracemalloc
 
 import numpy as np
 import pytest
-
 from weasul.executor import Executor, ExecutorSpec
 from weasul.interfaces import Encoder
 from weasul.params import WeasulParams

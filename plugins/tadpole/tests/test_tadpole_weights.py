@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from weasul.errors import DataError
 from weasul_tadpole import relevance_weights, segment_ids, select_lowest, select_segments, write_corpus
 
@@ -77,8 +76,18 @@ def test_write_corpus_text_and_parquet(tmp_path):
     texts = [f"sentence {i}." for i in range(6)]
     keep = np.array([1, 1, 0, 1, 0, 1], dtype=bool)
     path = write_corpus(texts, keep, tmp_path / "kept.txt")
-    assert path.read_text().split("\n") == ["sentence 0.", "sentence 1.", "", "sentence 3.", "", "sentence 5.", ""]
-    path = write_corpus(texts, keep, tmp_path / "kept.parquet", weights=np.linspace(0, 1, 6), scores=np.arange(6.0))
+    assert path.read_text().split("\n") == [
+        "sentence 0.",
+        "sentence 1.",
+        "",
+        "sentence 3.",
+        "",
+        "sentence 5.",
+        "",
+    ]
+    path = write_corpus(
+        texts, keep, tmp_path / "kept.parquet", weights=np.linspace(0, 1, 6), scores=np.arange(6.0)
+    )
     frame = pd.read_parquet(path)
     assert list(frame.columns) == ["index", "text", "keep", "weight", "score"]
     assert frame["keep"].tolist() == keep.tolist() and frame["text"].tolist() == texts

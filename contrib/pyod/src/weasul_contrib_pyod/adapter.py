@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, field_validator
-
 from weasul._lazy import require
 from weasul.errors import DataError, MissingDependencyError, SpecError
 from weasul.interfaces import AnomalyScorer
@@ -100,7 +99,9 @@ class PyODParams(WeasulParams):
     contamination: float = Field(
         0.1, gt=0, le=0.5, description="share of training rows above `threshold_` (PyOD's convention)"
     )
-    options: dict[str, Any] = Field(default_factory=dict, description="extra keyword arguments of the detector")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="extra keyword arguments of the detector"
+    )
     seed: int = Field(0, description="random_state of detectors that take one")
 
 
@@ -187,7 +188,9 @@ class PyODScorer(AnomalyScorer):
         try:
             detector.fit(X)
         except (ValueError, np.linalg.LinAlgError) as err:
-            raise DataError(f"{type(self).__name__} ({type(detector).__name__}) could not fit X {X.shape}: {err}") from err
+            raise DataError(
+                f"{type(self).__name__} ({type(detector).__name__}) could not fit X {X.shape}: {err}"
+            ) from err
         self.detector_ = detector
         self.n_features_in_ = int(X.shape[1])
         self.threshold_ = float(getattr(detector, "threshold_", np.nan))
@@ -206,7 +209,9 @@ class PyODScorer(AnomalyScorer):
         if bad.any():
             finite = scores[~bad]
             worst = float(finite.max()) if finite.size else 0.0
-            _log.warning("%s: %d non-finite scores set to the worst finite score", type(self).__name__, bad.sum())
+            _log.warning(
+                "%s: %d non-finite scores set to the worst finite score", type(self).__name__, bad.sum()
+            )
             scores = np.where(bad, worst, scores)
         return scores
 

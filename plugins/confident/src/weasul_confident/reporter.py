@@ -10,8 +10,8 @@ It reads `metrics.json` content:
   (`accuracy`, the output of `analysis.accuracy_sets`), drawn as the paper's rank-change and
   prevalence figures.
 
-Figures go to `<run>/confident/*.png` with a `confident.html` page; `report.html` (the core HTML
-report) is rewritten afterwards so it shows them too.
+Figures go to `<run>/confident/*.png` with a `confident.html` page; the core HTML report runs
+after every other reporter, so `report.html` shows them too.
 """
 
 from __future__ import annotations
@@ -71,7 +71,6 @@ class ConfidentReporter(Reporter):
 
     class Params(WeasulParams):
         folder: str = Field("confident", description="subfolder of the run for the figures")
-        refresh_html: bool = Field(True, description="rewrite report.html so it includes the figures")
 
     def write(self, run_dir: Path, metrics: dict[str, Any]) -> list[Path]:
         from weasul_confident import plots
@@ -141,12 +140,7 @@ class ConfidentReporter(Reporter):
             + body,
             encoding="utf-8",
         )
-        written = [p for _, p in figures] + [page]
-        if self.params.refresh_html and (run_dir / "report.html").is_file():  # type: ignore[attr-defined]
-            from weasul.plugins import create
-
-            written += create("reporters", "html").write(run_dir, metrics)  # type: ignore[attr-defined]
-        return written
+        return [p for _, p in figures] + [page]
 
 
 def _accuracy_table(step: str, accuracy: Mapping[str, Mapping[str, float]]) -> str:

@@ -211,12 +211,15 @@ def review_issues(
     *,
     n_classes: int | None = None,
     context: dict[str, Any] | None = None,
+    L: Any = None,
+    probs: Any = None,
 ) -> Review:
     """Send the `budget` top-ranked items to `oracle` and apply its answers to `labels`.
 
     Answers the oracle already holds (`oracle.known()`) are reused, so a restarted review asks
     nobody twice. `context` (given, suggested, score, text per item) goes to oracles that show
-    it (`set_context`).
+    it (`set_context`, or `bind(text=...)`); with `L` (n, m) and `probs` (n, K) the oracle also
+    gets `observe(QueryState)`, as in the active loop, so a terminal can show LF votes.
 
     Raises:
         DataError: an answer outside 0..K-1 (other than -1 for "no answer").
@@ -228,6 +231,10 @@ def review_issues(
     if context:
         _share_context(oracle, context)
     known = oracle.known()
+    if L is not None and probs is not None:
+        from weasul.data import QueryState
+
+        oracle.observe(QueryState(L=np.asarray(L), probs=np.asarray(probs), labelled=dict(known)))
     answers = np.array([known.get(int(i), -1) for i in top], dtype=np.int64)
     ask = top[answers < 0]
     if ask.size:
@@ -320,6 +327,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         splits.insert(0, fit)
     out = StepOutput({"ranked": {}, "suggested": {}, "scores": {}, "labels": {}}, {})
     keep_by_split: dict[str, np.ndarray] = {}
+    full_probs: dict[str, np.ndarray] = {}  # out-of-sample probabilities, uniform on left-out rows
     for split in splits:
         given_all = check_labels(labels[split], n_classes=k, name=f"{where}: labels.{split}")
         n = given_all.shape[0]
@@ -344,6 +352,8 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
                 seed=p.seed,  # type: ignore[attr-defined]
             )
         issues = finder.find(given, P)
+        full_probs[split] = np.full((n, P.shape[1]), 1.0 / P.shape[1])
+        full_probs[split][idx] = P
         ranked = idx[issues.ranked]
         scores = np.full(n, np.nan)
         scores[idx] = issues.scores
@@ -385,8 +395,16 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         texts = (inputs.get("text") or {}).get(fit)
         if texts is not None:
             context["text"] = np.asarray(texts, dtype=object)
+        L_fit = L.get(fit)
         review = review_issues(
-            given_fit, out.artifacts["ranked"][fit], oracle, p.review_budget, n_classes=k, context=context
+            given_fit,
+            out.artifacts["ranked"][fit],
+            oracle,
+            p.review_budget,
+            n_classes=k,
+            context=context,
+            L=L_fit,
+            probs=None if L_fit is None else full_probs[fit],
         )
         reviewed = review.labels
         rm: dict[str, Any] = {
@@ -429,6 +447,12 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
                 if gold.get(s) is not None
             }
         out.metrics["end_model"] = end
+        # flat view for the CLI summary: accuracy before/after review per split with gold
+        out.metrics["end_model_accuracy"] = {
+            f"{phase}_{split}": scores["accuracy"]
+            for phase in ("before", "after")
+            for split, scores in end[phase].items()
+        }
         out.artifacts["probs"] = after
     out.metrics["confident_learning"] = {
         "recipe": p.recipe,  # type: ignore[attr-defined]

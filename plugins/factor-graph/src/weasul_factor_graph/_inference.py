@@ -278,7 +278,9 @@ class Engine:
             node_marg[v] = np.exp(full[v] - logz[None, :])
         return logz, edge_marg
 
-    def _enumerate(self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray) -> tuple[np.ndarray, dict]:
+    def _enumerate(
+        self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray
+    ) -> tuple[np.ndarray, dict]:
         """Exact sums over every joint vote of a small component with cycles."""
         grid, pos, nodes = plan["grid"], plan["pos"], plan["comp"].nodes
         energy = np.zeros((grid.shape[0], self.k))
@@ -294,7 +296,9 @@ class Engine:
         edge_marg = {}
         for a, b in pots:
             flat = grid[:, pos[a]] * self.s + grid[:, pos[b]]
-            marg = np.stack([np.bincount(flat, weights=prob[:, y], minlength=self.s**2) for y in range(self.k)], 1)
+            marg = np.stack(
+                [np.bincount(flat, weights=prob[:, y], minlength=self.s**2) for y in range(self.k)], 1
+            )
             edge_marg[(a, b)] = marg.reshape(self.s, self.s, self.k)
         plan["_last_prob"] = prob
         return logz, edge_marg
@@ -372,7 +376,9 @@ class GibbsChains:
     all LFs of one colour are sampled at once given their neighbours and y, in every chain.
     """
 
-    def __init__(self, engine: Engine, n_chains: int, rng: np.random.Generator, init: np.ndarray | None = None) -> None:
+    def __init__(
+        self, engine: Engine, n_chains: int, rng: np.random.Generator, init: np.ndarray | None = None
+    ) -> None:
         import networkx as nx
 
         self.e = engine
@@ -380,7 +386,10 @@ class GibbsChains:
         m = engine.m
         colouring = nx.greedy_color(engine.structure.pair_graph(), strategy="largest_first")
         n_col = max(colouring.values(), default=-1) + 1
-        self.colours = [np.array(sorted(v for v, c in colouring.items() if c == col), dtype=np.int64) for col in range(n_col)]
+        self.colours = [
+            np.array(sorted(v for v, c in colouring.items() if c == col), dtype=np.int64)
+            for col in range(n_col)
+        ]
         self.plans = []
         for nodes in self.colours:
             mask = np.zeros(m, bool)

@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-
 from weasul.errors import DataError, SpecError
 from weasul.validation import check_labels
 
@@ -103,9 +102,21 @@ class BoundsReport:
             "|---|---|---|---|---|---|",
         ]
         for name, label, lhs, paper, fixed in (
-            ("posterior", "posterior gap (max over rows)", self.posterior_gap_max, self.posterior_bound_paper, self.posterior_bound),
+            (
+                "posterior",
+                "posterior gap (max over rows)",
+                self.posterior_gap_max,
+                self.posterior_bound_paper,
+                self.posterior_bound,
+            ),
             ("kl", "KL (max over rows)", self.kl_max, self.kl_bound_paper, self.kl_bound),
-            ("risk", "2 max_w |R_theta - R_beta| (0-1 loss)", self.risk_gap, self.risk_bound_paper, self.risk_bound),
+            (
+                "risk",
+                "2 max_w |R_theta - R_beta| (0-1 loss)",
+                self.risk_gap,
+                self.risk_bound_paper,
+                self.risk_bound,
+            ),
         ):
             lines.append(
                 f"| {label} | {lhs:.4f} | {paper:.4f} | {fixed:.4f} | "
@@ -114,7 +125,9 @@ class BoundsReport:
         lines.append("")
         lines.append(f"mean posterior gap {self.posterior_gap_mean:.4f}, mean KL {self.kl_mean:.4f}")
         if self.excess_risk is not None:
-            lines.append(f"excess risk R(w_hat) - R(w*) = {self.excess_risk:.4f} (bound without gamma(n): {self.risk_bound:.4f})")
+            lines.append(
+                f"excess risk R(w_hat) - R(w*) = {self.excess_risk:.4f} (bound without gamma(n): {self.risk_bound:.4f})"
+            )
         return "\n".join(lines)
 
 

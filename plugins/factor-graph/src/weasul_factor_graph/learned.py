@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.steps import InputSpec, StepContext, StepOutput, fit_split
@@ -44,7 +43,9 @@ class FactorGraphStructureParams(FactorGraphParams):
         "or the five y-dependent types (gold-proxy)",
     )
     threshold: float = Field(0.05, ge=0, description="pseudolikelihood: keep |weight| > threshold")
-    structure_l1: float | None = Field(None, ge=0, description="pseudolikelihood: L1 strength (default: threshold)")
+    structure_l1: float | None = Field(
+        None, ge=0, description="pseudolikelihood: L1 strength (default: threshold)"
+    )
     propensity_in_structure: bool = Field(True, description="pseudolikelihood: model LF j's propensity")
     top_d: int = Field(3, ge=0, description="gold-proxy: strongest candidates kept per type")
 
@@ -62,7 +63,9 @@ class FactorGraphStructure(FactorGraph):
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "L": InputSpec(("label_matrix",), doc="fit on the fit_on split, predict every split"),
         "y": InputSpec(
-            ("labels",), required=False, doc="gold labels; with method=gold-proxy those of the fit_on split rank the candidates"
+            ("labels",),
+            required=False,
+            doc="gold labels; with method=gold-proxy those of the fit_on split rank the candidates",
         ),
     }
 
@@ -70,7 +73,9 @@ class FactorGraphStructure(FactorGraph):
     def examples(cls) -> list[FactorGraph]:  # type: ignore[override]
         return [cls(), cls(n_classes=3, threshold=0.1)]
 
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Choose the dependencies from `L` (and `y_dev` for gold-proxy), then fit the model.
 
         Raises DataError for a malformed `L`, or when method="gold-proxy" and `y_dev` is missing.
@@ -89,7 +94,10 @@ class FactorGraphStructure(FactorGraph):
                 propensity=p.propensity_in_structure,
                 n_classes=k,
             )
-            chosen = [(t, int(j), int(kk), float(w)) for t, j, kk, w in table[["type", "j", "k", "weight"]].itertuples(index=False)]
+            chosen = [
+                (t, int(j), int(kk), float(w))
+                for t, j, kk, w in table[["type", "j", "k", "weight"]].itertuples(index=False)
+            ]
         else:
             if y_dev is None:
                 raise DataError(
@@ -101,7 +109,10 @@ class FactorGraphStructure(FactorGraph):
             y = check_labels(y_dev, n_classes=k, n_items=L.shape[0], name="y_dev")
             strengths = dependency_strengths(L, y, types=tuple(p.types or PROXY_TYPES), n_classes=k)
             top = top_dependencies(strengths, p.top_d)
-            v = {(t, j, kk): val for t, j, kk, val in strengths[["type", "j", "k", "v"]].itertuples(index=False)}
+            v = {
+                (t, j, kk): val
+                for t, j, kk, val in strengths[["type", "j", "k", "v"]].itertuples(index=False)
+            }
             chosen = [(t, j, kk, float(v[(t, j, kk)])) for t, j, kk in top]
         given = {Dependency(*d).key() for d in p.dependencies}
         chosen = [c for c in chosen if Dependency(c[0], c[1], c[2]).key() not in given]
@@ -114,9 +125,18 @@ class FactorGraphStructure(FactorGraph):
         import pandas as pd
 
         self._fitted_check()
-        fitted = {(t, int(j), int(k)): float(w) for (t, j, k), w in zip(self.dependencies_, self.dependency_weights_, strict=True)}
+        fitted = {
+            (t, int(j), int(k)): float(w)
+            for (t, j, k), w in zip(self.dependencies_, self.dependency_weights_, strict=True)
+        }
         rows = [
-            {"type": t, "j": int(j), "k": int(k), "strength": float(s), "weight": fitted.get((t, int(j), int(k)), np.nan)}
+            {
+                "type": t,
+                "j": int(j),
+                "k": int(k),
+                "strength": float(s),
+                "weight": fitted.get((t, int(j), int(k)), np.nan),
+            }
             for t, j, k, s in self.structure_
         ]
         return pd.DataFrame(rows, columns=["type", "j", "k", "strength", "weight"])

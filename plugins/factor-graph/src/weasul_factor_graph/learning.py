@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from weasul.errors import SpecError
 from weasul.progress import track
 from weasul.validation import check_label_matrix, infer_n_classes
@@ -56,7 +55,9 @@ def _check_types(types: Sequence[str]) -> tuple[str, ...]:
 class _Problem:
     """The pseudo-likelihood of one LF, vectorised over unique rows of the label matrix."""
 
-    def __init__(self, rows: np.ndarray, weights: np.ndarray, onehots: list[Any], slots: list[tuple[str, bool]], k: int):
+    def __init__(
+        self, rows: np.ndarray, weights: np.ndarray, onehots: list[Any], slots: list[tuple[str, bool]], k: int
+    ):
         self.rows, self.k, self.s = rows, k, k + 1
         self.n, self.m = rows.shape
         self.w = weights / weights.sum()
@@ -65,11 +66,16 @@ class _Problem:
         self.A = accuracy_table(k)
         # each slot's table oriented [s_target, s_other, y]
         self.O = np.stack(
-            [dependency_table(t, k) if incoming else dependency_table(t, k).transpose(1, 0, 2) for t, incoming in slots]
+            [
+                dependency_table(t, k) if incoming else dependency_table(t, k).transpose(1, 0, 2)
+                for t, incoming in slots
+            ]
         )
         self.n_slots = len(slots)
 
-    def solve(self, j: int, l1: float, l2: float, propensity: bool, max_iter: int) -> np.ndarray:
+    def solve(
+        self, j: int, l1: float, l2: float, prior: float, propensity: bool, max_iter: int
+    ) -> np.ndarray:
         """(n_slots, m) fitted candidate weights between j and every LF (column j is 0)."""
         from scipy.optimize import minimize
 
@@ -81,9 +87,9 @@ class _Problem:
         n_head = m + (1 if propensity else 0)
         cov = np.clip((target != 0) @ self.w, 1e-3, 1 - 1e-3)
         x0 = np.zeros(n_head + 2 * n_dep)
-        x0[:m] = 0.7
+        x0[:m] = prior
         if propensity:
-            x0[m] = np.log(cov / (1 - cov)) - np.log(np.exp(0.7) + (self.k - 1) * np.exp(-0.7))
+            x0[m] = np.log(cov / (1 - cov)) - np.log(np.exp(prior) + (self.k - 1) * np.exp(-prior))
         onehot_target = (target[:, None] == np.arange(self.s)[None, :]).astype(float)  # (n, S)
         votes_s = (np.arange(self.s) != 0).astype(float)
 
@@ -94,7 +100,8 @@ class _Problem:
             G = np.einsum("tk,tsby->ksby", theta, self.O)  # (m, S, S, K)
             # energy E[i, s, y]
             E = np.broadcast_to(
-                acc[j] * self.A + prop * votes_s[:, None] + G[:, :, 0, :].sum(axis=0), (self.n, self.s, self.k)
+                acc[j] * self.A + prop * votes_s[:, None] + G[:, :, 0, :].sum(axis=0),
+                (self.n, self.s, self.k),
             ).copy()
             acc_m = acc * mask
             for b, oh in enumerate(self.onehots, start=1):
@@ -122,15 +129,20 @@ class _Problem:
             gG[:, :, 0, :] = total[None] - gG[:, :, 1:, :].sum(axis=2)
             g_theta = np.einsum("ksby,tsby->tk", gG, self.O) * mask[None, :]
             grad = np.concatenate([g_acc, [float(np.einsum("isy,s->", R, votes_s))] if propensity else []])
-            value = -loglik + 0.5 * l2 * float(acc @ acc) + l1 * float(x[n_head:].sum())
+            value = -loglik + 0.5 * l2 * float((acc - prior) @ (acc - prior)) + l1 * float(x[n_head:].sum())
             g_head = -grad
-            g_head[:m] += l2 * acc
+            g_head[:m] += l2 * (acc - prior)
             g_dep = -g_theta.reshape(-1)
             return value, np.concatenate([g_head, g_dep + l1, -g_dep + l1])
 
         bounds = [(None, None)] * n_head + [(0.0, None)] * (2 * n_dep)
         result = minimize(
-            objective, x0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": max_iter, "ftol": 1e-10}
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": max_iter, "ftol": 1e-10},
         )
         x = result.x
         return (x[n_head : n_head + n_dep] - x[n_head + n_dep :]).reshape(ns, m) * mask[None, :]
@@ -141,7 +153,8 @@ def pseudolikelihood_weights(
     *,
     types: Sequence[str] = STRUCTURE_TYPES,
     l1: float = 0.05,
-    l2: float = 1e-4,
+    l2: float = 1e-2,
+    accuracy_prior: float = 0.7,
     propensity: bool = True,
     n_classes: int | None = None,
     max_iter: int = 300,
@@ -171,7 +184,7 @@ def pseudolikelihood_weights(
     m = L.shape[1]
     best: dict[tuple[str, int, int], float] = {}
     for j in track(range(m), total=m, desc="structure learning"):
-        theta = problem.solve(j, l1, l2, propensity, max_iter)
+        theta = problem.solve(j, l1, l2, accuracy_prior, propensity, max_iter)
         for (t, incoming), weights in zip(slots, theta, strict=True):
             for other in range(m):
                 if other == j:
@@ -194,7 +207,8 @@ def learn_structure(
     types: Sequence[str] = STRUCTURE_TYPES,
     threshold: float = 0.05,
     l1: float | None = None,
-    l2: float = 1e-4,
+    l2: float = 1e-2,
+    accuracy_prior: float = 0.7,
     propensity: bool = True,
     n_classes: int | None = None,
     max_iter: int = 300,
@@ -211,7 +225,14 @@ def learn_structure(
     if threshold < 0:
         raise SpecError(f"threshold must be >= 0, got {threshold}")
     weights = pseudolikelihood_weights(
-        L, types=types, l1=threshold if l1 is None else l1, l2=l2, propensity=propensity, n_classes=n_classes, max_iter=max_iter
+        L,
+        types=types,
+        l1=threshold if l1 is None else l1,
+        l2=l2,
+        accuracy_prior=accuracy_prior,
+        propensity=propensity,
+        n_classes=n_classes,
+        max_iter=max_iter,
     )
     rows = [
         {"type": t, "j": j, "k": k, "weight": w} for (t, j, k), w in weights.items() if abs(w) > threshold
@@ -220,5 +241,7 @@ def learn_structure(
     if len(table):
         table = table.reindex(table["weight"].abs().sort_values(ascending=False, kind="stable").index)
         table = table.reset_index(drop=True)
-    _log.info("structure learning kept %d of %d candidates (threshold %.3g)", len(table), len(weights), threshold)
+    _log.info(
+        "structure learning kept %d of %d candidates (threshold %.3g)", len(table), len(weights), threshold
+    )
     return table

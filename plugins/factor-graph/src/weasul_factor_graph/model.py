@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
-
 from weasul.data import ExpertLabels
 from weasul.errors import DataError, NotFittedError, SpecError
 from weasul.interfaces import LabelModel, LabelModelParams
@@ -62,7 +61,9 @@ class FactorGraphParams(LabelModelParams):
     learn_class_balance: bool = Field(False, description="learn a class-balance factor (else fixed)")
     inference: Literal["auto", "exact", "gibbs"] = "auto"
     l2: float = Field(
-        1e-2, ge=0, description="L2 penalty (per item of L): accuracy weights toward accuracy_prior, others toward 0"
+        1e-2,
+        ge=0,
+        description="L2 penalty (per item of L): accuracy weights toward accuracy_prior, others toward 0",
     )
     accuracy_prior: float = Field(
         0.7,
@@ -73,7 +74,9 @@ class FactorGraphParams(LabelModelParams):
     max_iter: int = Field(500, ge=1, description="L-BFGS iterations (exact inference)")
     tol: float = Field(1e-8, gt=0, description="L-BFGS tolerance on the objective (exact inference)")
     max_exact_states: int = Field(
-        4096, ge=1, description="largest (K+1)^size a dependency component with cycles may have for exact inference"
+        4096,
+        ge=1,
+        description="largest (K+1)^size a dependency component with cycles may have for exact inference",
     )
     epochs: int = Field(400, ge=1, description="contrastive-divergence steps (Gibbs inference)")
     n_chains: int = Field(1000, ge=1, description="persistent Gibbs chains (Gibbs inference)")
@@ -97,11 +100,15 @@ class FactorGraphParams(LabelModelParams):
             if self.n_classes is not None and prior.size != self.n_classes:
                 raise ValueError(f"class_prior has {prior.size} entries but n_classes={self.n_classes}")
             if self.learn_class_balance:
-                raise ValueError("give class_prior (fixed class balance) or learn_class_balance=True, not both")
+                raise ValueError(
+                    "give class_prior (fixed class balance) or learn_class_balance=True, not both"
+                )
         if self.inference == "exact" and self.dependencies:
             n_lfs = 1 + max(max(j, k) for _, j, k in self.dependencies)
             try:
-                DependencyStructure(self.dependencies, n_lfs).check_exact(self.n_classes or 2, self.max_exact_states)
+                DependencyStructure(self.dependencies, n_lfs).check_exact(
+                    self.n_classes or 2, self.max_exact_states
+                )
             except SpecError as err:
                 raise ValueError(str(err)) from None
         return self
@@ -139,7 +146,10 @@ class FactorGraph(LabelModel):
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         **LabelModel.step_inputs,
         "dependencies": InputSpec(
-            ("table",), required=False, as_param=True, doc="a table with columns type, j, k (e.g. a structure step's)"
+            ("table",),
+            required=False,
+            as_param=True,
+            doc="a table with columns type, j, k (e.g. a structure step's)",
         ),
     }
     step_outputs: ClassVar[dict[str, str]] = {**LabelModel.step_outputs, "dependencies": "table"}
@@ -153,7 +163,9 @@ class FactorGraph(LabelModel):
         ]
 
     # --- fitting ----------------------------------------------------------------------------
-    def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
+    def fit(
+        self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
+    ) -> Self:
         """Maximise the marginal likelihood of `L` (n, m), -1 = abstain. `y_dev`/`expert` unused.
 
         Raises DataError for a malformed `L`, SpecError when a dependency names an LF outside
@@ -166,7 +178,10 @@ class FactorGraph(LabelModel):
         p = self.params
         silent = np.flatnonzero((L == -1).all(axis=0))
         if silent.size:
-            _log.warning("LF column(s) %s never vote; their propensity weight is held finite by l2 only", silent.tolist())
+            _log.warning(
+                "LF column(s) %s never vote; their propensity weight is held finite by l2 only",
+                silent.tolist(),
+            )
         n_classes = infer_n_classes(L, p.n_classes)
         if p.class_prior is not None and len(p.class_prior) != n_classes:
             raise DataError(f"class_prior has {len(p.class_prior)} entries but L has {n_classes} classes")
@@ -177,7 +192,9 @@ class FactorGraph(LabelModel):
             structure.check_exact(n_classes, p.max_exact_states)
         exact = p.inference != "gibbs" and engine.exact_ok
         layout = Layout(m, len(structure), n_classes, p.propensity, p.learn_class_balance)
-        fixed_balance = np.log(np.asarray(p.class_prior)) if p.class_prior is not None else np.zeros(n_classes)
+        fixed_balance = (
+            np.log(np.asarray(p.class_prior)) if p.class_prior is not None else np.zeros(n_classes)
+        )
 
         S = L + 1
         rows, counts = np.unique(S, axis=0, return_counts=True)
@@ -193,9 +210,13 @@ class FactorGraph(LabelModel):
         centre[layout.slices()["accuracy"]] = p.accuracy_prior
 
         if exact:
-            theta, loglik = self._fit_exact(engine, feats, weights, layout, fixed_balance, theta0, reg, centre)
+            theta, loglik = self._fit_exact(
+                engine, feats, weights, layout, fixed_balance, theta0, reg, centre
+            )
         else:
-            _log.info("dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence")
+            _log.info(
+                "dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence"
+            )
             theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S)
             loglik = None
         fitted = Params.unpack(theta, layout, fixed_balance)
@@ -218,7 +239,10 @@ class FactorGraph(LabelModel):
         r = np.log(cov / (1 - cov)) - np.log(np.exp(a) + (k - 1) * np.exp(-a))
         prop = np.repeat(r[:, None], k, axis=1)
         if layout.propensity == "class":
-            share = np.stack([(L == c).sum(axis=0) for c in range(k)], axis=1) / np.maximum((L != -1).sum(axis=0), 1)[:, None]
+            share = (
+                np.stack([(L == c).sum(axis=0) for c in range(k)], axis=1)
+                / np.maximum((L != -1).sum(axis=0), 1)[:, None]
+            )
             prop += np.log(k * np.clip(share, 0.01, 1.0))
         elif layout.propensity == "none":
             prop[:] = 0.0
@@ -270,7 +294,9 @@ class FactorGraph(LabelModel):
             grad = g_data - chains.expectations(layout) - p.l2 * reg * (theta - centre)
             m1 = beta1 * m1 + (1 - beta1) * grad
             m2 = beta2 * m2 + (1 - beta2) * grad**2
-            step = p.learning_rate * (m1 / (1 - beta1 ** (t + 1))) / (np.sqrt(m2 / (1 - beta2 ** (t + 1))) + eps)
+            step = (
+                p.learning_rate * (m1 / (1 - beta1 ** (t + 1))) / (np.sqrt(m2 / (1 - beta2 ** (t + 1))) + eps)
+            )
             theta = theta + step
             if t >= average_from:
                 total += theta
@@ -408,13 +434,26 @@ class FactorGraph(LabelModel):
         prop = np.zeros((m, n_classes)) if propensity is None else np.asarray(propensity, dtype=float)
         if prop.shape == (m,):
             prop = np.repeat(prop[:, None], n_classes, axis=1)
-        bal = np.zeros(n_classes) if class_balance is None else np.asarray(class_balance, dtype=float).reshape(-1)
+        bal = (
+            np.zeros(n_classes)
+            if class_balance is None
+            else np.asarray(class_balance, dtype=float).reshape(-1)
+        )
         if prop.shape != (m, n_classes) or bal.size != n_classes:
-            raise SpecError(f"propensity needs shape ({m},) or ({m}, {n_classes}) and class_balance {n_classes} values")
-        model.accuracy_, model.propensity_, model.dependency_weights_, model.class_balance_ = acc, prop, w, bal
+            raise SpecError(
+                f"propensity needs shape ({m},) or ({m}, {n_classes}) and class_balance {n_classes} values"
+            )
+        model.accuracy_, model.propensity_, model.dependency_weights_, model.class_balance_ = (
+            acc,
+            prop,
+            w,
+            bal,
+        )
         model.dependencies_ = [list(d.as_tuple()) for d in structure.dependencies]
         model.n_classes_, model.n_lfs_ = int(n_classes), int(m)
-        model.inference_ = "exact" if Engine(structure, n_classes, model.params.max_exact_states).exact_ok else "gibbs"
+        model.inference_ = (
+            "exact" if Engine(structure, n_classes, model.params.max_exact_states).exact_ok else "gibbs"
+        )
         model.log_likelihood_ = None
         return model
 
@@ -449,7 +488,9 @@ def _node_marginals(engine: Engine, prm: Params, layout: Layout) -> tuple[np.nda
     return node, py
 
 
-def _step_output(model: FactorGraph, inputs: dict[str, Any], ctx: StepContext, L: dict[str, np.ndarray]) -> StepOutput:
+def _step_output(
+    model: FactorGraph, inputs: dict[str, Any], ctx: StepContext, L: dict[str, np.ndarray]
+) -> StepOutput:
     probs = {split: model.predict_proba(values) for split, values in L.items()}
     metrics: dict[str, Any] = {}
     for split, P in probs.items():
@@ -459,8 +500,14 @@ def _step_output(model: FactorGraph, inputs: dict[str, Any], ctx: StepContext, L
             metrics[split].update(classification_metrics(y, P))
     metrics.setdefault(ctx.fit_on, {})
     metrics[ctx.fit_on].update(
-        {"n_dependencies": len(model.dependencies_), "inference": model.inference_, "log_likelihood": model.log_likelihood_}
+        {
+            "n_dependencies": len(model.dependencies_),
+            "inference": model.inference_,
+            "log_likelihood": model.log_likelihood_,
+        }
     )
     preds = {split: P.argmax(axis=1) for split, P in probs.items()}
     table = model.dependency_table()
-    return StepOutput({"probs": probs, "pred": preds, "model": model, "dependencies": {ctx.fit_on: table}}, metrics)
+    return StepOutput(
+        {"probs": probs, "pred": preds, "model": model, "dependencies": {ctx.fit_on: table}}, metrics
+    )

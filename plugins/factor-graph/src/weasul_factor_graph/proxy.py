@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from weasul.errors import DataError, SpecError
 from weasul.validation import check_label_matrix, check_labels, infer_n_classes
 
@@ -78,7 +77,9 @@ def top_dependencies(
         raise DataError(f"d must be >= 0, got {d}")
     missing = {"type", "j", "k", "v"} - set(strengths.columns)
     if missing:
-        raise DataError(f"strengths table lacks column(s) {sorted(missing)}; pass dependency_strengths()'s output")
+        raise DataError(
+            f"strengths table lacks column(s) {sorted(missing)}; pass dependency_strengths()'s output"
+        )
     wanted = tuple(dict.fromkeys(strengths["type"])) if types is None else tuple(types)
     out: list[tuple[str, int, int]] = []
     for t in wanted:

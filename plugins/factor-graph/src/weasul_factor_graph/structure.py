@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from weasul.errors import SpecError
 
 from weasul_factor_graph.factors import DEPENDENCY_TYPES, SYMMETRIC_TYPES

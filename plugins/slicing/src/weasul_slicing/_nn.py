@@ -11,7 +11,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-
 from weasul.progress import track
 
 _log = logging.getLogger(__name__)
@@ -30,17 +29,17 @@ class Backbone(nn.Module):
 
 
 class SliceNet(nn.Module):
-    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1) over the backbone
-    representation x (n, d).
+    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1) over features x (n, d).
 
-    Indicators u = f(x) (n, m), one linear w_f_i per slice, with membership likelihood
-    P = sigmoid(u); experts r_i = g_i(x) (n, m, h), each Linear(d, h) (+ ReLU); a shared head phi
-    over each r_i gives the experts' predictions Q (n, m, c); the attention a = softmax(P / tau)
-    (variant a1) or softmax((P + |psi(Q)|) / tau) (a2, psi a linear c -> 1 layer) re-weights the
-    slice vectors into s = sum_i a_i r_i, and the shared head predicts from s (`separate_final`: a
-    layer of its own, as in Snorkel's slicing code). With the shared head the prediction is the
-    attention-weighted mean of the experts' logits, and the base slice's expert has exactly the
-    backbone head's architecture.
+    A trainable top of the backbone z = ReLU(W x) (n, h), shared by every component (the
+    backbone head has the same layer), feeds: indicators u = f(z) (n, m), one linear w_f_i per
+    slice, with membership likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h), each
+    Linear(h, h) (+ ReLU); a shared head phi over each r_i giving the experts' predictions Q
+    (n, m, c). The attention a = softmax(P / tau) (variant a1) or softmax((P + |psi(Q)|) / tau)
+    (a2, psi a linear c -> 1 layer) re-weights the slice vectors into s = sum_i a_i r_i, and the
+    shared head predicts from s (`separate_final`: a layer of its own, as in Snorkel's slicing
+    code). With the shared head the prediction is the attention-weighted mean of the experts'
+    logits.
     """
 
     def __init__(
@@ -53,26 +52,21 @@ class SliceNet(nn.Module):
         tau: float,
         expert_relu: bool,
         separate_final: bool,
-        body: bool = False,
-        detach: bool = False,
     ) -> None:
         super().__init__()
         self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
         self.expert_relu = expert_relu
-        self.detach = detach
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU()) if body else None
-        din = hidden if body else d
-        self.indicators = nn.Linear(din, n_slices)  # one w_f_i (d x 1) per slice, stacked
-        self.experts = nn.Linear(din, n_slices * hidden)  # one w_g_i (d x h) per slice, stacked
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())  # trainable top of the backbone
+        self.indicators = nn.Linear(hidden, n_slices)  # one w_f_i (h x 1) per slice, stacked
+        self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
         self.head = nn.Linear(hidden, n_classes)  # the shared head over every expert
         self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
         self.final = nn.Linear(hidden, n_classes) if separate_final else None
 
     def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        if self.body is not None:
-            x = self.body(x)
-        u = self.indicators(x.detach() if self.detach else x)
-        r = self.experts(x).view(len(x), self.n_slices, self.hidden)
+        z = self.body(x)
+        u = self.indicators(z)
+        r = self.experts(z).view(len(x), self.n_slices, self.hidden)
         if self.expert_relu:
             r = torch.relu(r)
         q = self.head(r)
@@ -80,30 +74,32 @@ class SliceNet(nn.Module):
         score = P if self.attention == "a1" else P + self.confidence(q).squeeze(-1).abs()
         a = torch.softmax(score / self.tau, dim=1)
         s = (a.unsqueeze(-1) * r).sum(dim=1)
-        return {"u": u, "q": q, "a": a, "logits": (self.final or self.head)(s)}
+        return {"u": u, "q": q, "a": a, "logits": (self.head if self.final is None else self.final)(s)}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.parts(x)["logits"]
 
 
 class MoENet(nn.Module):
-    """Plain mixture of experts (Jacobs et al. 1991) over x: a softmax gate over expert networks
-    (each Linear(d, h) + ReLU + Linear(h, c)), the output the gate-weighted mixture of the experts'
-    class distributions; no slice supervision."""
+    """Plain mixture of experts (Jacobs et al. 1991) on the same trainable top z = ReLU(W x): a
+    softmax gate over expert networks (each Linear(h, h) + ReLU + Linear(h, c)), the output the
+    gate-weighted mixture of the experts' class distributions; no slice supervision."""
 
     def __init__(self, d: int, hidden: int, n_classes: int, n_experts: int) -> None:
         super().__init__()
         self.n_experts, self.hidden, self.n_classes = n_experts, hidden, n_classes
-        self.gate = nn.Linear(d, n_experts)
-        self.experts = nn.Linear(d, n_experts * hidden)
+        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.gate = nn.Linear(hidden, n_experts)
+        self.experts = nn.Linear(hidden, n_experts * hidden)
         self.heads = nn.Parameter(torch.empty(n_experts, hidden, n_classes))
         self.head_bias = nn.Parameter(torch.zeros(n_experts, n_classes))
         bound = 1.0 / hidden**0.5
         nn.init.uniform_(self.heads, -bound, bound)
 
     def log_proba(self, x: torch.Tensor) -> torch.Tensor:
-        g = torch.log_softmax(self.gate(x), dim=1)  # (n, E)
-        r = torch.relu(self.experts(x).view(len(x), self.n_experts, self.hidden))
+        z = self.body(x)
+        g = torch.log_softmax(self.gate(z), dim=1)  # (n, E)
+        r = torch.relu(self.experts(z).view(len(x), self.n_experts, self.hidden))
         logits = torch.einsum("neh,ehc->nec", r, self.heads) + self.head_bias
         return torch.logsumexp(g.unsqueeze(-1) + torch.log_softmax(logits, dim=-1), dim=1)
 
@@ -114,8 +110,16 @@ class MoENet(nn.Module):
 def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.Module:
     """The network of head `kind` for `d` features, `n_classes`, `n_slices` columns of S."""
     if kind == "slice-attention":
-        return SliceNet(d, params.hidden, n_classes, n_slices, params.attention, params.tau, params.expert_relu,
-                        params.final_head == "separate", getattr(params, "body", False), getattr(params, "detach", False))
+        return SliceNet(
+            d,
+            params.hidden,
+            n_classes,
+            n_slices,
+            params.attention,
+            params.tau,
+            params.expert_relu,
+            params.final_head == "separate",
+        )
     if kind == "mixture-of-experts":
         return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
     return Backbone(d, params.hidden, n_classes)
@@ -138,7 +142,13 @@ def _local_torch(seed: int, threads: int | None) -> Iterator[None]:
 
 
 def _loss(
-    kind: str, net: nn.Module, xb: torch.Tensor, yb: torch.Tensor, sb: torch.Tensor, p: Any, pos_weight: torch.Tensor
+    kind: str,
+    net: nn.Module,
+    xb: torch.Tensor,
+    yb: torch.Tensor,
+    sb: torch.Tensor,
+    p: Any,
+    pos_weight: torch.Tensor,
 ) -> torch.Tensor:
     if kind == "mixture-of-experts":
         return F.nll_loss(net(xb), yb)
@@ -146,15 +156,17 @@ def _loss(
         return F.cross_entropy(net(xb), yb)
     out = net.parts(xb)
     base = F.cross_entropy(out["logits"], yb)
-    # l_ind: BCE of every indicator on its slice's membership (members up-weighted when balanced)
+    # l_ind: BCE of every indicator on its slice's membership, members weighted by pos_weight
     ind = F.binary_cross_entropy_with_logits(out["u"], sb, pos_weight=pos_weight, reduction="none")
     ind = ind.mean(dim=0).sum()
     # l_exp: each expert (through the shared head) on the base task, only on its slice's members
     q = out["q"]
     ce = F.cross_entropy(q.reshape(-1, q.shape[-1]), yb.repeat_interleave(q.shape[1]), reduction="none")
     ce = ce.view(len(yb), -1)
-    members = sb.sum(dim=0)
-    exp = ((ce * sb).sum(dim=0) / members.clamp(min=1.0)).sum()
+    if p.expert_loss == "slice-mean":  # Snorkel: mean over each slice's members
+        exp = ((ce * sb).sum(dim=0) / sb.sum(dim=0).clamp(min=1.0)).sum()
+    else:  # the paper's sum_i gamma_i * loss, averaged over the batch
+        exp = (ce * sb).sum(dim=1).mean()
     return base + p.indicator_weight * ind + p.expert_weight * exp
 
 
@@ -179,8 +191,8 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
             index = np.concatenate([index, extra])
         noise = getattr(p, "noise_std", 0.0)
         size = St.sum(dim=0)
-        balanced = getattr(p, "balance_indicators", False)
-        pos_weight = ((len(St) - size) / size.clamp(min=1.0)).clamp(min=1.0) if balanced else torch.ones_like(size)
+        balance = getattr(p, "indicator_balance", 0.0)
+        pos_weight = ((len(St) - size) / size.clamp(min=1.0)).clamp(min=1.0) ** balance
         net.train()
         for epoch in track(range(p.epochs), total=p.epochs, desc=f"{kind} epochs"):
             order = rng.permutation(index)

@@ -1,7 +1,8 @@
 """The plugin's experiments: slice-aware heads vs the backbone, upsampling and a mixture of experts.
 
     python -m weasul_slicing.experiments synthetic [--seeds 5] [--out DIR]
-    python -m weasul_slicing.experiments trec [--seeds 3] [--encoder auto|minilm|tfidf] [--out DIR]
+    python -m weasul_slicing.experiments trec [--seeds 3] [--encoder auto|minilm|tfidf] [--split test|valid]
+                                              [--out DIR]
 
 Each prints one markdown table (accuracy in %, mean over seeds: overall, all tail items pooled,
 items in no tail slice, and every tail slice) and, with `--out`, writes `results.json`,
@@ -23,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 import weasul
 from weasul.errors import DataError, PluginError
 from weasul.plugins import load_class
@@ -31,7 +31,16 @@ from weasul.plugins import load_class
 from weasul_slicing.metrics import SliceMetricsReporter
 from weasul_slicing.sf import slice_matrix, slice_names
 
-__all__ = ["HEADS", "SliceData", "compare", "format_results", "main", "summarise", "synthetic_data", "trec_data"]
+__all__ = [
+    "HEADS",
+    "SliceData",
+    "compare",
+    "format_results",
+    "main",
+    "summarise",
+    "synthetic_data",
+    "trec_data",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -61,8 +70,9 @@ class SliceData:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def synthetic_data(seed: int = 0, *, n_train: int = 4000, n_test: int = 4000, n_tail: int = 3,
-                   tail_share: float = 0.02) -> SliceData:
+def synthetic_data(
+    seed: int = 0, *, n_train: int = 4000, n_test: int = 4000, n_tail: int = 3, tail_share: float = 0.02
+) -> SliceData:
     """The generated tail-slice set (see `weasul_slicing.synthetic`), slices from its slice functions."""
     from weasul_slicing.synthetic import SLICE_FUNCTIONS, items_frame, make_slice_data
 
@@ -72,11 +82,14 @@ def synthetic_data(seed: int = 0, *, n_train: int = 4000, n_test: int = 4000, n_
     X_te, y_te, i_te = make_slice_data(n_test, d=d, n_tail=n_tail, tail_share=tail_share, seed=3 * seed + 2)
     S_tr = slice_matrix(sfs, items_frame(X_tr, i_tr, d))
     S_te = slice_matrix(sfs, items_frame(X_te, i_te, d))
-    return SliceData(X_tr, y_tr, S_tr, X_te, y_te, S_te, slice_names(sfs), {"data": "synthetic", "seed": seed})
+    return SliceData(
+        X_tr, y_tr, S_tr, X_te, y_te, S_te, slice_names(sfs), {"data": "synthetic", "seed": seed}
+    )
 
 
-def _encode_trec(train: Sequence[str], test: Sequence[str], encoder: str, cache_dir: str | None) -> tuple[
-        np.ndarray, np.ndarray, str]:
+def _encode_trec(
+    train: Sequence[str], test: Sequence[str], encoder: str, cache_dir: str | None
+) -> tuple[np.ndarray, np.ndarray, str]:
     if encoder in ("auto", "minilm"):
         try:
             cls = load_class("encoders", "sentence-minilm")
@@ -121,8 +134,13 @@ def clean_trec_items(items: Any) -> tuple[Any, bool]:
     return cleaned, True
 
 
-def trec_data(path: str, *, encoder: str = "auto", cache_dir: str | None = ".weasul-cache/embeddings",
-              split: str = "test") -> SliceData:
+def trec_data(
+    path: str,
+    *,
+    encoder: str = "auto",
+    cache_dir: str | None = ".weasul-cache/embeddings",
+    split: str = "test",
+) -> SliceData:
     """TREC question types with gold labels: the backbone features (MiniLM sentence embeddings if the
     `sentence-minilm` encoder is installed, else TF-IDF + TruncatedSVD) and the slices of
     `weasul_slicing.trec_slices`. Trains on `train` (WRENCH size, 4965), evaluates on `split`."""
@@ -137,29 +155,46 @@ def trec_data(path: str, *, encoder: str = "auto", cache_dir: str | None = ".wea
     X_tr, X_te, used = _encode_trec(tr_items["text"].tolist(), te_items["text"].tolist(), encoder, cache_dir)
     S_tr = slice_matrix(SLICE_FUNCTIONS, tr_items)
     S_te = slice_matrix(SLICE_FUNCTIONS, te_items)
-    info = {"data": "trec", "encoder": used, "split": split, "class_names": list(ds.class_names),
-            "fine_label_prefix_removed": {"train": tr_leak, split: te_leak}}
+    info = {
+        "data": "trec",
+        "encoder": used,
+        "split": split,
+        "class_names": list(ds.class_names),
+        "fine_label_prefix_removed": {"train": tr_leak, split: te_leak},
+    }
     return SliceData(X_tr, train.y, S_tr, X_te, test.y, S_te, slice_names(SLICE_FUNCTIONS), info)
 
 
 def _scores(y: np.ndarray, pred: np.ndarray, S: np.ndarray, names: Sequence[str]) -> dict[str, float]:
     ok = pred == y
     tail = S[:, 1:].any(axis=1)
-    out = {"overall": float(ok.mean()), "tail": float(ok[tail].mean()) if tail.any() else float("nan"),
-           "rest": float(ok[~tail].mean()) if (~tail).any() else float("nan")}
+    out = {
+        "overall": float(ok.mean()),
+        "tail": float(ok[tail].mean()) if tail.any() else float("nan"),
+        "rest": float(ok[~tail].mean()) if (~tail).any() else float("nan"),
+    }
     for j, name in enumerate(names[1:], start=1):
         rows = S[:, j] == 1
         out[name] = float(ok[rows].mean()) if rows.any() else float("nan")
     return out
 
 
-def compare(data_for_seed: Any, seeds: Sequence[int], heads: dict[str, tuple[str, dict[str, Any]]] | None = None,
-            **common: Any) -> list[dict[str, Any]]:
+def compare(
+    data_for_seed: Any,
+    seeds: Sequence[int],
+    heads: dict[str, tuple[str, dict[str, Any]]] | None = None,
+    **common: Any,
+) -> list[dict[str, Any]]:
     """Fit every head on every seed's data; one row per (head, seed) with accuracies and fit time.
 
     `data_for_seed(seed) -> SliceData`; `common` params go to every head (e.g. epochs=20).
     """
     heads = HEADS if heads is None else heads
+    warm = synthetic_data(0, n_train=200, n_test=20, tail_share=0.05)
+    for name, _ in heads.values():  # import torch and warm up outside the timings
+        weasul.create("slice_heads", name, epochs=1, num_threads=1).fit(  # type: ignore[attr-defined]
+            warm.X_train, warm.y_train, warm.S_train
+        )
     rows = []
     cache: dict[int, SliceData] = {}
     for seed in seeds:
@@ -170,9 +205,17 @@ def compare(data_for_seed: Any, seeds: Sequence[int], heads: dict[str, tuple[str
             head.fit(data.X_train, data.y_train, data.S_train)  # type: ignore[attr-defined]
             seconds = time.perf_counter() - start
             pred = head.predict(data.X_test, data.S_test)  # type: ignore[attr-defined]
-            rows.append({"model": label, "seed": seed, "fit_s": seconds,
-                         **_scores(data.y_test, pred, data.S_test, data.names)})
-            _log.info("%s seed %d: overall %.4f tail %.4f", label, seed, rows[-1]["overall"], rows[-1]["tail"])
+            rows.append(
+                {
+                    "model": label,
+                    "seed": seed,
+                    "fit_s": seconds,
+                    **_scores(data.y_test, pred, data.S_test, data.names),
+                }
+            )
+            _log.info(
+                "%s seed %d: overall %.4f tail %.4f", label, seed, rows[-1]["overall"], rows[-1]["tail"]
+            )
         cache.pop(seed)
     return rows
 
@@ -190,47 +233,79 @@ def summarise(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def format_results(summary: Sequence[dict[str, Any]], names: Sequence[str], sizes: dict[str, int] | None = None) -> str:
+def format_results(
+    summary: Sequence[dict[str, Any]], names: Sequence[str], sizes: dict[str, int] | None = None
+) -> str:
     """A markdown table of accuracies in % (mean over seeds)."""
     tails = list(names[1:])
     head = ["model", "overall", "tail (pooled)", "no tail slice", *tails, "fit s"]
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     if sizes:
-        lines.append("| test items | " + " | ".join(str(sizes.get(k, "")) for k in ["overall", "tail", "rest", *tails])
-                     + " | |")
+        lines.append(
+            "| test items | "
+            + " | ".join(str(sizes.get(k, "")) for k in ["overall", "tail", "rest", *tails])
+            + " | |"
+        )
     for r in summary:
-        cells = [f"{100 * r['overall']:.2f} ± {100 * r['overall_sd']:.2f}", f"{100 * r['tail']:.2f} ± {100 * r['tail_sd']:.2f}",
-                 f"{100 * r['rest']:.2f}", *(f"{100 * r[t]:.1f}" for t in tails), f"{r['fit_s']:.1f}"]
+        cells = [
+            f"{100 * r['overall']:.2f} ± {100 * r['overall_sd']:.2f}",
+            f"{100 * r['tail']:.2f} ± {100 * r['tail_sd']:.2f}",
+            f"{100 * r['rest']:.2f}",
+            *(f"{100 * r[t]:.1f}" for t in tails),
+            f"{r['fit_s']:.1f}",
+        ]
         lines.append(f"| {r['model']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def _sizes(S: np.ndarray, names: Sequence[str]) -> dict[str, int]:
     tail = S[:, 1:].any(axis=1)
-    return {"overall": len(S), "tail": int(tail.sum()), "rest": int((~tail).sum()),
-            **{n: int(S[:, j].sum()) for j, n in enumerate(names) if j}}
+    return {
+        "overall": len(S),
+        "tail": int(tail.sum()),
+        "rest": int((~tail).sum()),
+        **{n: int(S[:, j].sum()) for j, n in enumerate(names) if j},
+    }
 
 
-def _write(out: Path, summary: list[dict[str, Any]], rows: list[dict[str, Any]], names: Sequence[str],
-           info: dict[str, Any]) -> list[Path]:
+def _write(
+    out: Path,
+    summary: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    names: Sequence[str],
+    info: dict[str, Any],
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps({"info": info, "summary": summary, "runs": rows}, indent=1))
     metrics = {
-        r["model"]: {"test": {"accuracy": r["overall"], "slices": {
-            **{"tail (pooled)": {"accuracy": r["tail"]}}, **{n: {"accuracy": r[n]} for n in names[1:]}}}}
+        r["model"]: {
+            "test": {
+                "accuracy": r["overall"],
+                "slices": {
+                    **{"tail (pooled)": {"accuracy": r["tail"]}},
+                    **{n: {"accuracy": r[n]} for n in names[1:]},
+                },
+            }
+        }
         for r in summary
     }
-    return [out / "results.json", *SliceMetricsReporter(title=f"{info.get('data')}: accuracy by slice").write(out, metrics)]
+    return [
+        out / "results.json",
+        *SliceMetricsReporter(title=f"{info.get('data')}: accuracy by slice").write(out, metrics),
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m weasul_slicing.experiments", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m weasul_slicing.experiments", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("data", choices=["synthetic", "trec"])
     parser.add_argument("--seeds", type=int, default=None, help="default: 5 (synthetic), 3 (trec)")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--encoder", choices=["auto", "minilm", "tfidf"], default="auto")
     parser.add_argument("--path", default="../shared/data/wrench/trec", help="WRENCH trec folder")
     parser.add_argument("--cache-dir", default=".weasul-cache/embeddings")
+    parser.add_argument("--split", choices=["test", "valid"], default="test", help="trec evaluation split")
     parser.add_argument("--out", default=None, help="folder for results.json and slice_metrics.*")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -242,13 +317,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return first if seed == 0 else synthetic_data(seed)
     else:
         try:
-            first = trec_data(args.path, encoder=args.encoder, cache_dir=args.cache_dir)
+            first = trec_data(args.path, encoder=args.encoder, cache_dir=args.cache_dir, split=args.split)
         except DataError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
 
         def data_for_seed(seed: int) -> SliceData:
             return first  # fixed data; the seed changes initialisation and batch order
+
     rows = compare(data_for_seed, list(seeds), epochs=args.epochs, num_threads=1)
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
     summary = summarise(rows)

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-
 from weasul._lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import SliceHead
@@ -27,13 +26,21 @@ from weasul_slicing.metrics import default_slice_names, slice_metrics
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["BackboneHead", "MixtureOfExperts", "SliceAttention", "SliceHeadParams", "UpsampleHead", "check_slices"]
+__all__ = [
+    "BackboneHead",
+    "MixtureOfExperts",
+    "SliceAttention",
+    "SliceHeadParams",
+    "UpsampleHead",
+    "check_slices",
+]
 
 _log = logging.getLogger(__name__)
 
 
 def check_slices(S: Any, *, n_items: int, n_slices: int | None = None, fitting: bool = False) -> np.ndarray:
-    """Check a slice-membership matrix (n_items, m): 0/1 (or bool), column 0 all ones.
+    """Check a slice-membership matrix (n_items, m) (array or DataFrame): 0/1 (or bool), column 0
+    all ones.
 
     When `fitting`, every tail slice needs at least one member. Returns an int8 copy.
 
@@ -82,7 +89,9 @@ class SliceHeadParams(WeasulParams):
     epochs: int = Field(10, ge=1)
     batch_size: int = Field(256, ge=1)
     seed: int = 0
-    slice_names: list[str] | None = Field(None, description="names of S's columns, for per-slice metrics")
+    slice_names: list[str] | None = Field(
+        None, description="names of S's columns, for per-slice metrics; default: a DataFrame S's columns"
+    )
     num_threads: int | None = Field(None, ge=1, description="torch threads during fit; None = leave as is")
 
 
@@ -105,16 +114,24 @@ class _TorchSliceHead(SliceHead):
         p: Any = self.params
         X = check_features(X)
         y = check_labels(y, n_classes=p.n_classes, n_items=len(X))
+        columns = [str(c) for c in S.columns] if hasattr(S, "columns") else None
         S = check_slices(S, n_items=len(X), fitting=True)
         if p.slice_names is not None and len(p.slice_names) != S.shape[1]:
             raise DataError(f"slice_names has {len(p.slice_names)} names but S has {S.shape[1]} columns")
         k = p.n_classes or max(2, int(y.max()) + 1)
-        _log.info("%s: fitting on %d items, %d features, %d classes, %d slices", self.kind, len(X), X.shape[1], k,
-                  S.shape[1])
+        _log.info(
+            "%s: fitting on %d items, %d features, %d classes, %d slices",
+            self.kind,
+            len(X),
+            X.shape[1],
+            k,
+            S.shape[1],
+        )
         net = self._nn().train(self.kind, X, y, S, k, p)
         self.n_features_ = int(X.shape[1])
         self.n_classes_ = int(k)
         self.n_slices_ = int(S.shape[1])
+        self.slice_names_ = list(p.slice_names or columns or default_slice_names(S.shape[1]))
         self.module_ = net
         return self
 
@@ -133,11 +150,10 @@ class _TorchSliceHead(SliceHead):
         return self._nn().predict(self.module_, X)
 
     def names(self) -> list[str]:
-        """Names of S's columns (from `slice_names`, else base, slice_1, ...)."""
-        p: Any = self.params
-        if p.slice_names is not None:
-            return list(p.slice_names)
-        return default_slice_names(getattr(self, "n_slices_", 1))
+        """Names of S's columns: `slice_names`, else the columns of a DataFrame S given to fit,
+        else base, slice_1, ..."""
+        self.check_fitted()
+        return list(self.slice_names_)
 
     # --- as a spec step: overall and per-slice metrics ------------------------------------
     def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
@@ -149,8 +165,11 @@ class _TorchSliceHead(SliceHead):
         for split, P in probs.items():
             if y.get(split) is None:
                 continue
-            metrics[split] = {"n": len(P), **classification_metrics(np.asarray(y[split]), P),
-                              "slices": slice_metrics(y[split], P, np.asarray(S[split]), self.names())}
+            metrics[split] = {
+                "n": len(P),
+                **classification_metrics(np.asarray(y[split]), P),
+                "slices": slice_metrics(y[split], P, np.asarray(S[split]), self.names()),
+            }
         return StepOutput({"probs": probs, "model": self}, metrics)
 
     # --- persistence: torch state dict in safetensors ----------------------------------------
@@ -161,8 +180,14 @@ class _TorchSliceHead(SliceHead):
         metadata = {
             "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
             "params": self.params.model_dump_json(),
-            "scalars": json.dumps({"n_features_": self.n_features_, "n_classes_": self.n_classes_,
-                                   "n_slices_": self.n_slices_}),
+            "scalars": json.dumps(
+                {
+                    "n_features_": self.n_features_,
+                    "n_classes_": self.n_classes_,
+                    "n_slices_": self.n_slices_,
+                    "slice_names_": self.slice_names_,
+                }
+            ),
         }
         self._nn().save(self.module_, str(path), metadata)
         return path
@@ -180,11 +205,14 @@ class _TorchSliceHead(SliceHead):
             raise DataError(f"{path} is not a readable safetensors file: {err}") from err
         expected = f"{cls.__module__}:{cls.__qualname__}"
         if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
+            raise DataError(
+                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
+            )
         plugin = cls(cls.Params.model_validate_json(metadata["params"]))
         scalars = json.loads(metadata["scalars"])
-        net = nn.build(cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"],
-                       plugin.params)
+        net = nn.build(
+            cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"], plugin.params
+        )
         net.load_state_dict(state)
         net.eval()
         for key, value in scalars.items():
@@ -208,17 +236,26 @@ class SliceAttention(_TorchSliceHead):
         attention: Literal["a1", "a2"] = Field(
             "a1", description="a1: softmax(P/tau), membership only; a2: softmax((P + |psi(Q)|)/tau)"
         )
-        tau: float = Field(1.0, gt=0, description="attention temperature (the paper tries 0.1 and 1.0)")
-        noise_std: float = Field(0.0, ge=0, description="Gaussian noise on tail members' features (paper: 0.005)")
-        balance_indicators: bool = Field(
-            True, description="weight each indicator's members by non-members/members in the BCE"
+        tau: float = Field(0.1, gt=0, description="attention temperature (the paper tries 0.1 and 1.0)")
+        noise_std: float = Field(
+            0.0, ge=0, description="Gaussian noise on tail members' features (paper: 0.005)"
+        )
+        indicator_balance: float = Field(
+            1.0,
+            ge=0,
+            le=1,
+            description="members weighted by (non-members / members) ** this in the indicator BCE; 0 = plain BCE",
         )
         expert_relu: bool = Field(True, description="ReLU on the experts' slice vectors (False: linear g_i)")
         final_head: Literal["shared", "separate"] = Field(
-            "shared", description="predict from s with the experts' shared head (paper) or a layer of its own (Snorkel)"
+            "shared",
+            description="predict from s with the experts' shared head (paper) or a layer of its own (Snorkel)",
         )
-        body: bool = False
-        detach: bool = False
+        expert_loss: Literal["batch-mean", "slice-mean"] = Field(
+            "batch-mean",
+            description="the paper's sum_i gamma_i * loss averaged over the batch, or each expert's loss "
+            "averaged over its slice's members (Snorkel's masked labels)",
+        )
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 
@@ -259,7 +296,9 @@ class UpsampleHead(_TorchSliceHead):
 
     class Params(SliceHeadParams):
         factor: int = Field(10, ge=1, description="copies of each tail-slice member in the pool")
-        same_steps: bool = Field(True, description="an epoch is len(X) draws (False: the whole upsampled pool)")
+        same_steps: bool = Field(
+            True, description="an epoch is len(X) draws (False: the whole upsampled pool)"
+        )
 
     @classmethod
     def examples(cls) -> list[UpsampleHead]:

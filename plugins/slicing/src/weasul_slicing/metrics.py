@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import Field
-
 from weasul._lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import Reporter
@@ -40,7 +39,9 @@ def slice_metrics(
     y = np.asarray(y)
     S = np.asarray(S)
     if not (len(y) == len(probs) == len(S)):
-        raise DataError(f"slice metrics: y has {len(y)} rows, probs {len(probs)}, S {len(S)}; they must match")
+        raise DataError(
+            f"slice metrics: y has {len(y)} rows, probs {len(probs)}, S {len(S)}; they must match"
+        )
     names = list(names) if names is not None else default_slice_names(S.shape[1])
     if len(names) != S.shape[1]:
         raise DataError(f"{len(names)} slice names for {S.shape[1]} columns of S")
@@ -60,7 +61,8 @@ def default_slice_names(m: int) -> list[str]:
 
 
 def collect_slice_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
-    """Flatten run metrics `{step: {split: {..., "slices": {...}}}}` into table rows."""
+    """Flatten run metrics `{step: {split: {..., "slices": {...}}}}` into table rows: one
+    'overall' row per (step, split), then one per tail slice (the base slice, first, is 'overall')."""
     rows: list[dict[str, Any]] = []
     for step, by_split in metrics.items():
         if not isinstance(by_split, dict):
@@ -68,11 +70,27 @@ def collect_slice_rows(metrics: dict[str, Any]) -> list[dict[str, Any]]:
         for split, values in by_split.items():
             if not (isinstance(values, dict) and isinstance(values.get("slices"), dict)):
                 continue
-            rows.append({"step": step, "split": split, "slice": "overall", "n": values.get("n"),
-                         "accuracy": values.get("accuracy"), "macro_f1": values.get("macro_f1")})
-            for name, m in values["slices"].items():
-                rows.append({"step": step, "split": split, "slice": name, "n": m.get("n"),
-                             "accuracy": m.get("accuracy"), "macro_f1": m.get("macro_f1")})
+            rows.append(
+                {
+                    "step": step,
+                    "split": split,
+                    "slice": "overall",
+                    "n": values.get("n"),
+                    "accuracy": values.get("accuracy"),
+                    "macro_f1": values.get("macro_f1"),
+                }
+            )
+            for name, m in list(values["slices"].items())[1:]:  # [0] is the base slice: every item
+                rows.append(
+                    {
+                        "step": step,
+                        "split": split,
+                        "slice": name,
+                        "n": m.get("n"),
+                        "accuracy": m.get("accuracy"),
+                        "macro_f1": m.get("macro_f1"),
+                    }
+                )
     return rows
 
 
@@ -94,13 +112,16 @@ def format_table(rows: Sequence[dict[str, Any]], *, value: str = "accuracy", sca
         shown = []
         for s in slices:
             v = cells.get((*key, s))
-            shown.append("" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{scale * float(v):.1f}")
+            shown.append(
+                "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{scale * float(v):.1f}"
+            )
         lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(shown) + " |")
     return "\n".join(lines)
 
 
-def bar_chart(rows: Sequence[dict[str, Any]], path: Path, *, split: str, value: str = "accuracy",
-              title: str = "") -> Path:
+def bar_chart(
+    rows: Sequence[dict[str, Any]], path: Path, *, split: str, value: str = "accuracy", title: str = ""
+) -> Path:
     """Grouped bars: slices on the x axis, one bar per step, for one split. Writes a PNG."""
     require("matplotlib", extra="plot", distribution="weasul-slicing")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -110,7 +131,7 @@ def bar_chart(rows: Sequence[dict[str, Any]], path: Path, *, split: str, value: 
     steps = list(dict.fromkeys(r["step"] for r in chosen))
     slices = list(dict.fromkeys(r["slice"] for r in chosen))
     lookup = {(r["step"], r["slice"]): float(r[value]) for r in chosen}
-    fig = Figure(figsize=(max(6.0, 1.1 * len(slices) * max(1, len(steps)) / 3 + 2), 4.0))
+    fig = Figure(figsize=(max(6.0, 0.35 * len(slices) * max(1, len(steps)) + 3.5), 4.2))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     width = 0.8 / max(1, len(steps))
@@ -123,7 +144,7 @@ def bar_chart(rows: Sequence[dict[str, Any]], path: Path, *, split: str, value: 
     ax.set_ylabel(f"{value} (%) on {split}")
     ax.set_ylim(0, 100)
     ax.set_title(title or f"per-slice {value}")
-    ax.legend(fontsize="small", ncol=max(1, len(steps) // 4), loc="lower right")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     return path
@@ -135,7 +156,7 @@ class SliceMetricsReporter(Reporter):
     the chart."""
 
     class Params(WeasulParams):
-        split: str | None = Field("test", description="split to plot; the first with slice metrics if absent")
+        split: str | None = Field("test", description="split to plot; else valid, another, then train")
         value: str = Field("accuracy", description="metric to tabulate and plot: accuracy or macro_f1")
         title: str = ""
 
@@ -147,13 +168,17 @@ class SliceMetricsReporter(Reporter):
             return []
         out_csv = run_dir / "slice_metrics.csv"
         with out_csv.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["step", "split", "slice", "n", "accuracy", "macro_f1"])
+            writer = csv.DictWriter(
+                handle, fieldnames=["step", "split", "slice", "n", "accuracy", "macro_f1"]
+            )
             writer.writeheader()
             writer.writerows(rows)
         out_md = run_dir / "slice_metrics.md"
         out_md.write_text(format_table(rows, value=self.params.value) + "\n", encoding="utf-8")
         splits = list(dict.fromkeys(r["split"] for r in rows))
-        split = self.params.split if self.params.split in splits else splits[0]
-        out_png = bar_chart(rows, run_dir / "slice_metrics.png", split=split, value=self.params.value,
-                            title=self.params.title)
+        preferred = [self.params.split, "test", "valid", *(s for s in splits if s != "train"), "train"]
+        split = next(s for s in preferred if s in splits)
+        out_png = bar_chart(
+            rows, run_dir / "slice_metrics.png", split=split, value=self.params.value, title=self.params.title
+        )
         return [out_csv, out_md, out_png]

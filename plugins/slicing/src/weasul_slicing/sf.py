@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
-
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import LabelingFunctionPack
 from weasul.lf import LabelingFunction, apply_lfs, labeling_function
@@ -26,7 +25,6 @@ from weasul.steps import InputSpec, StepContext, StepOutput
 
 if TYPE_CHECKING:
     import pandas as pd
-
     from weasul.executor import Executor
 
 __all__ = ["BASE_SLICE", "SliceFunctions", "slice_matrix", "slice_names", "slicing_function"]
@@ -50,8 +48,10 @@ def slice_matrix(
     frame: pd.DataFrame,
     *,
     executor: Executor | None = None,
-) -> np.ndarray:
-    """Apply slice functions to every row of `frame`; returns S (n_rows, 1 + len(sfs)) int8 0/1.
+    as_frame: bool = False,
+) -> Any:
+    """Apply slice functions to every row of `frame`; returns S (n_rows, 1 + len(sfs)) int8 0/1
+    (a DataFrame with columns `slice_names(sfs)` when `as_frame`).
 
     Column 0 is the base slice (all ones); column j is 1 where slice function j-1 returned 1.
     Runs through `weasul.lf.apply_lfs`, so a Dask `executor` gives the same matrix.
@@ -62,12 +62,18 @@ def slice_matrix(
     """
     sfs = list(sfs)
     if any(sf.name == BASE_SLICE for sf in sfs):
-        raise DataError(f"slice function name '{BASE_SLICE}' is reserved for column 0 (every item); rename it")
+        raise DataError(
+            f"slice function name '{BASE_SLICE}' is reserved for column 0 (every item); rename it"
+        )
     votes = apply_lfs(sfs, frame, n_classes=2, executor=executor)
     S = np.ones((votes.shape[0], votes.shape[1] + 1), dtype=np.int8)
     S[:, 1:] = votes == 1
-    for name, size in zip(slice_names(sfs)[1:], S[:, 1:].sum(axis=0)):
+    for name, size in zip(slice_names(sfs)[1:], S[:, 1:].sum(axis=0), strict=True):
         _log.debug("slice '%s': %d of %d items", name, int(size), len(S))
+    if as_frame:
+        import pandas as pd
+
+        return pd.DataFrame(S, columns=slice_names(sfs), index=getattr(frame, "index", None))
     return S
 
 
@@ -76,7 +82,8 @@ class SliceFunctions(LabelingFunctionPack):
 
     Every top-level `@slicing_function` (or `@labeling_function`) object is a slice, in definition
     order (or the order of `only`). As a spec step it turns each split's `items` table into the
-    slice-membership matrix `S` (kind `slices`), base slice first.
+    slice-membership matrix `S` (kind `slices`), base slice first, as an int8 DataFrame whose
+    columns are the slice names (the heads take their per-slice metric names from them).
     """
 
     class Params(WeasulParams):
@@ -99,7 +106,9 @@ class SliceFunctions(LabelingFunctionPack):
             try:
                 return importlib.import_module(self.params.module)
             except ImportError as err:
-                raise SpecError(f"slice-functions: cannot import module '{self.params.module}': {err}") from err
+                raise SpecError(
+                    f"slice-functions: cannot import module '{self.params.module}': {err}"
+                ) from err
         path = Path(str(self.params.path)).expanduser()
         if not path.is_file():
             raise DataError(f"slice-function file '{self.params.path}' does not exist")
@@ -139,10 +148,9 @@ class SliceFunctions(LabelingFunctionPack):
     def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         """S for every split's items; slice sizes per split as metrics."""
         sfs = list(self.functions())
-        names = slice_names(sfs)
-        S = {s: slice_matrix(sfs, frame, executor=ctx.executor) for s, frame in inputs["items"].items()}
-        metrics = {
-            s: {"slice_names": names, "slice_sizes": dict(zip(names, m.sum(axis=0).astype(int).tolist()))}
-            for s, m in S.items()
+        S = {
+            s: slice_matrix(sfs, frame, executor=ctx.executor, as_frame=True)
+            for s, frame in inputs["items"].items()
         }
+        metrics = {s: {"slice_sizes": {n: int(v) for n, v in m.sum(axis=0).items()}} for s, m in S.items()}
         return StepOutput({"S": S}, metrics)

@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
@@ -57,9 +56,13 @@ def make_slice_data(
         raise DataError(f"n_tail must be between 1 and {MAX_TAILS}, got {n_tail}")
     size = max(1, int(round(tail_share * n)))
     if n_tail * size >= n:
-        raise DataError(f"{n_tail} tail slices of {size} items leave no base items out of {n}; lower tail_share")
+        raise DataError(
+            f"{n_tail} tail slices of {size} items leave no base items out of {n}; lower tail_share"
+        )
     rng = np.random.default_rng(seed)
-    intent = np.concatenate([np.zeros(n - n_tail * size, dtype=np.int64), np.repeat(np.arange(1, n_tail + 1), size)])
+    intent = np.concatenate(
+        [np.zeros(n - n_tail * size, dtype=np.int64), np.repeat(np.arange(1, n_tail + 1), size)]
+    )
     intent = intent[rng.permutation(n)]
     F = rng.normal(size=(n, d))
     normals = np.vstack([np.full(d, 1 / np.sqrt(d)), _directions(d, n_tail)])  # row 0: the base rule
@@ -130,6 +133,8 @@ class SyntheticSlices(DatasetLoader):
         p = self.params
         splits = {}
         for offset, (name, n) in enumerate((("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test))):
-            X, y, intent = make_slice_data(n, d=p.d, n_tail=p.n_tail, tail_share=p.tail_share, seed=3 * p.seed + offset)
+            X, y, intent = make_slice_data(
+                n, d=p.d, n_tail=p.n_tail, tail_share=p.tail_share, seed=3 * p.seed + offset
+            )
             splits[name] = Split(y=y, X=X, items=items_frame(X, intent, p.d))
         return Dataset("slice-synthetic", splits, ("0", "1"))

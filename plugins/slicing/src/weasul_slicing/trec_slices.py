@@ -17,7 +17,9 @@ from weasul_slicing.sf import slicing_function
 
 __all__ = ["SLICE_FUNCTIONS", "abbreviation", "how_do", "what_define", "what_noun_verb", "where_can"]
 
-_ABBREVIATION = re.compile(r"\b(stand for|stands for|abbreviat\w*|acronym|full form|short for|full name of)\b")
+_ABBREVIATION = re.compile(
+    r"\b(stand for|stands for|abbreviat\w*|acronym|full form|short for|full name of)\b"
+)
 _WHAT_DEFINE = re.compile(r"^what (is|are|was|were) (a |an |the )?[^ ]+( [^ ]+)? \?$")
 _HOW_DO = re.compile(r"^how (do|can|does|would|should|could|did|to) ")
 _WHERE_CAN = re.compile(r"^where (can|do|does|should|could) ")

@@ -20,7 +20,13 @@ from weasul_tadpole.encoder import SentenceMiniLM
 from weasul_tadpole.ranking import DetectorRanking, rank_detectors
 from weasul_tadpole.streaming import iter_scores, score_corpus, score_rows
 from weasul_tadpole.tadpole import TadpoleScorer
-from weasul_tadpole.weights import relevance_weights, segment_ids, select_lowest, select_segments, write_corpus
+from weasul_tadpole.weights import (
+    relevance_weights,
+    segment_ids,
+    select_lowest,
+    select_segments,
+    write_corpus,
+)
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
-
 from weasul.progress import track
 
 __all__ = ["load", "embed", "threads", "quiet_loading"]
@@ -80,7 +79,11 @@ def embed(
         for start in track(starts, total=len(starts), desc="embedding sentences"):
             idx = order[start : start + batch_size]
             batch = tokenizer(
-                [texts[i] for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
             )
             hidden = model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)

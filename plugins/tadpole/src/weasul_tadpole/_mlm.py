@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from weasul.progress import track
 
 from weasul_tadpole._minilm import quiet_loading, threads
@@ -74,7 +73,9 @@ class MLM:
             attn[i, : len(s)] = 1
         return ids, attn
 
-    def _mask(self, ids: torch.Tensor, attn: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    def _mask(
+        self, ids: torch.Tensor, attn: torch.Tensor, gen: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """BERT masking: 15% of real tokens; of those 80% [MASK], 10% random, 10% kept."""
         candidates = attn.bool() & ~torch.isin(ids, self.special)
         u = torch.rand(ids.shape, generator=gen)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from weasul.errors import DataError
 
 __all__ = ["check_texts"]
@@ -18,7 +17,9 @@ def check_texts(texts: Any, name: str = "texts", *, allow_blank: bool = False) -
     `allow_blank`) an empty or whitespace-only string, naming the first bad index.
     """
     if isinstance(texts, (str, bytes)) or not hasattr(texts, "__len__"):
-        raise DataError(f"{name} must be a sequence of strings (list, numpy array), got {type(texts).__name__}")
+        raise DataError(
+            f"{name} must be a sequence of strings (list, numpy array), got {type(texts).__name__}"
+        )
     if isinstance(texts, np.ndarray) and texts.ndim != 1:
         raise DataError(f"{name} must be 1-D (n_items,), got shape {texts.shape}")
     items = list(texts)

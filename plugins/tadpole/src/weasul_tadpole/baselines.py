@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-
 from weasul.errors import DataError
 from weasul.interfaces import AnomalyScorer
 from weasul.params import WeasulParams
@@ -115,7 +114,9 @@ class MooreLewisScorer(AnomalyScorer):
     def _ids(self, texts: list[str]) -> list[np.ndarray]:
         lookup = self._lookup
         unk, bos, eos = lookup["<unk>"], lookup["<s>"], lookup["</s>"]
-        return [np.array([bos, *(lookup.get(t, unk) for t in tokenize(s)), eos], dtype=np.int64) for s in texts]
+        return [
+            np.array([bos, *(lookup.get(t, unk) for t in tokenize(s)), eos], dtype=np.int64) for s in texts
+        ]
 
     def fit(self, X: Any, *, reference: Any = None) -> MooreLewisScorer:
         """Task sentences `X`; optional general-corpus sentences `reference`. Returns self."""

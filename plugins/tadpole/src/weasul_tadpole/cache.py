@@ -33,9 +33,20 @@ def text_digests(texts: Sequence[str], salt: str) -> np.ndarray:
 class EmbeddingCache:
     """Embeddings of one model on disk; lookups go through an in-memory index loaded once."""
 
+    #: One instance per folder and process, shared by every encoder (and Dask worker thread).
+    _shared: dict[Path, EmbeddingCache] = {}
+
     def __init__(self, root: str | Path, model_key: str) -> None:
-        self.folder = Path(root).expanduser() / model_key
+        self.folder = Path(root).expanduser().resolve() / model_key
         self._index: dict[bytes, np.ndarray] | None = None
+
+    @classmethod
+    def shared(cls, root: str | Path, model_key: str) -> EmbeddingCache:
+        """The process-wide cache of `root/model_key`."""
+        folder = Path(root).expanduser().resolve() / model_key
+        if folder not in cls._shared:
+            cls._shared[folder] = cls(root, model_key)
+        return cls._shared[folder]
 
     def _load(self) -> dict[bytes, np.ndarray]:
         if self._index is None:
@@ -49,7 +60,7 @@ class EmbeddingCache:
                     except Exception as err:  # a corrupt shard is skipped, not fatal
                         _log.warning("skipping unreadable cache shard %s: %s", shard, err)
                         continue
-                    for key, row in zip(data["keys"], data["emb"]):
+                    for key, row in zip(data["keys"], data["emb"], strict=False):
                         index[key.tobytes()] = row
             self._index = index
             _log.debug("embedding cache %s: %d entries", self.folder, len(index))
@@ -77,5 +88,5 @@ class EmbeddingCache:
         save_file({"keys": np.ascontiguousarray(digests, dtype=np.uint8), "emb": emb32}, str(tmp))
         os.replace(tmp, self.folder / f"{name}.safetensors")
         index = self._load()
-        for key, row in zip(digests, emb32):
+        for key, row in zip(digests, emb32, strict=False):
             index[key.tobytes()] = row

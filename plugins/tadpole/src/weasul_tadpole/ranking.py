@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-
 from weasul.errors import DataError
 from weasul.interfaces import AnomalyScorer
 from weasul.validation import check_features
@@ -37,7 +36,7 @@ def roc_auc(y: np.ndarray, scores: np.ndarray) -> float:
     ranks = np.empty(len(s), dtype=np.float64)
     # average ranks of ties
     boundaries = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1, len(s)]
-    for a, b in zip(boundaries[:-1], boundaries[1:]):
+    for a, b in zip(boundaries[:-1], boundaries[1:], strict=False):
         ranks[a:b] = (a + b + 1) / 2.0
     r = np.empty_like(ranks)
     r[order] = ranks
@@ -72,7 +71,8 @@ class DetectorRanking:
     """Per-detector metrics (means over repeats), best first.
 
     rows: one dict per detector with `detector`, `paper_name`, `f1`, `f1_std`, `f1_prior`,
-    `auc`, `auc_std`, `fit_s`, `score_s`. `best`: the top detector's name.
+    `auc`, `auc_std`, `fit_s`, `score_s`; detectors that could not be fitted come last with
+    only an `error`. `best`: the top detector's name.
     """
 
     rows: list[dict[str, Any]]
@@ -117,18 +117,23 @@ def rank_detectors(
         raise DataError(f"test_fraction must be in (0, 1), got {test_fraction}")
     n_test = int(round(test_fraction * X_in.shape[0]))
     if n_test < 1 or n_test >= X_in.shape[0]:
-        raise DataError(f"a {test_fraction:.0%} test split of {X_in.shape[0]} in-domain rows is empty; pass more rows")
+        raise DataError(
+            f"a {test_fraction:.0%} test split of {X_in.shape[0]} in-domain rows is empty; pass more rows"
+        )
     if X_out.shape[0] < n_test:
         raise DataError(f"need {n_test} out-of-domain rows (the in-domain test size), got {X_out.shape[0]}")
     if detectors is None:
         detectors = list(PAPER_DETECTORS)
     plugins: dict[str, AnomalyScorer] = (
-        dict(detectors) if isinstance(detectors, Mapping) else {name: make_detector(name) for name in detectors}
+        dict(detectors)
+        if isinstance(detectors, Mapping)
+        else {name: make_detector(name) for name in detectors}
     )
     if not plugins:
         raise DataError("no detectors to rank")
     y = np.r_[np.zeros(n_test, dtype=bool), np.ones(n_test, dtype=bool)]
     results: dict[str, dict[str, list[float]]] = {name: {} for name in plugins}
+    errors: dict[str, str] = {}
     for r in range(repeats):
         rng = np.random.default_rng([seed, r])
         perm = rng.permutation(X_in.shape[0])
@@ -136,9 +141,16 @@ def rank_detectors(
         out = X_out[rng.choice(X_out.shape[0], n_test, replace=False)]
         X_test = np.vstack([test_in, out])
         for name, proto in plugins.items():
+            if name in errors:
+                continue
             det = proto.clone()
             t0 = time.perf_counter()
-            det.fit(train_in)  # type: ignore[attr-defined]
+            try:
+                det.fit(train_in)  # type: ignore[attr-defined]
+            except DataError as err:  # e.g. too few rows for this detector: left out, reason kept
+                errors[name] = str(err)
+                _log.warning("detector %s left out of the ranking: %s", name, err)
+                continue
             t1 = time.perf_counter()
             s = det.score(X_test)
             t2 = time.perf_counter()
@@ -151,8 +163,12 @@ def rank_detectors(
             rec.setdefault("auc", []).append(roc_auc(y, s))
             rec.setdefault("fit_s", []).append(t1 - t0)
             rec.setdefault("score_s", []).append(t2 - t1)
+    if len(errors) == len(plugins):
+        raise DataError("no detector could be fitted: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
     rows = []
     for name, rec in results.items():
+        if name in errors:
+            continue
         cls = type(plugins[name])
         rows.append(
             {
@@ -169,5 +185,12 @@ def rank_detectors(
         )
     secondary = "auc" if rank_by != "auc" else "f1"
     rows.sort(key=lambda row: (-row[rank_by], -row[secondary]))
-    _log.info("detector ranking by %s: %s", rank_by, ", ".join(f"{r['detector']}={r[rank_by]:.3f}" for r in rows))
+    _log.info(
+        "detector ranking by %s: %s", rank_by, ", ".join(f"{r['detector']}={r[rank_by]:.3f}" for r in rows)
+    )
+    for name, message in errors.items():
+        cls = type(plugins[name])
+        rows.append(
+            {"detector": name, "paper_name": getattr(cls, "paper_name", "") or name, "error": message}
+        )
     return DetectorRanking(rows, rows[0]["detector"], rank_by, X_in.shape[0] - n_test, n_test)

@@ -13,7 +13,6 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 from weasul.errors import DataError
 from weasul.progress import track
 
@@ -44,7 +43,9 @@ class _EncodeScore:
         return np.asarray(self.scorer.score(X), dtype=np.float64)
 
 
-def _run(func: Callable[[Any], np.ndarray], chunks: Iterable[Any], executor: Executor | None) -> Iterator[np.ndarray]:
+def _run(
+    func: Callable[[Any], np.ndarray], chunks: Iterable[Any], executor: Executor | None
+) -> Iterator[np.ndarray]:
     if executor is None or executor.spec.kind == "local":
         for chunk in chunks:
             yield func(chunk)
@@ -88,14 +89,18 @@ def score_corpus(
 ) -> np.ndarray:
     """(n,) float64 anomaly scores of a (possibly streamed) corpus; see `iter_scores`."""
     parts = list(
-        iter_scores(texts, encoder=encoder, scorer=scorer, chunk_size=chunk_size, executor=executor, total=total)
+        iter_scores(
+            texts, encoder=encoder, scorer=scorer, chunk_size=chunk_size, executor=executor, total=total
+        )
     )
     if not parts:
         raise DataError("the corpus is empty; nothing to score")
     return np.concatenate(parts)
 
 
-def score_rows(X: np.ndarray, scorer: AnomalyScorer, *, chunk_size: int = 8192, executor: Executor | None = None) -> np.ndarray:
+def score_rows(
+    X: np.ndarray, scorer: AnomalyScorer, *, chunk_size: int = 8192, executor: Executor | None = None
+) -> np.ndarray:
     """(n,) scores of feature rows, scored in row chunks (partition-wise on Dask when asked)."""
     chunks = (X[i : i + chunk_size] for i in range(0, len(X), chunk_size))
     parts = list(_run(_EncodeScore(None, scorer), chunks, executor))

@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
-
 from weasul.errors import DataError
 from weasul.interfaces import AnomalyScorer
 from weasul.params import WeasulParams
@@ -43,13 +42,20 @@ class TadpoleScorer(AnomalyScorer):
     class Params(WeasulParams):
         detectors: list[str] = Field(default_factory=lambda: list(PAPER_DETECTORS), min_length=1)
         detector_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
-        select: Literal["best", "fixed"] = Field("best", description="rank detectors on held-out data, or use `detector`")
-        detector: str = Field("isolation-forest", description="used with select=fixed or without general data")
+        select: Literal["best", "fixed"] = Field(
+            "best", description="rank detectors on held-out data, or use `detector`"
+        )
+        detector: str = Field(
+            "isolation-forest", description="used with select=fixed or without general data"
+        )
         rank_by: Literal["f1", "f1_prior", "auc"] = "f1"
         test_fraction: float = Field(0.1, gt=0, lt=1)
         repeats: int = Field(3, ge=1, description="random 90/10 splits averaged in the ranking")
         general_mix: float = Field(
-            0.0, ge=0, le=1, description="general rows mixed into the fit, as a share of task rows (Alg. 1: 0.1)"
+            0.0,
+            ge=0,
+            le=1,
+            description="general rows mixed into the fit, as a share of task rows (Alg. 1: 0.1)",
         )
         weighting: Literal["discrete", "continuous"] = "discrete"
         fraction: float = Field(0.2, gt=0, le=1, description="discrete: share of the corpus kept")
@@ -77,7 +83,13 @@ class TadpoleScorer(AnomalyScorer):
         if p.select == "best" and G is not None:
             plugins = {name: make_detector(name, p.detector_options.get(name)) for name in p.detectors}
             result = rank_detectors(
-                X, G, detectors=plugins, test_fraction=p.test_fraction, repeats=p.repeats, rank_by=p.rank_by, seed=p.seed
+                X,
+                G,
+                detectors=plugins,
+                test_fraction=p.test_fraction,
+                repeats=p.repeats,
+                rank_by=p.rank_by,
+                seed=p.seed,
             )
             ranking, best = result.rows, result.best
         fit_rows = X
@@ -106,15 +118,17 @@ class TadpoleScorer(AnomalyScorer):
         p = self.params
         if p.weighting == "continuous":
             return relevance_weights(scores, C=p.C, alpha=p.alpha)
-        return select_segments(scores, fraction=p.fraction, segment_length=p.segment_length, groups=groups).astype(
-            np.float64
-        )
+        return select_segments(
+            scores, fraction=p.fraction, segment_length=p.segment_length, groups=groups
+        ).astype(np.float64)
 
     # --- as a spec step -------------------------------------------------------------------
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "X": InputSpec(("features",), doc="task (in-domain) sentence embeddings; fit on the fit_on split"),
         "general": InputSpec(("features",), doc="general-corpus sentence embeddings to score and filter"),
-        "text": InputSpec(("text",), required=False, doc="the general corpus' sentences, to write the corpus"),
+        "text": InputSpec(
+            ("text",), required=False, doc="the general corpus' sentences, to write the corpus"
+        ),
     }
     step_outputs: ClassVar[dict[str, str]] = {
         "scores": "scores",
@@ -133,11 +147,19 @@ class TadpoleScorer(AnomalyScorer):
         texts = inputs.get("text") or {}
         scores, weights, selected, metrics = {}, {}, {}, {}
         for split, G in general.items():
-            s = score_rows(check_features(G, name=f"general.{split}"), self, chunk_size=self.params.chunk_size, executor=ctx.executor)
+            s = score_rows(
+                check_features(G, name=f"general.{split}"),
+                self,
+                chunk_size=self.params.chunk_size,
+                executor=ctx.executor,
+            )
             w = self.relevance(s)
             scores[split], weights[split] = s, w
             selected[split] = np.flatnonzero(w >= 0.5)
-            metrics[split] = {"kept_share": float(selected[split].size / s.size), "mean_weight": float(w.mean())}
+            metrics[split] = {
+                "kept_share": float(selected[split].size / s.size),
+                "mean_weight": float(w.mean()),
+            }
             if split in texts:
                 suffix = "parquet" if self.params.corpus_format == "parquet" else "txt"
                 path = write_corpus(
@@ -153,5 +175,6 @@ class TadpoleScorer(AnomalyScorer):
         metrics["ranking"] = self.ranking_
         table = {ctx.fit_on: pd.DataFrame(self.ranking_)}
         return StepOutput(
-            {"scores": scores, "weights": weights, "selected": selected, "ranking": table, "model": self}, metrics
+            {"scores": scores, "weights": weights, "selected": selected, "ranking": table, "model": self},
+            metrics,
         )

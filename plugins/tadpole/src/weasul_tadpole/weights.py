@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-
 from weasul.errors import DataError
 
 __all__ = ["relevance_weights", "segment_ids", "select_segments", "select_lowest", "write_corpus"]

@@ -85,6 +85,6 @@ def write_run(runs_dir: str | Path, name: str, metrics: dict[str, Any], title: s
     folder.mkdir(parents=True)
     metrics = to_json(metrics)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    create("reporters", "confident-learning", refresh_html=False).write(folder, metrics)  # type: ignore[attr-defined]
+    create("reporters", "confident-learning").write(folder, metrics)  # type: ignore[attr-defined]
     create("reporters", "html", title=title).write(folder, metrics)  # type: ignore[attr-defined]
     return folder

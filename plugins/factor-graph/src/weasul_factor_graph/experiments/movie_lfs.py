@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from weasul.errors import DataError
 
 __all__ = ["CLASS_NAMES", "KeywordLF", "movie_lfs", "apply_keyword_lfs", "load_rt_polarity"]
@@ -90,9 +89,10 @@ def _fires(tokens: Sequence[str], lf: KeywordLF) -> bool:
         return lf.text in tokens
     if lf.kind == "phrase":
         first, second = lf.text.split()
-        return any(a == first and b == second for a, b in zip(tokens, tokens[1:]))
+        return any(a == first and b == second for a, b in zip(tokens, tokens[1:], strict=False))
     return any(
-        tok == lf.text and any(t in NEGATORS for t in tokens[max(0, i - _WINDOW) : i]) for i, tok in enumerate(tokens)
+        tok == lf.text and any(t in NEGATORS for t in tokens[max(0, i - _WINDOW) : i])
+        for i, tok in enumerate(tokens)
     )
 
 

@@ -35,7 +35,13 @@ __all__ = ["TRUE_ACCURACY", "TRUE_DEPENDENCIES", "TRUE_DEPENDENCY_WEIGHTS", "tru
 
 TRUE_ACCURACY = np.array([1.0, 0.8, 0.6, 1.2, 0.5, 0.9, 0.7, 1.1, 0.4, 0.8])
 TRUE_PROPENSITY = np.full(10, -1.2)
-TRUE_DEPENDENCIES = [("reinforcing", 0, 1), ("fixing", 2, 3), ("priority", 4, 5), ("bolstering", 6, 7), ("negated", 8, 9)]
+TRUE_DEPENDENCIES = [
+    ("reinforcing", 0, 1),
+    ("fixing", 2, 3),
+    ("priority", 4, 5),
+    ("bolstering", 6, 7),
+    ("negated", 8, 9),
+]
 TRUE_DEPENDENCY_WEIGHTS = np.array([1.5, 1.2, 1.0, 1.0, 1.2])
 WRONG_DEPENDENCIES = [
     ("similar", 0, 4),
@@ -84,7 +90,11 @@ def _end_model_predictions(L_tr: np.ndarray, targets: np.ndarray, L_te: np.ndarr
         clf.fit(X_tr, targets)
     else:
         n = len(targets)
-        clf.fit(np.vstack([X_tr, X_tr]), np.repeat([0, 1], n), sample_weight=np.concatenate([targets[:, 0], targets[:, 1]]))
+        clf.fit(
+            np.vstack([X_tr, X_tr]),
+            np.repeat([0, 1], n),
+            sample_weight=np.concatenate([targets[:, 0], targets[:, 1]]),
+        )
     return clf.predict(onehot(L_te))
 
 
@@ -132,19 +142,28 @@ def run(n: int = 20000, seed: int = 0, l2: float = 1e-4) -> dict[str, Any]:
             )
         row.update({f"test_{k}": v for k, v in _posterior_metrics(model, L_te, y_te).items()})
         recovery[name] = row
-    recovery["truth"] = {"inference": "exact", **{f"test_{k}": v for k, v in _posterior_metrics(truth, L_te, y_te).items()}}
+    recovery["truth"] = {
+        "inference": "exact",
+        **{f"test_{k}": v for k, v in _posterior_metrics(truth, L_te, y_te).items()},
+    }
 
     pred_oracle = _end_model_predictions(L_tr, y_tr, L_te)
     preds = {name: _end_model_predictions(L_tr, m.predict_proba(L_tr), L_te) for name, m in models.items()}
     pairs = {
         "true deps vs independent": ("true deps (exact)", models["true deps (exact)"], models["independent"]),
         "truth vs independent": ("independent", truth, models["independent"]),
-        "over-specified vs true deps": ("over-specified", models["over-specified"], models["true deps (exact)"]),
+        "over-specified vs true deps": (
+            "over-specified",
+            models["over-specified"],
+            models["true deps (exact)"],
+        ),
         "truth vs over-specified": ("over-specified", truth, models["over-specified"]),
     }
     bounds = {}
     for label, (trained, model, reference) in pairs.items():
-        report = misspecification_bounds(model, reference, L_te, y=y_te, pred=preds[trained], pred_oracle=pred_oracle)
+        report = misspecification_bounds(
+            model, reference, L_te, y=y_te, pred=preds[trained], pred_oracle=pred_oracle
+        )
         bounds[label] = report.to_dict()
     counter = priority_counterexample()
     return {
@@ -171,20 +190,33 @@ def to_markdown(res: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, row in res["recovery"].items():
-        dep = row.get("max_abs_dependency_weight_error")
+        errors = [
+            row.get(key)
+            for key in (
+                "max_abs_accuracy_weight_error",
+                "max_abs_lf_accuracy_error",
+                "max_abs_dependency_weight_error",
+            )
+        ]
+        cells = " | ".join("" if e is None else f"{e:.3f}" for e in errors)
         lines.append(
-            f"| {name} | {row['inference']} | {row.get('max_abs_accuracy_weight_error', float('nan')):.3f} | "
-            f"{row.get('max_abs_lf_accuracy_error', float('nan')):.3f} | {'' if dep is None else f'{dep:.3f}'} | "
-            f"{row['test_accuracy']:.4f} | {row['test_log_loss']:.4f} |"
+            f"| {name} | {row['inference']} | {cells} | {row['test_accuracy']:.4f} | {row['test_log_loss']:.4f} |"
         )
-    lines += ["", "End model (logistic regression on one-hot votes), test error: "
-              + ", ".join(f"{k} {v:.4f}" for k, v in res["end_model_test_error"].items()), ""]
+    lines += [
+        "",
+        "End model (logistic regression on one-hot votes), test error: "
+        + ", ".join(f"{k} {v:.4f}" for k, v in res["end_model_test_error"].items()),
+        "",
+    ]
     lines += [
         "| pair (model vs reference) | post. gap max | paper RHS | corrected RHS | KL max | paper RHS | corrected RHS | "
         "risk gap | excess risk | risk RHS (paper / corrected, w/o gamma) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, b in {**res["bounds"], "priority counterexample (all 9 vote patterns)": res["priority_counterexample"]}.items():
+    for label, b in {
+        **res["bounds"],
+        "priority counterexample (all 9 vote patterns)": res["priority_counterexample"],
+    }.items():
         excess = b.get("excess_risk")
         lines.append(
             f"| {label} | {b['posterior_gap_max']:.4f} | {b['posterior_bound_paper']:.4f} | {b['posterior_bound']:.4f} | "

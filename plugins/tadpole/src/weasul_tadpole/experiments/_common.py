@@ -13,7 +13,15 @@ import numpy as np
 
 from weasul_tadpole.corpora import CORPORA, Corpus, load_text_domains
 
-__all__ = ["PAPER_SHARES", "Mix", "build_mix", "task_sentences", "make_encoder", "write_json", "markdown_table"]
+__all__ = [
+    "PAPER_SHARES",
+    "Mix",
+    "build_mix",
+    "task_sentences",
+    "make_encoder",
+    "write_json",
+    "markdown_table",
+]
 
 _log = logging.getLogger(__name__)
 

@@ -58,7 +58,7 @@ def run(
     root: str | None = None,
     n_mix: int = 3000,
     task_size: int = 500,
-    repeats: int = 5,
+    repeats: int = 3,
     fraction: float = 0.2,
     segment_length: int = 15,
     seed: int = 0,
@@ -84,7 +84,12 @@ def run(
     for name in CORPORA:
         out_rows = E5[mix5.source != name]
         result = rank_detectors(T[name], out_rows, repeats=repeats, seed=seed)
-        ranking[name] = {"best": result.best, "n_train": result.n_train, "n_test": result.n_test, "rows": result.rows}
+        ranking[name] = {
+            "best": result.best,
+            "n_train": result.n_train,
+            "n_test": result.n_test,
+            "rows": result.rows,
+        }
 
     # --- Figure 4: filter the mix with a filter fitted on Bio / CS task data ----------------
     rng = np.random.default_rng([seed, 7])
@@ -100,6 +105,10 @@ def run(
                 if det == "isolation-forest":
                     seg = select_segments(s, fraction=fraction, segment_length=segment_length)
                     variants[f"{det} segments={segment_length}"] = mix4.shares(seg)
+                    seg = select_segments(
+                        s, fraction=fraction, segment_length=segment_length, groups=mix4.doc
+                    )
+                    variants[f"{det} segments={segment_length} within documents"] = mix4.shares(seg)
                     s5 = score_rows(E5, scorer, chunk_size=1024, executor=ex)
                     variants["isolation-forest (5-domain mix)"] = mix5.shares(select_lowest(s5, fraction))
             ref_idx = rng.choice(len(mix4.texts), len(tasks[task]), replace=False)
@@ -118,7 +127,9 @@ def run(
             "segment_length": segment_length,
             "seed": seed,
             "executor": executor,
-            "embedded_sentences": len(set(mix4.texts) | set(mix5.texts) | {t for v in tasks.values() for t in v}),
+            "embedded_sentences": len(
+                set(mix4.texts) | set(mix5.texts) | {t for v in tasks.values() for t in v}
+            ),
             "embed_seconds": round(t_embed, 1),
             "total_seconds": round(time.perf_counter() - t0, 1),
         },
@@ -139,12 +150,17 @@ def render(result: dict[str, Any]) -> str:
         rows.append([task, *(by[n]["f1"] for n in names), PAPER_DETECTORS[rec["best"]].paper_name])
     out.append("Table 1 (F1, out-of-domain = positive, detector's own threshold; mean over splits)")
     out.append(markdown_table(["task", *cols, "best"], rows))
-    rows = [[task, *(({r["detector"]: r for r in rec["rows"]})[n]["auc"] for n in names)] for task, rec in result["table1"].items()]
+    rows = [
+        [task, *(({r["detector"]: r for r in rec["rows"]})[n]["auc"] for n in names)]
+        for task, rec in result["table1"].items()
+    ]
     out.append("\nTable 1 (AUC)")
     out.append(markdown_table(["task", *cols], rows))
     fig = result["figure4"]
     order = list(PAPER_SHARES)
-    out.append(f"\nFigure 4: share of the kept {result['settings']['fraction']:.0%} per corpus (mix of {fig['input_n']} sentences)")
+    out.append(
+        f"\nFigure 4: share of the kept {result['settings']['fraction']:.0%} per corpus (mix of {fig['input_n']} sentences)"
+    )
     header = ["filter", *order]
     rows = [["input data", *(fig["input"][c] for c in order)]]
     for task, variants in fig["filters"].items():
@@ -160,16 +176,22 @@ def render(result: dict[str, Any]) -> str:
     out.append("\nFigure 4, five-domain mix (equal shares, Movies added)")
     out.append(markdown_table(["filter", *order5], rows))
     s = result["settings"]
-    out.append(f"\n{s['embedded_sentences']} sentences embedded ({s['embed_seconds']} s incl. cache), total {s['total_seconds']} s")
+    out.append(
+        f"\n{s['embedded_sentences']} sentences embedded ({s['embed_seconds']} s incl. cache), total {s['total_seconds']} s"
+    )
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", default=None, help="text-domains folder (default: ../shared/data/text-domains)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", default=None, help="text-domains folder (default: ../shared/data/text-domains)"
+    )
     parser.add_argument("--n-mix", type=int, default=3000, help="sentences in the general mix")
     parser.add_argument("--task-size", type=int, default=500, help="task sentences per domain")
-    parser.add_argument("--repeats", type=int, default=5, help="random 90/10 splits in the ranking")
+    parser.add_argument("--repeats", type=int, default=3, help="random 90/10 splits in the ranking")
     parser.add_argument("--fraction", type=float, default=0.2, help="share of the mix kept")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None, help="embedding cache folder")

