@@ -67,3 +67,8 @@ def test_features():
         check_features(X)
     with pytest.raises(DataError, match="encode text first"):
         check_features(np.array([["a", "b"]]))
+
+
+def test_predict_time_accepts_a_batch_without_votes():
+    batch = np.full((4, 3), -1)
+    assert check_label_matrix(batch, allow_silent_sources=True).shape == (4, 3)

@@ -66,9 +66,9 @@ def _print_metrics(console: Any, metrics: dict[str, Any]) -> None:
                 for row in summary:
                     table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
                 console.print(table)
-            scores = {k: v for k, v in values.items() if isinstance(v, float)}
-            if scores:
-                shown = "  ".join(f"{k}={v:.4f}" for k, v in scores.items())
+            scalars = {k: v for k, v in values.items() if isinstance(v, (int, float, str)) and len(str(v)) < 40}
+            if scalars:
+                shown = "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in scalars.items())
                 console.print(f"[bold]{step_id}[/] {split}: {shown}")
         history = (step_metrics or {}).get("history") if isinstance(step_metrics, dict) else None
         if history:

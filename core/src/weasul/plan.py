@@ -74,6 +74,7 @@ def parse_ref(text: str, where: str) -> Ref:
 
 
 def _is_param_input(cls: type[Plugin], name: str) -> bool:
+    """Whether input `name` fills the Params field of that name (it gets the fit_on split's value)."""
     spec = cls.step_inputs.get(name)
     if isinstance(spec, InputSpec) and spec.as_param:
         return True

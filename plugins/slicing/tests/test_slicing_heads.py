@@ -23,7 +23,9 @@ from weasul_slicing.synthetic import SLICE_FUNCTIONS, items_frame
 FAST = {"epochs": 3, "hidden": 16, "num_threads": 1}
 HEADS = [
     SliceAttention(**FAST),
-    SliceAttention(**FAST, attention="a2", tau=1.0, noise_std=0.005, final_head="separate"),
+    SliceAttention(
+        **FAST, attention="a2", tau=1.0, noise_std=0.005, final_head="separate", expert_loss="slice-mean"
+    ),
     BackboneHead(**FAST),
     UpsampleHead(**FAST, factor=3),
     MixtureOfExperts(**FAST),

@@ -70,7 +70,10 @@ def test_deterministic_and_order_independent(encoder, no_network):
 
 
 def test_cache_serves_from_disk_without_the_model(encoder, no_network, monkeypatch):
+    from weasul_tadpole.cache import EmbeddingCache
+
     first = encoder.encode(BIO)
+    EmbeddingCache._shared.clear()  # forget the in-memory index: read the shards from disk
     fresh = SentenceMiniLM(cache_dir=encoder.params.cache_dir).fit()
 
     def no_model(self):

@@ -1,4 +1,8 @@
-"""Slow reproductions on the real corpora (run with `-m slow`; minutes on one CPU core)."""
+"""Slow reproductions on the real corpora (run with `-m slow`; minutes on one CPU core).
+
+Embeddings go to the default cache (`.weasul-cache/tadpole-embeddings` under the working
+directory, or `$WEASUL_TADPOLE_CACHE`), shared with the experiment commands.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,11 @@ def _data() -> str:
     return str(path)
 
 
-def test_figure4_filters_keep_their_own_domain(tmp_path):
+def test_figure4_filters_keep_their_own_domain():
     pytest.importorskip("torch")
     from weasul_tadpole.experiments import figure4
 
-    result = figure4.run(root=_data(), n_mix=1000, task_size=300, repeats=1, cache=str(tmp_path / "emb"))
+    result = figure4.run(root=_data(), n_mix=1000, task_size=300, repeats=1)
     filters = result["figure4"]["filters"]
     assert filters["bio"]["isolation-forest"]["bio"] > 0.75  # input share 0.387; paper 0.824
     assert filters["cs"]["isolation-forest"]["cs"] > 0.6  # input share 0.245; paper 0.780
@@ -34,7 +38,7 @@ def test_figure4_filters_keep_their_own_domain(tmp_path):
     assert set(result["table1"]) == {"news", "finance", "cs", "bio", "movies"}
 
 
-def test_weighted_pretraining_beats_random_at_equal_budget(tmp_path):
+def test_weighted_pretraining_beats_random_at_equal_budget():
     pytest.importorskip("torch")
     from weasul_tadpole.experiments import pretraining
 
@@ -44,7 +48,6 @@ def test_weighted_pretraining_beats_random_at_equal_budget(tmp_path):
         steps=60,
         head_steps=40,
         eval_size=150,
-        cache=str(tmp_path / "emb"),
     )
     arms = result["arms"]
     assert (

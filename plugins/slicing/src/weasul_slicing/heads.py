@@ -224,10 +224,13 @@ class _TorchSliceHead(SliceHead):
 class SliceAttention(_TorchSliceHead):
     """Slice-based learning: indicators, slice experts, a shared head and attention over slices.
 
-    Per slice i (column i of S, base slice included): an indicator f_i trained with BCE on
-    membership, an expert g_i trained (through the shared head) only on the slice's members, and
-    the attention `a1 = softmax(P / tau)` or `a2 = softmax((P + |psi(Q)|) / tau)` combining the
-    experts' slice vectors for the final prediction. Inference needs no slice functions.
+    Over a trainable layer z = ReLU(W x) (the backbone head has the same one), per slice i
+    (column i of S, base slice included): an indicator f_i trained with BCE on membership, an
+    expert g_i trained (through the shared head) only on the slice's members, and the attention
+    `a1 = softmax(P / tau)` or `a2 = softmax((P + |psi(Q)|) / tau)` combining the experts' slice
+    vectors s = sum_i a_i r_i, from which the shared head predicts. The loss is the base task's
+    cross-entropy on s + the indicators' BCE + the experts' masked cross-entropy. Inference uses
+    the learned indicators only: S at predict time is checked, never read.
     """
 
     kind: ClassVar[str] = "slice-attention"
