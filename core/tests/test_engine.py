@@ -133,5 +133,9 @@ def test_html_report_is_written_after_other_reporters(toy_plugins, npy_data):
     from weasul.engine import validate
 
     spec = _spec(npy_data)
-    spec["report"] = {"html": True, "reporters": ["html"]}
-    assert [name for name, _ in validate(spec).reporters] == ["html"]
+    spec["report"] = {"html": False, "reporters": [{"use": "html", "params": {"title": "mine"}}]}
+    ((cls, params),) = validate(spec).reporters
+    assert cls.__name__ == "HtmlReporter" and params.title == "mine"
+    spec["report"] = {"reporters": [{"use": "html", "params": {"titel": "x"}}]}
+    with pytest.raises(weasul.SpecError, match="report.reporters 'html'.params.titel"):
+        validate(spec)

@@ -72,3 +72,14 @@ def test_features():
 def test_predict_time_accepts_a_batch_without_votes():
     batch = np.full((4, 3), -1)
     assert check_label_matrix(batch, allow_silent_sources=True).shape == (4, 3)
+
+
+def test_trec_fine_type_leak_is_removed():
+    from weasul.builtin.datasets import remove_fine_type_prefix
+
+    assert remove_fine_type_prefix(["def What is an atom ?", "city Where is Rome ?"]) == (
+        ["what is an atom ?", "where is rome ?"],
+        True,
+    )
+    clean = ["what is an atom ?", "def ine the word"]
+    assert remove_fine_type_prefix(clean) == (clean, False)

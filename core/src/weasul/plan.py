@@ -13,7 +13,7 @@ from weasul.errors import PluginError, SpecError
 from weasul.interfaces import DatasetLoader, Reporter
 from weasul.params import WeasulParams
 from weasul.plugin import Plugin
-from weasul.spec import Spec, StepSpec
+from weasul.spec import ReporterSpec, Spec, StepSpec
 from weasul.steps import InputSpec
 
 __all__ = ["Ref", "PlannedStep", "Plan", "plan", "parse_ref"]
@@ -54,7 +54,7 @@ class Plan:
     data_cls: type[DatasetLoader] | None
     data_params: WeasulParams | None
     steps: list[PlannedStep]
-    reporters: list[tuple[str, type[Reporter]]]
+    reporters: list[tuple[type[Reporter], WeasulParams]]
 
 
 def parse_ref(text: str, where: str) -> Ref:
@@ -173,8 +173,14 @@ def plan(spec: Spec) -> Plan:
         produced[step.id] = outputs
         steps.append(PlannedStep(step, cls, dict(step.params), refs, outputs))
     # html goes last so that its page shows the figures the other reporters wrote
-    named = [n for n in dict.fromkeys(spec.report.reporters) if n != "html"]
-    if spec.report.html or "html" in spec.report.reporters:
-        named.append("html")
-    reporters = [(name, _load("reporters", name, f"report.reporters '{name}'")) for name in named]
+    wanted = [r if isinstance(r, ReporterSpec) else ReporterSpec(use=r) for r in spec.report.reporters]
+    others = [r for r in wanted if r.use != "html"]
+    if spec.report.html or len(others) < len(wanted):
+        others.append(next((r for r in wanted if r.use == "html"), ReporterSpec(use="html")))
+    reporters = []
+    for index, reporter in enumerate(others):
+        where = f"report.reporters '{reporter.use}'"
+        cls = _load("reporters", reporter.use, where)
+        _check_params(cls, reporter.params, set(), where)
+        reporters.append((cls, cls.Params.model_validate(reporter.params)))
     return Plan(spec, data_cls, data_params, steps, reporters)  # type: ignore[arg-type]

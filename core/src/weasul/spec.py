@@ -11,7 +11,7 @@ from weasul.errors import SpecError
 from weasul.executor import ExecutorSpec
 from weasul.params import WeasulParams
 
-__all__ = ["DataSpec", "StepSpec", "ReportSpec", "Spec", "load_spec", "parse_spec"]
+__all__ = ["DataSpec", "StepSpec", "ReporterSpec", "ReportSpec", "Spec", "load_spec", "parse_spec"]
 
 _ID = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 _USE = r"^[a-z_]+/[A-Za-z0-9_.-]+$"
@@ -39,11 +39,19 @@ class StepSpec(WeasulParams):
     cache: bool = Field(True, description="reuse the result when inputs and params are unchanged")
 
 
+class ReporterSpec(WeasulParams):
+    """A reporter with params, e.g. `{use: slice-metrics, params: {split: test}}`."""
+
+    use: str = Field(max_length=200)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
 class ReportSpec(WeasulParams):
-    """Reports written after the run: the HTML report, plus any other reporters by name."""
+    """Reports written after the run: the HTML report (always last), plus other reporters,
+    each a name or a `{use, params}` mapping."""
 
     html: bool = True
-    reporters: list[str] = Field(default_factory=list)
+    reporters: list[str | ReporterSpec] = Field(default_factory=list)
 
 
 class Spec(WeasulParams):

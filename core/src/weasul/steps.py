@@ -40,7 +40,8 @@ KINDS = (
     "text",  # object (n,) of str
     "table",  # pandas DataFrame
     "scores",  # float (n,)
-    "slices",  # int (n, k+1) 0/1 membership
+    "slices",  # (n, k+1) 0/1 membership, column 0 the base slice: an int array, or a DataFrame
+    #            whose column names name the slices (kept through the cache as parquet)
     "indices",  # int (r,)
     "model",  # a fitted plugin
 )

@@ -7,7 +7,7 @@ import pytest
 import weasul
 from weasul.testing import shared_data
 from weasul_slicing import slice_matrix
-from weasul_slicing.experiments import clean_trec_items, compare, summarise, trec_data
+from weasul_slicing.experiments import compare, summarise, trec_data
 from weasul_slicing.trec_slices import SLICE_FUNCTIONS
 
 
@@ -27,12 +27,10 @@ def test_trec_slices_pick_tail_patterns(trec):
     assert (S[:, 1:].sum(axis=1) > 0).mean() < 0.2  # tails, not the bulk
 
 
-def test_test_split_fine_type_prefix_is_removed(trec):
-    assert clean_trec_items(trec.train.items)[1] is False
-    cleaned, leaked = clean_trec_items(trec.test.items)
-    assert leaked and trec.test.items["text"].iloc[3].startswith("def ")
-    assert cleaned["text"].iloc[3] == "what is an atom ?"
-    S = slice_matrix(SLICE_FUNCTIONS, cleaned)
+def test_test_split_has_no_fine_type_prefix(trec):
+    # the core wrench loader strips the leaked fine type that starts every trec test question
+    assert trec.test.items["text"].iloc[3] == "what is an atom ?"
+    S = slice_matrix(SLICE_FUNCTIONS, trec.test.items)
     assert S[:, 2].sum() > 50  # 'what is X ?' definitions are common in TREC's test set
 
 
@@ -40,7 +38,7 @@ def test_test_split_fine_type_prefix_is_removed(trec):
 def test_trec_experiment_table_with_tfidf():
     path = shared_data("wrench", "trec")
     data = trec_data(str(path), encoder="tfidf")
-    assert data.X_train.shape == (4965, 256) and data.info["fine_label_prefix_removed"]["test"]
+    assert data.X_train.shape == (4965, 256)
     rows = compare(lambda seed: data, [0], epochs=10, num_threads=1)
     summary = {r["model"]: r for r in summarise(rows)}
     assert len(summary) == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,27 @@ from weasul.interfaces import DatasetLoader
 from weasul.params import WeasulParams
 from weasul.validation import check_label_matrix, check_labels
 
-__all__ = ["WrenchDataset", "NpyDataset", "TableDataset"]
+__all__ = ["WrenchDataset", "NpyDataset", "TableDataset", "TREC_FINE_TYPES", "remove_fine_type_prefix"]
+
+_log = logging.getLogger(__name__)
+
+#: TREC's fine question types. WRENCH's trec test.json starts every question with one of
+#: them ("def What is an atom ?"), a label leak that train and valid do not have.
+TREC_FINE_TYPES = frozenset(
+    "abb exp animal body color cremat currency dismed event food instru lang letter other plant product religion "
+    "sport substance symbol techmeth termeq veh word def desc manner reason gr ind title city country mount state "
+    "code count date dist money ord perc period speed temp volsize weight".split()
+)
+
+
+def remove_fine_type_prefix(texts: Any) -> tuple[list[str], bool]:
+    """Drop a leaked TREC fine-type first word and lower-case, when every text starts with one
+    (so the split looks like train and valid); returns (texts, whether it was removed)."""
+    texts = [str(t) for t in texts]
+    parts = [t.split(None, 1) for t in texts]
+    if not texts or not all(p and p[0] in TREC_FINE_TYPES for p in parts):
+        return texts, False
+    return [(p[1] if len(p) > 1 else "").lower() for p in parts], True
 
 
 def _folder(path: str) -> Path:
@@ -34,6 +55,9 @@ class WrenchDataset(DatasetLoader):
         text_field: str = "text"
         drop_labeled_ids: bool = Field(
             False, description="drop train rows listed in labeled_ids.json (WRENCH-size trec)"
+        )
+        remove_label_leaks: bool = Field(
+            True, description="strip the fine-type word that starts every question of trec's test split"
         )
 
     @classmethod
@@ -65,6 +89,11 @@ class WrenchDataset(DatasetLoader):
             L = np.array([v["weak_labels"] for _, v in keep], dtype=np.int64)
             y = np.array([-1 if v.get("label") is None else v["label"] for _, v in keep], dtype=np.int64)
             items = pd.DataFrame([{"id": k, **v["data"]} for k, v in keep])
+            if self.params.remove_label_leaks and self.params.text_field in items:
+                cleaned, leaked = remove_fine_type_prefix(items[self.params.text_field])
+                if leaked:
+                    _log.warning("%s/%s: every text starts with its fine label (a leak); removed it", folder.name, split)
+                    items[self.params.text_field] = cleaned
             text = (
                 items[self.params.text_field].to_numpy(dtype=object)
                 if self.params.text_field in items

@@ -114,26 +114,6 @@ def _encode_trec(
 
 #: TREC's fine question types. In the shared WRENCH `trec/test.json` every question starts with
 #: its fine type ("def What is an atom ?") and keeps its capitals, unlike train and valid.
-TREC_FINE_TYPES = frozenset(
-    "abb exp animal body color cremat currency dismed event food instru lang letter other plant product religion "
-    "sport substance symbol techmeth termeq veh word def desc manner reason gr ind title city country mount state "
-    "code count date dist money ord perc period speed temp volsize weight".split()
-)
-
-
-def clean_trec_items(items: Any) -> tuple[Any, bool]:
-    """Items with the leaked fine-type first word removed and the text lower-cased, when every
-    question of the split starts with a fine type; returns (items, whether it was removed)."""
-    texts = items["text"].astype(str)
-    first = texts.str.split(n=1).str[0].fillna("")
-    if not first.isin(TREC_FINE_TYPES).all():
-        return items, False
-    _log.warning("trec: every question starts with its fine type (a label leak); removing it")
-    cleaned = items.copy()
-    cleaned["text"] = texts.str.split(n=1).str[1].fillna("").str.lower()
-    return cleaned, True
-
-
 def trec_data(
     path: str,
     *,
@@ -150,8 +130,7 @@ def trec_data(
     train, test = ds.train, ds[split]
     if train.y is None or test.y is None or train.items is None or test.items is None:
         raise DataError(f"{path}: trec needs gold labels and items in train and {split}")
-    tr_items, tr_leak = clean_trec_items(train.items)
-    te_items, te_leak = clean_trec_items(test.items)
+    tr_items, te_items = train.items, test.items  # the wrench loader removes trec's test label leak
     X_tr, X_te, used = _encode_trec(tr_items["text"].tolist(), te_items["text"].tolist(), encoder, cache_dir)
     S_tr = slice_matrix(SLICE_FUNCTIONS, tr_items)
     S_te = slice_matrix(SLICE_FUNCTIONS, te_items)
@@ -160,7 +139,6 @@ def trec_data(
         "encoder": used,
         "split": split,
         "class_names": list(ds.class_names),
-        "fine_label_prefix_removed": {"train": tr_leak, split: te_leak},
     }
     return SliceData(X_tr, train.y, S_tr, X_te, test.y, S_te, slice_names(SLICE_FUNCTIONS), info)
 

@@ -4,7 +4,7 @@ A slice head's step metrics hold, per split, the overall metrics plus
 `slices: {name: {n, accuracy, macro_f1[, f1]}}`. `SliceMetricsReporter` collects those from every
 step of a run into `slice_metrics.csv` / `slice_metrics.md` and a grouped bar chart
 `slice_metrics.png` (matplotlib's Agg canvas; no pyplot, no global backend switch), which the
-HTML reporter embeds when it runs after this one.
+HTML report (written after the other reporters) embeds.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ def bar_chart(
 
 class SliceMetricsReporter(Reporter):
     """Writes `slice_metrics.csv`, `slice_metrics.md` and `slice_metrics.png` into the run folder
-    from the per-slice metrics of every slice-head step. List it before `html` so the report shows
+    from the per-slice metrics of every slice-head step; the HTML report (written last) shows
     the chart."""
 
     class Params(WeasulParams):
