@@ -139,3 +139,36 @@ def test_html_report_is_written_after_other_reporters(toy_plugins, npy_data):
     spec["report"] = {"reporters": [{"use": "html", "params": {"titel": "x"}}]}
     with pytest.raises(weasul.SpecError, match="report.reporters 'html'.params.titel"):
         validate(spec)
+
+
+def test_dask_executor_in_a_spec_gives_the_same_label_matrix(tmp_path):
+    pytest.importorskip("distributed")
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text(
+        "from weasul.lf import labeling_function\n"
+        "CLASS_NAMES = ['neg', 'pos']\n"
+        "@labeling_function()\n"
+        "def good(row):\n    return 1 if 'good' in row.text else -1\n"
+        "@labeling_function()\n"
+        "def bad(row):\n    return 0 if 'bad' in row.text else -1\n"
+    )
+    table = tmp_path / "items.csv"
+    rows = ["good day", "bad day", "good and bad", "nothing"] * 30
+    table.write_text("text\n" + "\n".join(rows) + "\n")
+
+    def spec(executor):
+        return {
+            "weasul": 1,
+            "name": f"lf-{executor['kind']}",
+            "executor": executor,
+            "data": {"use": "table", "params": {"files": {"train": [str(table)]}, "text_column": "text"}},
+            "steps": [
+                {"id": "lfs", "use": "labeling_functions/python", "params": {"path": str(lfs)}, "inputs": {"items": "data.items"}}
+            ],
+        }
+
+    local = weasul.run(spec({"kind": "local"}), runs_dir=tmp_path / "runs")
+    dask = weasul.run(spec({"kind": "dask", "n_workers": 2, "partitions": 4}), runs_dir=tmp_path / "runs")
+    L_local, L_dask = local.artifacts["lfs.L"]["train"], dask.artifacts["lfs.L"]["train"]
+    assert L_local.shape == (120, 2) and L_local[:4].tolist() == [[1, -1], [-1, 0], [1, 0], [-1, -1]]
+    assert np.array_equal(L_local, L_dask)
