@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 
     from weasul.executor import Executor
 
-__all__ = ["ABSTAIN", "LabelingFunction", "labeling_function", "apply_lfs", "lf_summary"]
+__all__ = ["ABSTAIN", "LabelingFunction", "labeling_function", "apply_lfs", "lf_summary", "load_functions"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,44 @@ def labeling_function(
         return LabelingFunction(name or func.__name__, func, dict(resources or {}))
 
     return wrap
+
+
+def _import_source(path: str | None, module: str | None) -> Any:
+    if module is not None:
+        try:
+            return importlib.import_module(module)
+        except ImportError as err:
+            raise DataError(f"cannot import module '{module}': {err}") from err
+    file = Path(str(path)).expanduser()
+    if not file.is_file():
+        raise DataError(f"file '{path}' does not exist")
+    spec = importlib.util.spec_from_file_location(f"weasul_user_lfs_{file.stem}", file)
+    if spec is None or spec.loader is None:
+        raise DataError(f"cannot load '{file}' as a Python file")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def load_functions(
+    *, path: str | None = None, module: str | None = None, only: Sequence[str] | None = None
+) -> tuple[list[LabelingFunction], Any]:
+    """Every `LabelingFunction` defined at the top level of a .py file or an importable module,
+    in definition order (or just `only`, in that order); also returns the module itself."""
+    if (path is None) == (module is None):
+        raise DataError("give exactly one of a file path or a module name")
+    source = path or module
+    loaded = _import_source(path, module)
+    found = [v for v in vars(loaded).values() if isinstance(v, LabelingFunction)]
+    if only is not None:
+        by_name = {lf.name: lf for lf in found}
+        missing = [n for n in only if n not in by_name]
+        if missing:
+            raise DataError(f"{source} has no labeling functions {missing}; it has {sorted(by_name)}")
+        found = [by_name[n] for n in only]
+    if not found:
+        raise DataError(f"{source} defines no @labeling_function")
+    return found, loaded
 
 
 def _apply_partition(lfs: Sequence[LabelingFunction], frame: pd.DataFrame) -> np.ndarray:

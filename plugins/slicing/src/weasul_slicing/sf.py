@@ -8,18 +8,15 @@ into the membership matrix S: column 0 is the base slice (all ones), columns 1..
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
-from weasul.errors import DataError, SpecError
+from weasul.errors import DataError
 from weasul.interfaces import LabelingFunctionPack
-from weasul.lf import LabelingFunction, apply_lfs, labeling_function
+from weasul.lf import LabelingFunction, apply_lfs, labeling_function, load_functions
 from weasul.params import WeasulParams
 from weasul.steps import InputSpec, StepContext, StepOutput
 
@@ -101,36 +98,9 @@ class SliceFunctions(LabelingFunctionPack):
     def examples(cls) -> list[LabelingFunctionPack]:
         return [cls(module="weasul_slicing.synthetic")]
 
-    def _load(self) -> Any:
-        if self.params.module is not None:
-            try:
-                return importlib.import_module(self.params.module)
-            except ImportError as err:
-                raise SpecError(
-                    f"slice-functions: cannot import module '{self.params.module}': {err}"
-                ) from err
-        path = Path(str(self.params.path)).expanduser()
-        if not path.is_file():
-            raise DataError(f"slice-function file '{self.params.path}' does not exist")
-        spec = importlib.util.spec_from_file_location(f"weasul_user_sfs_{path.stem}", path)
-        if spec is None or spec.loader is None:
-            raise DataError(f"cannot load '{path}' as a Python file")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
     def functions(self) -> Sequence[LabelingFunction]:
-        source = self.params.path or self.params.module
-        found = [v for v in vars(self._load()).values() if isinstance(v, LabelingFunction)]
-        if self.params.only is not None:
-            by_name = {sf.name: sf for sf in found}
-            missing = [n for n in self.params.only if n not in by_name]
-            if missing:
-                raise DataError(f"{source} has no slice functions {missing}; it has {sorted(by_name)}")
-            found = [by_name[n] for n in self.params.only]
-        if not found:
-            raise DataError(f"{source} defines no @slicing_function")
-        return found
+        p = self.params
+        return load_functions(path=p.path, module=p.module, only=p.only)[0]
 
     @property
     def class_names(self) -> Sequence[str]:
