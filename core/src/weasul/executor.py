@@ -26,6 +26,10 @@ class ExecutorSpec(WeasulParams):
     partitions: int | None = Field(None, ge=1, description="default: 2 per worker")
 
 
+def _call(func: Callable[[Any], np.ndarray], chunk: Any) -> np.ndarray:
+    return func(chunk)
+
+
 class Executor:
     """Runs a function over row partitions and stacks the results in order."""
 
@@ -51,7 +55,9 @@ class Executor:
         if self.spec.kind == "local":
             return np.concatenate([func(c) for c in chunks])
         client = self._dask_client()
-        futures = client.map(func, chunks, pure=False)
+        # send the function (it may carry a fitted model) to each worker once, not per chunk
+        [shared] = client.scatter([func], broadcast=True, hash=False)
+        futures = [client.submit(_call, shared, chunk, pure=False) for chunk in chunks]
         return np.concatenate(client.gather(futures))
 
     def map_frame(self, func: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataFrame) -> np.ndarray:

@@ -134,14 +134,18 @@ def _no_network() -> Iterator[None]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"network access attempted: {args[1:] or kwargs}")
 
-    saved = socket.socket.connect, socket.socket.connect_ex, socket.create_connection
+    names = ("create_connection", "getaddrinfo")
+    saved = socket.socket.connect, socket.socket.connect_ex, [getattr(socket, n) for n in names]
     socket.socket.connect = refuse  # type: ignore[method-assign]
     socket.socket.connect_ex = refuse  # type: ignore[method-assign]
-    socket.create_connection = refuse  # type: ignore[assignment]
+    for name in names:
+        setattr(socket, name, refuse)
     try:
         yield
     finally:
-        socket.socket.connect, socket.socket.connect_ex, socket.create_connection = saved  # type: ignore[method-assign]
+        socket.socket.connect, socket.socket.connect_ex = saved[0], saved[1]  # type: ignore[method-assign]
+        for name, original in zip(names, saved[2]):
+            setattr(socket, name, original)
 
 
 def check_no_network(plugin: Plugin) -> None:
