@@ -71,7 +71,9 @@ def test_features():
 
 def test_predict_time_accepts_a_batch_without_votes():
     batch = np.full((4, 3), -1)
-    assert check_label_matrix(batch, allow_silent_sources=True).shape == (4, 3)
+    assert check_label_matrix(batch, allow_silent_sources=True, allow_no_votes=True).shape == (4, 3)
+    with pytest.raises(DataError, match="no votes"):
+        check_label_matrix(batch, allow_silent_sources=True)
 
 
 def test_trec_fine_type_leak_is_removed():

@@ -51,12 +51,13 @@ def check_label_matrix(
     n_classes: int | None = None,
     name: str = "L",
     allow_silent_sources: bool = False,
+    allow_no_votes: bool = False,
 ) -> np.ndarray:
     """Check a label matrix (n_items, n_sources): integers, -1 = abstain, classes 0..K-1.
 
     Rows where every source abstains are allowed (models return the class prior there); an
-    empty matrix is refused. For fitting (the default) a matrix with no vote at all or a source
-    that never votes is refused too; `allow_silent_sources=True` (for predicting) accepts both.
+    empty matrix is refused. A source that never votes is refused unless `allow_silent_sources`;
+    a matrix with no vote at all is refused unless `allow_no_votes` (fine for predicting a batch).
     """
     arr = _as_array(L, name)
     if arr.ndim != 2:
@@ -71,9 +72,9 @@ def check_label_matrix(
         raise DataError(
             f"{name} has label {high} but n_classes={n_classes}; classes must be 0..{n_classes - 1}"
         )
+    if high == ABSTAIN and not allow_no_votes:
+        raise DataError(f"{name} has no votes at all (every entry is -1); check the labeling functions")
     if not allow_silent_sources:
-        if high == ABSTAIN:
-            raise DataError(f"{name} has no votes at all (every entry is -1); check the labeling functions")
         silent = np.flatnonzero((arr == ABSTAIN).all(axis=0))
         if silent.size:
             raise DataError(
