@@ -9,12 +9,12 @@ from pydantic import ValidationError
 
 from weasul import plugins as registry_glue
 from weasul.data import SPLIT_FIELDS
-from weasul.errors import PluginError, SpecError
+from weasul.errors import PluginContractError, PluginError, SpecError
 from weasul.interfaces import DatasetLoader, Reporter
 from weasul.params import WeasulParams
 from weasul.plugin import Plugin
 from weasul.spec import ReporterSpec, Spec, StepSpec
-from weasul.steps import InputSpec
+from weasul.steps import KINDS, InputSpec
 
 __all__ = ["Ref", "PlannedStep", "Plan", "plan", "parse_ref"]
 
@@ -107,6 +107,14 @@ def _check_params(cls: type[Plugin], params: dict[str, Any], from_inputs: set[st
             raise SpecError("; ".join(problems)) from None
 
 
+def _check_declared_kinds(cls: type[Plugin], use: str) -> None:
+    """A plugin's declared input and output kinds must be known kinds (catches plugin typos)."""
+    declared = [k for spec in cls.step_inputs.values() for k in spec.kinds] + list(cls.step_outputs.values())
+    unknown = sorted({k for k in declared if k.split(":")[0] not in KINDS})
+    if unknown:
+        raise PluginContractError(f"'{use}' declares unknown artifact kinds {unknown}; kinds are {', '.join(KINDS)}")
+
+
 def _load(group: str, name: str, where: str) -> type[Plugin]:
     try:
         return registry_glue.load_class(group, name)
@@ -138,6 +146,7 @@ def plan(spec: Spec) -> Plan:
             raise SpecError(
                 f"{where}.use: '{step.use}' cannot be a step; datasets go under 'data', reporters under 'report'"
             )
+        _check_declared_kinds(cls, step.use)
         refs = {key: parse_ref(text, f"{where}.inputs.{key}") for key, text in step.inputs.items()}
         for key, ref in refs.items():
             at = f"{where}.inputs.{key}"

@@ -14,7 +14,7 @@ from weasul.errors import SpecError
 
 __all__ = ["INTERFACES", "new_plugin", "render"]
 
-#: interface option -> (ABC name, entry-point group, class-name suffix)
+#: interface option -> (ABC name, entry-point group)
 INTERFACES = {
     "label_model": ("LabelModel", "label_models"),
     "query_strategy": ("QueryStrategy", "query_strategies"),

@@ -161,6 +161,8 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
     }
     for name, rec in runs.items():
         result["approaches"][name]["per_seed_generative"] = rec["generative"]
+        if rec.get("discriminative"):
+            result["approaches"][name]["per_seed_discriminative"] = rec["discriminative"]
     paper_file = cfg.get("paper")
     root = data_root
     if root is None:
