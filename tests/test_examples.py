@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-
 from weasul.engine import validate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -163,7 +163,12 @@ def test_dask_executor_in_a_spec_gives_the_same_label_matrix(tmp_path):
             "executor": executor,
             "data": {"use": "table", "params": {"files": {"train": [str(table)]}, "text_column": "text"}},
             "steps": [
-                {"id": "lfs", "use": "labeling_functions/python", "params": {"path": str(lfs)}, "inputs": {"items": "data.items"}}
+                {
+                    "id": "lfs",
+                    "use": "labeling_functions/python",
+                    "params": {"path": str(lfs)},
+                    "inputs": {"items": "data.items"},
+                }
             ],
         }
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         PluginLoadError,
         PluginNotFoundError,
         SpecError,
+        StopRequested,
         WeasulError,
     )
     from weasul.interfaces import (
@@ -76,6 +77,7 @@ __all__ = [
     "SliceHead",
     "SpecError",
     "Split",
+    "StopRequested",
     "WeasulError",
     "WeasulParams",
     "active_loop",
@@ -98,6 +100,7 @@ _LAZY = {
             "PluginLoadError",
             "PluginNotFoundError",
             "SpecError",
+            "StopRequested",
             "WeasulError",
         ],
         "weasul.errors",

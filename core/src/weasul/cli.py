@@ -66,9 +66,13 @@ def _print_metrics(console: Any, metrics: dict[str, Any]) -> None:
                 for row in summary:
                     table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
                 console.print(table)
-            scalars = {k: v for k, v in values.items() if isinstance(v, (int, float, str)) and len(str(v)) < 40}
+            scalars = {
+                k: v for k, v in values.items() if isinstance(v, (int, float, str)) and len(str(v)) < 40
+            }
             if scalars:
-                shown = "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in scalars.items())
+                shown = "  ".join(
+                    f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in scalars.items()
+                )
                 console.print(f"[bold]{step_id}[/] {split}: {shown}")
         history = (step_metrics or {}).get("history") if isinstance(step_metrics, dict) else None
         if history:
@@ -182,10 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     stderr.setLevel(logging.DEBUG if args.debug else logging.WARNING)
     stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(stderr)
-    from weasul.errors import WeasulError
+    from weasul.errors import StopRequested, WeasulError
 
     try:
         return commands[args.command](args)
+    except StopRequested as err:
+        print(str(err), file=sys.stderr)
+        return 0
     except WeasulError as err:
         if args.debug:
             raise

@@ -317,7 +317,9 @@ def run(
             )
         for cls, params in the_plan.reporters:
             for path in cls(params).write(run_dir, metrics):
-                hook.artifact_written(run_name=spec_obj.name, step_id="report", name=path.name, path=str(path))
+                hook.artifact_written(
+                    run_name=spec_obj.name, step_id="report", name=path.name, path=str(path)
+                )
         status = "ok"
     except WeasulError as err:
         # the caller reports the message; the traceback goes to run.log only

@@ -16,6 +16,7 @@ __all__ = [
     "PluginLoadError",
     "PluginContractError",
     "MissingDependencyError",
+    "StopRequested",
 ]
 
 
@@ -25,6 +26,11 @@ class WeasulError(Exception):
 
 class SpecError(WeasulError, ValueError):
     """A spec is malformed or wired wrongly; the message names the step and field."""
+
+
+class StopRequested(WeasulError):
+    """A person asked to stop (e.g. `q` while labelling); work done so far is kept. The CLI
+    prints the message and exits 0."""
 
 
 class DataError(WeasulError, ValueError):

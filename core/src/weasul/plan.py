@@ -112,7 +112,9 @@ def _check_declared_kinds(cls: type[Plugin], use: str) -> None:
     declared = [k for spec in cls.step_inputs.values() for k in spec.kinds] + list(cls.step_outputs.values())
     unknown = sorted({k for k in declared if k.split(":")[0] not in KINDS})
     if unknown:
-        raise PluginContractError(f"'{use}' declares unknown artifact kinds {unknown}; kinds are {', '.join(KINDS)}")
+        raise PluginContractError(
+            f"'{use}' declares unknown artifact kinds {unknown}; kinds are {', '.join(KINDS)}"
+        )
 
 
 def _load(group: str, name: str, where: str) -> type[Plugin]:
@@ -187,7 +189,7 @@ def plan(spec: Spec) -> Plan:
     if spec.report.html or len(others) < len(wanted):
         others.append(next((r for r in wanted if r.use == "html"), ReporterSpec(use="html")))
     reporters = []
-    for index, reporter in enumerate(others):
+    for reporter in others:
         where = f"report.reporters '{reporter.use}'"
         cls = _load("reporters", reporter.use, where)
         _check_params(cls, reporter.params, set(), where)

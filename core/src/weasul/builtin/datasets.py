@@ -92,7 +92,11 @@ class WrenchDataset(DatasetLoader):
             if self.params.remove_label_leaks and self.params.text_field in items:
                 cleaned, leaked = remove_fine_type_prefix(items[self.params.text_field])
                 if leaked:
-                    _log.warning("%s/%s: every text starts with its fine label (a leak); removed it", folder.name, split)
+                    _log.warning(
+                        "%s/%s: every text starts with its fine label (a leak); removed it",
+                        folder.name,
+                        split,
+                    )
                     items[self.params.text_field] = cleaned
             text = (
                 items[self.params.text_field].to_numpy(dtype=object)

@@ -144,7 +144,7 @@ def _no_network() -> Iterator[None]:
         yield
     finally:
         socket.socket.connect, socket.socket.connect_ex = saved[0], saved[1]  # type: ignore[method-assign]
-        for name, original in zip(names, saved[2]):
+        for name, original in zip(names, saved[2], strict=True):
             setattr(socket, name, original)
 
 

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field
 
-from weasul.errors import DataError, WeasulError
+from weasul.errors import DataError, StopRequested, WeasulError
 from weasul.interfaces import Oracle
 from weasul.params import WeasulParams
 from weasul.steps import InputSpec, StepContext, StepOutput, fit_split
@@ -22,7 +22,7 @@ __all__ = ["StoreOracle", "TerminalOracle", "LabellingStopped"]
 _log = logging.getLogger(__name__)
 
 
-class LabellingStopped(WeasulError):
+class LabellingStopped(StopRequested):
     """The person at the terminal stopped labelling; every answer given so far is stored."""
 
 
