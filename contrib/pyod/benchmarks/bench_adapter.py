@@ -11,7 +11,6 @@ import json
 import time
 
 import numpy as np
-
 import weasul
 
 
@@ -38,8 +37,8 @@ def main():
 
     rows = []
     for name, cls, options in (("ECOD", ECOD, {}), ("HBOS", HBOS, {}), ("IForest", IForest, {"random_state": 0})):
-        ours, s_ours = _best(lambda: weasul.create("anomaly_scorers", "pyod", detector=name, seed=0).fit(X).score(X), args.repeat)
-        peer, s_peer = _best(lambda: cls(**options).fit(X).decision_function(X), args.repeat)
+        ours, s_ours = _best(lambda name=name: weasul.create("anomaly_scorers", "pyod", detector=name, seed=0).fit(X).score(X), args.repeat)
+        peer, s_peer = _best(lambda cls=cls, options=options: cls(**options).fit(X).decision_function(X), args.repeat)
         rows.append(
             {
                 "detector": name,

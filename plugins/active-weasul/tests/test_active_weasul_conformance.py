@@ -1,5 +1,4 @@
 from weasul.testing import parametrize_with_checks
-
 from weasul_active_weasul import Margin, MaxKL, NashaatQuery, RandomBucket, RandomItems, StoreOracle
 from weasul_active_weasul.label_model import ActiveWeaSuL, NashaatModel
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import weasul
 from weasul.testing import shared_data
-
 from weasul_active_weasul.reproduce import paper_curves
 
 

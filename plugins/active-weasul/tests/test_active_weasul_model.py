@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import weasul
 from weasul.data import ExpertLabels
-
-from weasul_active_weasul import MaxKL, NashaatQuery, RandomItems
+from weasul_active_weasul import MaxKL
 from weasul_active_weasul.label_model import ActiveWeaSuL, NashaatModel, _binary_joint, penalty_grad
 
 PRIOR = [0.5, 0.5]
@@ -53,12 +52,40 @@ def test_initial_model_and_four_expert_labels(synthetic):
     assert mean[4] >= 0.95, mean
 
 
-def test_answer_order_does_not_matter(synthetic):
+def test_incremental_refits_and_one_fit_on_all_answers_agree(synthetic):
+    """The model is a function of the ordered answers: a restarted or batched loop gets it too."""
     L, y = synthetic.train.L, synthetic.train.y
     idx = np.array([5, 17, 99, 1234])
-    a = _model().fit(L, expert=ExpertLabels(idx, y[idx])).predict_proba(L[:50])
-    b = _model().fit(L, expert=ExpertLabels(idx[::-1], y[idx[::-1]])).predict_proba(L[:50])
-    assert np.allclose(a, b)
+    step = _model().fit(L)
+    for t in (1, 2, 4):
+        step.fit(L, expert=ExpertLabels(idx[:t], y[idx[:t]]))
+    once = _model().fit(L, expert=ExpertLabels(idx, y[idx]))
+    assert np.allclose(step.z_, once.z_) and np.allclose(step.predict_proba(L[:50]), once.predict_proba(L[:50]))
+    other = _model().fit(L, expert=ExpertLabels(idx[[0, 1, 3]], y[idx[[0, 1, 3]]]))  # a changed history
+    assert other.predict_proba(L[:50]).shape == (50, 2)
+    again = step.fit(L, expert=ExpertLabels(idx[[0, 1, 3]], y[idx[[0, 1, 3]]]))
+    assert np.allclose(again.z_, other.z_)
+
+
+#: The answers maxKL (query seed 1) collected on the synthetic set in the 10-seed reproduction;
+#: refitting the 14th from the expert-free fit stalled at base loss ~4 with test accuracy 0.346.
+SEED1_ANSWERS = [2899, 7733, 1052, 9262, 2326, 5826, 1251, 5907, 6608, 622, 7219, 3665, 9497, 2703]
+
+
+def test_refit_chain_avoids_the_collapse_of_restarting_from_the_base_fit(synthetic):
+    L, y = synthetic.train.L, synthetic.train.y
+    prior = [1 - float(y.mean()), float(y.mean())]
+    idx = np.array(SEED1_ANSWERS)
+    expert = ExpertLabels(idx, y[idx])
+    acc = {}
+    for start in ("base", "chain", "best"):
+        model = ActiveWeaSuL(n_classes=2, class_prior=prior, cliques=[[1, 2]], alpha=1.0, seed=0, refit_start=start)
+        model.fit(L, expert=expert)
+        acc[start] = float((model.predict_proba(synthetic.test.L).argmax(axis=1) == synthetic.test.y).mean())
+        acc[start + "_loss"] = model.loss_
+    assert acc["chain"] >= 0.95 and acc["chain_loss"] < 0.05, acc
+    assert acc["best"] >= 0.95 and acc["best_loss"] < 0.05, acc
+    assert acc["base"] < 0.9 and acc["base_loss"] > 1.0, acc  # the failure the chain removes
 
 
 def test_initial_proba_survives_refit_and_save(synthetic, tmp_path):
@@ -108,11 +135,24 @@ def test_expert_labels_out_of_range_are_refused(synthetic):
 
 
 @pytest.mark.slow
-def test_maxkl_ahead_of_random_and_nashaat_at_ten_labels(synthetic):
-    at10 = {}
-    for name, strategy, model in (("maxkl", MaxKL, ActiveWeaSuL), ("random", RandomItems, ActiveWeaSuL),
-                                  ("nashaat", NashaatQuery, NashaatModel)):
-        curves = [_curve(synthetic, strategy, s, 10, model(n_classes=2, class_prior=PRIOR, cliques=[[1, 2]]))
-                  for s in range(10)]
-        at10[name] = float(np.mean(curves, axis=0)[10])
-    assert at10["maxkl"] > at10["random"] and at10["maxkl"] > at10["nashaat"] + 0.05, at10
+def test_synthetic_reproduction_at_ten_labels():
+    """Issue 5's synthetic targets, on the reproduction itself (10 query seeds, 10 labels).
+
+    maxKL is ahead of random-bucket and Nashaat at 10 labels. It is *not* ahead of margin:
+    both reach the Bayes ceiling (~0.962 generative, ~0.975 discriminative) after one label
+    and ask the same buckets for the first queries, so at 10 labels they tie within 0.003 on
+    both models; only the diversity of the sampled buckets separates them (margin lower, as in
+    the paper's Fig. 6B).
+    """
+    from weasul_active_weasul.reproduce import run
+
+    res = run("synthetic", seeds=10, budget=10, strategies=True)["approaches"]
+    gen = {k: np.asarray(v["generative"]) for k, v in res.items() if "generative" in v}
+    disc = {k: np.asarray(v["discriminative"], dtype=float) for k, v in res.items()}
+    assert abs(gen["MaxKL"][0] - 0.81) < 0.02 and gen["MaxKL"][4] >= 0.95, gen["MaxKL"]
+    assert gen["MaxKL"][1:].min() >= 0.95, gen["MaxKL"]  # no seed collapses on a refit
+    assert gen["MaxKL"][10] > gen["Random"][10] + 0.005 and gen["MaxKL"][10] > gen["Nashaat et al."][10] + 0.1
+    assert disc["MaxKL"][10] > disc["Random"][10] and disc["MaxKL"][10] > disc["Nashaat et al."][10] + 0.05
+    assert abs(gen["MaxKL"][10] - gen["Margin"][10]) < 0.003 and abs(disc["MaxKL"][10] - disc["Margin"][10]) < 0.003
+    div = {k: np.asarray(res[k]["diversity"]) for k in ("MaxKL", "Margin", "Random")}
+    assert div["Margin"][10] < div["MaxKL"][10] < div["Random"][10], div

@@ -12,7 +12,6 @@ import time
 import numpy as np
 import pytest
 import weasul
-
 from weasul_active_weasul import LabellingStopped, LabelStore, StoreOracle, TerminalOracle
 
 CHILD = textwrap.dedent(

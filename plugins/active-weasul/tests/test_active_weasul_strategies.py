@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import weasul
 from weasul.data import QueryState
-
 from weasul_active_weasul import (
     DiversityCallback,
     Margin,

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader

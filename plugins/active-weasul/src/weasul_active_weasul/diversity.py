@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-
 from weasul.errors import DataError
 from weasul.validation import check_label_matrix
 

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 import numpy as np
-
 from weasul.steps import classification_metrics
 
 __all__ = ["DiscriminativeCallback", "active_learning_only", "soft_targets"]

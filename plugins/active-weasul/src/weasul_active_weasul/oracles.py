@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-
 from weasul.errors import DataError, StopRequested, WeasulError
 from weasul.interfaces import Oracle
 from weasul.params import WeasulParams
@@ -202,13 +201,13 @@ class TerminalOracle(StoreOracle):
         if L is not None:
             votes = np.asarray(L)[index]
             names = p.lf_names or [f"lf{j}" for j in range(len(votes))]
-            shown = [f"{n}={classes[v] if 0 <= v < len(classes) else '-'}" for n, v in zip(names, votes.tolist())]
+            shown = [f"{n}={classes[v] if 0 <= v < len(classes) else '-'}" for n, v in zip(names, votes.tolist(), strict=False)]
             lines.append("  LF votes: " + "  ".join(shown))
             model = self.__dict__.get("_model")
             if model is not None and getattr(model, "fitted_state", lambda: {})():
                 try:
                     belief = np.asarray(model.predict_proba(np.asarray(L)[index : index + 1]))[0]
-                    lines.append("  model belief: " + "  ".join(f"P({c})={b:.2f}" for c, b in zip(classes, belief)))
+                    lines.append("  model belief: " + "  ".join(f"P({c})={b:.2f}" for c, b in zip(classes, belief, strict=False)))
                 except WeasulError as err:
                     _log.debug("no model belief for item %d: %s", index, err)
         return "\n".join(lines)

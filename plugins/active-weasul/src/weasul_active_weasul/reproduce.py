@@ -187,7 +187,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
                "Active learning by itself": "#e9c46a", "Margin": "#CC7178", "Random": "#598B2C"}
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     x = np.asarray(result["n_labelled"])
-    for ax, part in zip(axes, ("generative", "discriminative")):
+    for ax, part in zip(axes, ("generative", "discriminative"), strict=False):
         for name, rec in result["approaches"].items():
             if part in rec and name != "MaxKL":
                 ax.plot(x, rec[part], color=colours.get(name, "grey"), lw=2.5, label=f"{name} (ours)")

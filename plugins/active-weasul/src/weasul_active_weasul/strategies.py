@@ -22,10 +22,9 @@ from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
-
 from weasul.data import QueryState
-from weasul.interfaces import QueryParams, QueryStrategy
 from weasul.errors import DataError
+from weasul.interfaces import QueryParams, QueryStrategy
 from weasul.validation import check_label_matrix
 
 from weasul_active_weasul._buckets import Buckets, bucket_means, bucketize
@@ -140,10 +139,10 @@ class MaxKL(_BucketStrategy):
         keys = [row.tobytes() for row in np.ascontiguousarray(buckets.patterns, dtype=np.int64)]
         current = P.argmax(axis=1)
         if not answered:
-            cache.update(zip(keys, current.tolist()))
+            cache.update(zip(keys, current.tolist(), strict=False))
         elif not all(k in cache for k in keys):
             _log.warning("maxkl: no estimate from before the first expert label; using the current model")
-        return np.array([cache.get(k, int(c)) for k, c in zip(keys, current)], dtype=np.int64)
+        return np.array([cache.get(k, int(c)) for k, c in zip(keys, current, strict=False)], dtype=np.int64)
 
     def bucket_scores(self, state: QueryState, buckets: Buckets, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         k = P.shape[1]
