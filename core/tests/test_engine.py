@@ -27,6 +27,16 @@ def _spec(data, **lm):
     }
 
 
+def _crashing_spec(data, tmp_path):
+    """The toy spec with a second label model that crashes while the returned marker exists."""
+    marker = tmp_path / "crash"
+    marker.write_text("x")
+    spec = _spec(data)
+    step = {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}}
+    spec["steps"].insert(1, {**step, "inputs": {"L": "data.L"}})
+    return spec, marker
+
+
 class Recorder:
     def __init__(self):
         self.events = []
@@ -69,18 +79,7 @@ def test_rerun_reuses_cached_steps(toy_plugins, npy_data, tmp_path):
 
 
 def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_path):
-    marker = tmp_path / "crash"
-    marker.write_text("x")
-    spec = _spec(npy_data)
-    spec["steps"].insert(
-        1,
-        {
-            "id": "lm2",
-            "use": "label_models/flaky-vote",
-            "params": {"fail_if_exists": str(marker)},
-            "inputs": {"L": "data.L"},
-        },
-    )
+    spec, marker = _crashing_spec(npy_data, tmp_path)
     crashed = Recorder()
     with pytest.raises(WeasulError, match="step 'lm2'.*simulated crash"):
         weasul.run(spec, runs_dir=tmp_path, hooks=[crashed])
@@ -93,18 +92,7 @@ def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_
 
 
 def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
-    marker = tmp_path / "crash"
-    marker.write_text("x")
-    spec = _spec(npy_data)
-    spec["steps"].insert(
-        1,
-        {
-            "id": "lm2",
-            "use": "label_models/flaky-vote",
-            "params": {"fail_if_exists": str(marker)},
-            "inputs": {"L": "data.L"},
-        },
-    )
+    spec, marker = _crashing_spec(npy_data, tmp_path)
     with pytest.raises(WeasulError):
         weasul.run(spec, runs_dir=tmp_path)
     (folder,) = (tmp_path / "toy").glob("2*")
