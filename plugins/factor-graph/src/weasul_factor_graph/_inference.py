@@ -216,8 +216,8 @@ class Engine:
         prop = np.concatenate([np.zeros((self.m, 1)), p.propensity], axis=1)  # (m, S)
         return p.accuracy[:, None, None] * self.A[None] + prop[:, :, None]
 
-    def log_partition(self, p: Params, layout: Layout) -> tuple[float, np.ndarray, np.ndarray]:
-        """Exact log Z, the model expectation of every feature (the gradient of log Z) and p(y)."""
+    def marginals(self, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One exact pass: log Z per class (K,), p(s_j | y) (m, S, K) and E[phi_d | y] (nd, K)."""
         u = self.node_potentials(p)  # (m, S, K)
         logz_y = p.balance.astype(float).copy()
         node_marg = np.zeros((self.m, self.s, self.k))  # p(s_j | y)
@@ -238,6 +238,11 @@ class Engine:
                 for d, forward in ds:
                     table = self.D[d] if forward else self.D[d].transpose(1, 0, 2)
                     dep_exp[d] = np.einsum("aby,aby->y", edge_marg[e], table)
+        return logz_y, node_marg, dep_exp
+
+    def log_partition(self, p: Params, layout: Layout) -> tuple[float, np.ndarray, np.ndarray]:
+        """Exact log Z, the model expectation of every feature (the gradient of log Z) and p(y)."""
+        logz_y, node_marg, dep_exp = self.marginals(p)
         logz = float(logsumexp(logz_y, axis=0))
         py = np.exp(logz_y - logz)
         acc_exp = np.einsum("msy,sy->my", node_marg, self.A) @ py

@@ -378,8 +378,7 @@ class FactorGraph(LabelModel):
         self._fitted_check()
         engine = self._engine()
         if engine.exact_ok:
-            layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, "class", False)
-            marg = _node_marginals(engine, self._weights(), layout)  # (m, S, K) p(s|y), p(y)
+            marg = _node_marginals(engine, self._weights())  # (m, S, K) p(s|y), p(y)
             node, py = marg
             k = self.n_classes_
             right = sum(node[:, c + 1, c] * py[c] for c in range(k))
@@ -465,27 +464,10 @@ class FactorGraph(LabelModel):
         return _step_output(self, inputs, ctx, L)
 
 
-def _node_marginals(engine: Engine, prm: Params, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+def _node_marginals(engine: Engine, prm: Params) -> tuple[np.ndarray, np.ndarray]:
     """Exact p(s_j | y) for every LF (m, S, K) and p(y) (K,)."""
-    # log_partition's accuracy and propensity expectations do not give per-class marginals,
-    # so repeat its pass keeping them.
-    u = engine.node_potentials(prm)
-    node = np.zeros((engine.m, engine.s, engine.k))
-    logz_y = prm.balance.astype(float).copy()
-    iso = engine.isolated
-    if iso.size:
-        z = logsumexp(u[iso], axis=1)
-        logz_y += z.sum(axis=0)
-        node[iso] = np.exp(u[iso] - z[:, None, :])
-    for plan in engine._plans:
-        pots = {e: engine._pair_potential(ds, prm.dependency) for e, ds in plan["on_edge"].items()}
-        if plan["comp"].kind == "tree":
-            z, _ = engine._tree(plan, u, pots, node)
-        else:
-            z, _ = engine._enumerate(plan, u, pots, node)
-        logz_y += z
-    py = np.exp(logz_y - logsumexp(logz_y, axis=0))
-    return node, py
+    logz_y, node, _ = engine.marginals(prm)
+    return node, np.exp(logz_y - logsumexp(logz_y, axis=0))
 
 
 def _step_output(
