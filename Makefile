@@ -29,7 +29,8 @@ test-all: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(PY) -m ruff check registry core plugins contrib tests
+	$(PY) -m ruff check registry core plugins contrib tests tools
+	$(PY) -m mypy registry/src core/src
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["main"]
@@ -172,7 +173,7 @@ def _cmd_new_plugin(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 user error, 1 anything else)."""
     args = _parser().parse_args(argv)
-    commands = {
+    commands: dict[str, Callable[[argparse.Namespace], int]] = {
         "run": _cmd_run,
         "validate": _cmd_validate,
         "plugins": _cmd_plugins,

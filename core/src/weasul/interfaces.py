@@ -39,7 +39,7 @@ __all__ = [
     "Reporter",
 ]
 
-InputKind = Literal["features", "text"]
+InputKind = Literal["features", "text"]  # what an AnomalyScorer or Encoder takes
 
 
 class LabelModelParams(WeasulParams):
@@ -78,7 +78,7 @@ class LabelModel(Plugin, ABC):
     @final
     def predict(self, L: np.ndarray) -> np.ndarray:
         """(n_items,) int argmax of `predict_proba`; ties go to the lowest class."""
-        return self.predict_proba(L).argmax(axis=1)
+        return np.asarray(self.predict_proba(L).argmax(axis=1))
 
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "L": InputSpec(("label_matrix",), doc="fit on the fit_on split, predict every split"),
@@ -235,7 +235,7 @@ class SliceHead(Plugin, ABC):
     @final
     def predict(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
         """(n_items,) int argmax of `predict_proba`."""
-        return self.predict_proba(X, S).argmax(axis=1)
+        return np.asarray(self.predict_proba(X, S).argmax(axis=1))
 
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "X": InputSpec(("features",)),
@@ -293,8 +293,10 @@ class DatasetLoader(Plugin, ABC):
     group: ClassVar[str] = "datasets"
     persistable: ClassVar[bool] = False
 
+    # A data set loader's `load()` reads data; it is never persisted, so it may shadow the
+    # persistence classmethod `Plugin.load(path)` (DESIGN.md's `create(...).load()`).
     @abstractmethod
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]
         """Read the data; raises DataError when files are missing or malformed."""
 
 
@@ -377,7 +379,7 @@ class Classifier(Plugin, ABC):
 
     @final
     def predict(self, X: Any) -> np.ndarray:
-        return self.predict_proba(X).argmax(axis=1)
+        return np.asarray(self.predict_proba(X).argmax(axis=1))
 
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "X": InputSpec(("features",)),

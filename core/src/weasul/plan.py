@@ -130,9 +130,9 @@ def plan(spec: Spec) -> Plan:
     """Check everything that can be checked without running; raises SpecError naming the step."""
     data_cls = data_params = None
     if spec.data is not None:
-        data_cls = _load("datasets", spec.data.use, "data.use")  # type: ignore[assignment]
-        _check_params(data_cls, spec.data.params, set(), "data")  # type: ignore[arg-type]
-        data_params = data_cls.Params.model_validate(spec.data.params)  # type: ignore[union-attr]
+        data_cls = _load("datasets", spec.data.use, "data.use")
+        _check_params(data_cls, spec.data.params, set(), "data")
+        data_params = data_cls.Params.model_validate(spec.data.params)
     produced: dict[str, dict[str, str]] = {"data": dict(SPLIT_FIELDS)} if spec.data is not None else {}
     steps: list[PlannedStep] = []
     for index, step in enumerate(spec.steps):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -82,7 +83,7 @@ class Plugin:
         return type(self)(self.params)
 
     @classmethod
-    def examples(cls) -> list[Plugin]:
+    def examples(cls) -> Sequence[Plugin]:
         """Instances the conformance kit checks; override when `Params` has required fields."""
         return [cls()]
 

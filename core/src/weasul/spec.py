@@ -60,7 +60,7 @@ class Spec(WeasulParams):
     weasul: Literal[1] = Field(description="spec format version")
     name: str = Field(pattern=_ID, description="run name; runs go to runs/<name>/<time>/")
     data: DataSpec | None = None
-    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    executor: ExecutorSpec = Field(default_factory=lambda: ExecutorSpec())
     steps: list[StepSpec] = Field(min_length=1, max_length=200)
     report: ReportSpec = Field(default_factory=ReportSpec)
 

@@ -12,7 +12,7 @@ import difflib
 import importlib.metadata as md
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from weasul_registry.errors import ConflictError, IncompatibleError, LoadError, NotFoundError
 from weasul_registry.records import PluginRecord
@@ -28,7 +28,7 @@ def snapshot() -> md.EntryPoints:
 
     Each `discover` without one rescans all installed distributions (tens of milliseconds).
     """
-    return md.entry_points()
+    return cast(md.EntryPoints, md.entry_points())
 
 
 def _records(group: str, entry_points: Iterable[md.EntryPoint] | None) -> list[PluginRecord]:

@@ -50,6 +50,8 @@ class SklearnClassifier(Classifier):
         min_weight: float = Field(1e-3, ge=0, lt=1)
         seed: int = 0
 
+    params: Params
+
     def _make(self) -> Any:
         require("sklearn", extra="sklearn", distribution="weasul-core")
         path = _SHORT_NAMES.get(self.params.estimator, self.params.estimator)

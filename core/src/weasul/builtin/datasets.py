@@ -60,11 +60,13 @@ class WrenchDataset(DatasetLoader):
             True, description="strip the fine-type word that starts every question of trec's test split"
         )
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
         import pandas as pd
 
         folder = _folder(self.params.path)
@@ -120,6 +122,8 @@ class NpyDataset(DatasetLoader):
         abstain: int = Field(-1, description="the value that means abstain in the files (0 for FlyingSquid)")
         signed: bool = Field(False, description="votes are -1/+1 (FlyingSquid); map to classes 0/1")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return []
@@ -145,7 +149,7 @@ class NpyDataset(DatasetLoader):
             arr = np.where(arr == self.params.abstain, -1, arr)
         return arr
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
         folder = _folder(self.params.path)
         splits = {}
         for split in self.params.splits:
@@ -181,6 +185,8 @@ class TableDataset(DatasetLoader):
         )
         encoding: str = "utf-8"
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return []
@@ -198,7 +204,7 @@ class TableDataset(DatasetLoader):
         except (UnicodeDecodeError, pd.errors.ParserError) as err:
             raise DataError(f"cannot read {file} as csv: {err}") from err
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
         import pandas as pd
 
         p = self.params

@@ -30,6 +30,8 @@ class PythonLabelingFunctions(LabelingFunctionPack):
                 raise ValueError("give exactly one of 'path' or 'module'")
             return self
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[LabelingFunctionPack]:
         return []

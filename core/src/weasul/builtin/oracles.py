@@ -18,6 +18,8 @@ class GoldOracle(Oracle):
     class Params(WeasulParams):
         y: list[int] = Field(description="gold label per item; a spec wires it from data.<split>.y")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[Oracle]:
         return [cls(y=[0, 1, 1, 0, 1, 0, 0, 1])]

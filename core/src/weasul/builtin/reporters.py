@@ -29,6 +29,8 @@ class HtmlReporter(Reporter):
     class Params(WeasulParams):
         title: str = "weasul run"
 
+    params: Params
+
     def write(self, run_dir: Path, metrics: dict[str, Any]) -> list[Path]:
         parts = [f"<h1>{html.escape(self.params.title)}</h1>", f"<p>{html.escape(str(run_dir))}</p>"]
         for step, values in metrics.items():

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from weasul._lazy import require
 from weasul.errors import DataError
-from weasul.interfaces import Encoder
+from weasul.interfaces import Encoder, InputKind
 from weasul.params import WeasulParams
 
 __all__ = ["TfidfEncoder", "check_texts"]
@@ -31,7 +31,7 @@ def check_texts(texts: Any, name: str = "texts") -> list[str]:
 class TfidfEncoder(Encoder):
     """Word (and optionally bigram) TF-IDF vectors; returns a scipy CSR matrix from `encode`."""
 
-    input_kind: ClassVar[str] = "text"  # type: ignore[misc]
+    input_kind: ClassVar[InputKind] = "text"
     persistable: ClassVar[bool] = False
 
     class Params(WeasulParams):
@@ -40,6 +40,8 @@ class TfidfEncoder(Encoder):
         max_features: int | None = Field(50_000, ge=1)
         sublinear_tf: bool = True
         lowercase: bool = True
+
+    params: Params
 
     def fit(self, X: Any, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> TfidfEncoder:
         texts = check_texts(X, "X")

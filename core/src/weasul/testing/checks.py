@@ -59,10 +59,12 @@ def _exercise(plugin: Any, seed: int = 0) -> Any:
     if isinstance(plugin, LabelModel):
         L, _ = samples.label_matrix(k=k, seed=seed)
         return plugin.fit(L).predict_proba(L)
-    if isinstance(plugin, (AnomalyScorer, Encoder)):
+    if isinstance(plugin, AnomalyScorer):
         X = samples.inputs_for(plugin, seed)
-        fitted = plugin.fit(X)
-        return fitted.score(X) if isinstance(plugin, AnomalyScorer) else _dense(fitted.encode(X))
+        return plugin.fit(X).score(X)
+    if isinstance(plugin, Encoder):
+        X = samples.inputs_for(plugin, seed)
+        return _dense(plugin.fit(X).encode(X))
     if isinstance(plugin, SliceHead):
         X, y = samples.features(k=k, seed=seed)
         S = samples.slices(len(X), seed)

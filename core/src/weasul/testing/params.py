@@ -27,7 +27,8 @@ def _params(plugins: Iterable[Plugin], expected_failures: dict[str, str] | None)
     import pytest
 
     expected_failures = dict(expected_failures or {})
-    out, seen = [], {}
+    out: list[Any] = []
+    seen: dict[str, int] = {}
     for plugin in plugins:
         base = plugin_id(plugin)
         seen[base] = seen.get(base, 0) + 1
