@@ -77,8 +77,12 @@ def _print_metrics(console: Any, metrics: dict[str, Any]) -> None:
                 console.print(f"[bold]{step_id}[/] {split}: {shown}")
         history = (step_metrics or {}).get("history") if isinstance(step_metrics, dict) else None
         if history:
-            last = history[-1]
+            first, last = history[0], history[-1]
             console.print(f"[bold]{step_id}[/] {len(history) - 1} iterations, {last['n_labelled']} labelled")
+            for name, scores in last.items():
+                if isinstance(scores, dict) and isinstance(scores.get("accuracy"), float):
+                    before = first.get(name, {}).get("accuracy", float("nan"))
+                    console.print(f"[bold]{step_id}[/] {name}: accuracy {before:.4f} -> {scores['accuracy']:.4f}")
 
 
 def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
