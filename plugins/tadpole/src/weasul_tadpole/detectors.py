@@ -6,6 +6,8 @@ Each is an AnomalyScorer on feature rows (sentence embeddings): `fit` on in-doma
 
 from __future__ import annotations
 
+import logging
+import warnings
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -21,6 +23,8 @@ __all__ = [
     "RobustCovarianceScorer",
     "PAPER_DETECTORS",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 class _TadpoleDetector(PyODScorer):
@@ -125,7 +129,13 @@ class RobustCovarianceScorer(_TadpoleDetector):
                 f"robust covariance needs more rows than features to fit; got {arr.shape[0]} rows and "
                 f"{arr.shape[1]} features; pass more rows or reduce the dimension first"
             )
-        super().fit(arr)
+        # sklearn warns once per fit when the covariance is rank-deficient (common for sentence
+        # embeddings); say it once, in our log, instead of a warning per call
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            super().fit(arr)
+        if any("not full rank" in str(w.message) for w in caught):
+            _log.info("robust covariance: covariance of X %s is not full rank; scores may be unstable", arr.shape)
         return self
 
 
