@@ -254,30 +254,19 @@ class Engine:
 
     def _tree(self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray) -> tuple[np.ndarray, dict]:
         """Sum-product on a tree (log space, vectorised over y). Fills node marginals p(s|y)."""
-        order, parent, children, root = plan["order"], plan["parent"], plan["children"], plan["root"]
-
-        def oriented(child: int, par: int) -> np.ndarray:  # (S_child, S_parent, K)
-            pot = pots[(min(child, par), max(child, par))]
-            return pot if child < par else pot.transpose(1, 0, 2)
-
-        up: dict[int, np.ndarray] = {}  # message child -> parent, (S_parent, K)
-        belief: dict[int, np.ndarray] = {}  # u_c + messages from c's children, (S, K)
-        for v in reversed(order):
-            b = u[v].copy()
-            for c in children[v]:
-                b += up[c]
-            belief[v] = b
-            if v != root:
-                up[v] = logsumexp(b[:, None, :] + oriented(v, parent[v]), axis=0)
+        order, parent, root = plan["order"], plan["parent"], plan["root"]
+        up, belief = _upward(plan, u, pots)
         logz = logsumexp(belief[root], axis=0)  # (K,)
         full: dict[int, np.ndarray] = {root: belief[root]}
         edge_marg: dict[tuple[int, int], np.ndarray] = {}
         for v in order[1:]:
             par = parent[v]
             outside = full[par] - up[v]  # parent's belief without v's message, (S_par, K)
-            joint = belief[v][:, None, :] + oriented(v, par) + outside[None, :, :] - logz[None, None, :]
-            joint = np.exp(joint)  # p(s_v, s_par | y)
-            full[v] = belief[v] + logsumexp(oriented(v, par) + outside[None, :, :], axis=1)
+            pot = _oriented(pots, v, par)
+            joint = np.exp(
+                belief[v][:, None, :] + pot + outside[None, :, :] - logz[None, None, :]
+            )  # p(s_v, s_par | y)
+            full[v] = belief[v] + logsumexp(pot + outside[None, :, :], axis=1)
             edge_marg[(min(v, par), max(v, par))] = joint if v < par else joint.transpose(1, 0, 2)
         for v in order:
             node_marg[v] = np.exp(full[v] - logz[None, :])
@@ -342,28 +331,40 @@ class Engine:
         return S, y
 
     def _sample_tree(self, plan, u, pots, marg, y, S, rng) -> None:  # type: ignore[no-untyped-def]
-        order, parent, children, root = plan["order"], plan["parent"], plan["children"], plan["root"]
-
-        def oriented(child: int, par: int) -> np.ndarray:
-            pot = pots[(min(child, par), max(child, par))]
-            return pot if child < par else pot.transpose(1, 0, 2)
-
-        up: dict[int, np.ndarray] = {}
-        belief: dict[int, np.ndarray] = {}
-        for v in reversed(order):
-            b = u[v].copy()
-            for c in children[v]:
-                b += up[c]
-            belief[v] = b
-            if v != root:
-                up[v] = logsumexp(b[:, None, :] + oriented(v, parent[v]), axis=0)
+        order, parent, root = plan["order"], plan["parent"], plan["root"]
+        _, belief = _upward(plan, u, pots)
         root_p = np.exp(belief[root] - logsumexp(belief[root], axis=0)[None, :])  # (S, K)
         S[:, root] = _draw(root_p[:, y].T[:, None, :], rng)[:, 0]
         for v in order[1:]:
-            cond = belief[v][:, None, :] + oriented(v, parent[v])  # (S_v, S_par, K)
+            cond = belief[v][:, None, :] + _oriented(pots, v, parent[v])  # (S_v, S_par, K)
             logits = cond[:, S[:, parent[v]], y].T  # (n, S_v)
             prob = np.exp(logits - logsumexp(logits, axis=1)[:, None])
             S[:, v] = _draw(prob[:, None, :], rng)[:, 0]
+
+
+def _oriented(pots: dict, child: int, par: int) -> np.ndarray:
+    """The (S_child, S_parent, K) log-potential of the edge between a child and its parent."""
+    pot = pots[(min(child, par), max(child, par))]
+    return pot if child < par else pot.transpose(1, 0, 2)
+
+
+def _upward(plan: dict, u: np.ndarray, pots: dict) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Leaves-to-root pass of sum-product on a tree (log space, vectorised over y).
+
+    Returns the messages child -> parent (S_parent, K) and each node's belief: its own
+    potential plus its children's messages (S, K).
+    """
+    order, parent, children, root = plan["order"], plan["parent"], plan["children"], plan["root"]
+    up: dict[int, np.ndarray] = {}
+    belief: dict[int, np.ndarray] = {}
+    for v in reversed(order):
+        b = u[v].copy()
+        for c in children[v]:
+            b += up[c]
+        belief[v] = b
+        if v != root:
+            up[v] = logsumexp(b[:, None, :] + _oriented(pots, v, parent[v]), axis=0)
+    return up, belief
 
 
 def _draw(prob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
