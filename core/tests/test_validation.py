@@ -85,3 +85,11 @@ def test_trec_fine_type_leak_is_removed():
     )
     clean = ["what is an atom ?", "def ine the word"]
     assert remove_fine_type_prefix(clean) == (clean, False)
+
+
+def test_missing_folder_names_the_path(tmp_path):
+    from weasul.validation import check_folder
+
+    assert check_folder(tmp_path) == tmp_path
+    with pytest.raises(DataError, match="data folder '.*nope' does not exist"):
+        check_folder(tmp_path / "nope")

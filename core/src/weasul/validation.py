@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ __all__ = [
     "check_probs",
     "check_features",
     "check_same_length",
+    "check_folder",
     "infer_n_classes",
 ]
 
@@ -172,3 +174,11 @@ def infer_n_classes(L: np.ndarray, n_classes: int | None) -> int:
     if n_classes is not None:
         return n_classes
     return max(2, int(L.max()) + 1)
+
+
+def check_folder(path: str | Path) -> Path:
+    """An existing data folder (with `~` expanded), or a DataError naming the path."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise DataError(f"data folder '{path}' does not exist; check the path (relative to where you run)")
+    return folder

@@ -14,7 +14,7 @@ from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
 from weasul.params import WeasulParams
-from weasul.validation import check_label_matrix, check_labels
+from weasul.validation import check_folder, check_label_matrix, check_labels
 
 __all__ = ["WrenchDataset", "NpyDataset", "TableDataset", "TREC_FINE_TYPES", "remove_fine_type_prefix"]
 
@@ -37,13 +37,6 @@ def remove_fine_type_prefix(texts: Any) -> tuple[list[str], bool]:
     if not texts or not all(p and p[0] in TREC_FINE_TYPES for p in parts):
         return texts, False
     return [(p[1] if len(p) > 1 else "").lower() for p in parts], True
-
-
-def _folder(path: str) -> Path:
-    folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"data folder '{path}' does not exist; check the path (relative to where you run)")
-    return folder
 
 
 class WrenchDataset(DatasetLoader):
@@ -69,7 +62,7 @@ class WrenchDataset(DatasetLoader):
     def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
         import pandas as pd
 
-        folder = _folder(self.params.path)
+        folder = check_folder(self.params.path)
         label_file = folder / "label.json"
         if not label_file.is_file():
             raise DataError(f"{folder} has no label.json; is it a WRENCH data set folder?")
@@ -150,7 +143,7 @@ class NpyDataset(DatasetLoader):
         return arr
 
     def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
-        folder = _folder(self.params.path)
+        folder = check_folder(self.params.path)
         splits = {}
         for split in self.params.splits:
             L, y, X = (self._read(folder, f"{p}_{split}") for p in ("L", "Y", "X"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -12,15 +11,9 @@ from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
 from weasul.params import WeasulParams
+from weasul.validation import check_folder
 
 __all__ = ["TwoGaussians", "ActiveWeaSuLSpam", "VisualRelations", "vrd_label_matrix", "vrd_features"]
-
-
-def _folder(path: str) -> Path:
-    folder = Path(path).expanduser()
-    if not folder.is_dir():
-        raise DataError(f"data folder '{path}' does not exist; check the path (relative to where you run)")
-    return folder
 
 
 class TwoGaussians(DatasetLoader):
@@ -61,7 +54,11 @@ class TwoGaussians(DatasetLoader):
         return Split(L=self.labeling_functions(X), y=y, X=X)
 
     def load(self) -> Dataset:
-        return Dataset("two-gaussians", {"train": self._sample(self.params.n_train, 0), "test": self._sample(self.params.n_test, 1)}, ("0", "1"))
+        return Dataset(
+            "two-gaussians",
+            {"train": self._sample(self.params.n_train, 0), "test": self._sample(self.params.n_test, 1)},
+            ("0", "1"),
+        )
 
 
 class ActiveWeaSuLSpam(DatasetLoader):
@@ -73,7 +70,9 @@ class ActiveWeaSuLSpam(DatasetLoader):
     PRIOR: ClassVar[list[float]] = [0.42, 0.58]
 
     class Params(WeasulParams):
-        path: str = Field(description="folder with L_train.npy, Y_train.npy, X_train.npz, ... (activeweasul/spam)")
+        path: str = Field(
+            description="folder with L_train.npy, Y_train.npy, X_train.npz, ... (activeweasul/spam)"
+        )
         drop_all_abstain: bool = Field(True, description="drop training rows on which every LF abstains")
 
     @classmethod
@@ -83,7 +82,7 @@ class ActiveWeaSuLSpam(DatasetLoader):
     def load(self) -> Dataset:
         import scipy.sparse
 
-        folder = _folder(self.params.path)
+        folder = check_folder(self.params.path)
         splits = {}
         for split in ("train", "test"):
             files = [folder / f"L_{split}.npy", folder / f"Y_{split}.npy", folder / f"X_{split}.npz"]
@@ -170,7 +169,7 @@ class VisualRelations(DatasetLoader):
     def load(self) -> Dataset:
         import pandas as pd
 
-        folder = _folder(self.params.path)
+        folder = check_folder(self.params.path)
         frames = {}
         for split in ("train", "test"):
             file = folder / f"vrd_{split}_set.csv"
@@ -182,7 +181,9 @@ class VisualRelations(DatasetLoader):
                 raise DataError(f"{file} lacks columns {sorted(needed - set(frame.columns))}")
             frames[split] = frame
         train = frames["train"]
-        categories = sorted(set(train["subject_category"].astype(str)) | set(train["object_category"].astype(str)))
+        categories = sorted(
+            set(train["subject_category"].astype(str)) | set(train["object_category"].astype(str))
+        )
         splits = {
             split: Split(
                 L=vrd_label_matrix(frame),
