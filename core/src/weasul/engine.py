@@ -129,20 +129,26 @@ def _cacheable(output: StepOutput) -> bool:
     return all(m.persistable for m in models)
 
 
-def _write_outputs(output: StepOutput, folder: Path) -> list[Path]:
+def _write_arrays(output: StepOutput, folder: Path) -> list[Path]:
+    """A step's array and table artifacts, one file per output and split."""
     paths = []
     for name, value in output.artifacts.items():
+        if isinstance(value, Plugin) or value is None:
+            continue
+        for split, item in value.items():
+            paths.append(write_value(item, folder / f"{name}.{split}"))
+    return paths
+
+
+def _write_cache_entry(output: StepOutput, folder: Path) -> None:
+    """Everything needed to restore a step: arrays, fitted models (safetensors) and metrics."""
+    _write_arrays(output, folder)
+    for name, value in output.artifacts.items():
         if isinstance(value, Plugin):
-            path = folder / f"{name}.safetensors"
-            value.save(path)
+            value.save(folder / f"{name}.safetensors")
             cls = type(value)
             (folder / f"{name}.class").write_text(f"{cls.__module__}:{cls.__qualname__}")
-            paths.append(path)
-            continue
-        for split, item in (value or {}).items():
-            paths.append(write_value(item, folder / f"{name}.{split}"))
     (folder / "metrics.json").write_text(json.dumps(output.metrics, default=_json_default))
-    return paths
 
 
 def _read_outputs(folder: Path, kinds: dict[str, str]) -> StepOutput:
@@ -230,7 +236,7 @@ def _run_step(
         tmp = cache_root / f".{key}.{os.getpid()}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        _write_outputs(output, tmp)
+        _write_cache_entry(output, tmp)
         (tmp / "done").write_text("ok")
         shutil.rmtree(cached, ignore_errors=True)
         tmp.rename(cached)
@@ -297,7 +303,7 @@ def run(
                 if name in output.artifacts:
                     model_print = f"{key}/{name}" if kind.startswith("model") else None
                     store.put(step.id, name, kind, output.artifacts[name], model_print)
-            for path in _write_outputs_to_run(output, ctx.out_dir):
+            for path in _write_arrays(output, ctx.out_dir):
                 hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
             metrics[step.id] = output.metrics
             (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
@@ -341,14 +347,3 @@ def run(
         handler.close()
     artifacts = {f"{src}.{out}": v for (src, out), v in store.values.items()}
     return RunResult(run_dir, metrics, artifacts)
-
-
-def _write_outputs_to_run(output: StepOutput, folder: Path) -> list[Path]:
-    """Array and table artifacts of a step into the run folder (models stay in the cache)."""
-    paths = []
-    for name, value in output.artifacts.items():
-        if isinstance(value, Plugin) or value is None:
-            continue
-        for split, item in value.items():
-            paths.append(write_value(item, folder / f"{name}.{split}"))
-    return paths
