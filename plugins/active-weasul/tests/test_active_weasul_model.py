@@ -134,25 +134,28 @@ def test_expert_labels_out_of_range_are_refused(synthetic):
         _model().fit(synthetic.train.L, expert=ExpertLabels(np.array([10**7]), np.array([1])))
 
 
-@pytest.mark.slow
 def test_synthetic_reproduction_at_ten_labels():
-    """Issue 5's synthetic targets, on the reproduction itself (10 query seeds, 10 labels).
+    """Issue 5's synthetic targets, on the reproduction itself (10 query seeds, 10 labels, ~20 s).
 
-    maxKL is ahead of random-bucket and Nashaat at 10 labels. It is *not* ahead of margin:
-    both reach the Bayes ceiling (~0.962 generative, ~0.975 discriminative) after one label
-    and ask the same buckets for the first queries, so at 10 labels they tie within 0.003 on
-    both models; only the diversity of the sampled buckets separates them (margin lower, as in
-    the paper's Fig. 6B).
+    maxKL is ahead of random-bucket, random items and Nashaat at 10 labels. It is *not* ahead
+    of margin, and cannot be: both sit at the ceilings of the set from one label on, the best
+    rule on LF votes for the generative model (0.9623) and the end model trained on all
+    training labels for the discriminative one (0.975). Only the diversity of the sampled
+    buckets separates them (margin lower, as in the paper's Fig. 6B).
     """
     from weasul_active_weasul.reproduce import run
 
-    res = run("synthetic", seeds=10, budget=10, strategies=True)["approaches"]
+    result = run("synthetic", seeds=10, budget=10, strategies=True)
+    res = result["approaches"]
     gen = {k: np.asarray(v["generative"]) for k, v in res.items() if "generative" in v}
     disc = {k: np.asarray(v["discriminative"], dtype=float) for k, v in res.items()}
     assert abs(gen["MaxKL"][0] - 0.81) < 0.02 and gen["MaxKL"][4] >= 0.95, gen["MaxKL"]
     assert gen["MaxKL"][1:].min() >= 0.95, gen["MaxKL"]  # no seed collapses on a refit
-    assert gen["MaxKL"][10] > gen["Random"][10] + 0.005 and gen["MaxKL"][10] > gen["Nashaat et al."][10] + 0.1
-    assert disc["MaxKL"][10] > disc["Random"][10] and disc["MaxKL"][10] > disc["Nashaat et al."][10] + 0.05
-    assert abs(gen["MaxKL"][10] - gen["Margin"][10]) < 0.003 and abs(disc["MaxKL"][10] - disc["Margin"][10]) < 0.003
+    for baseline in ("Random", "Random items"):
+        assert gen["MaxKL"][10] > gen[baseline][10] + 0.005 and disc["MaxKL"][10] > disc[baseline][10] + 0.005
+    assert gen["MaxKL"][10] > gen["Nashaat et al."][10] + 0.1 and disc["MaxKL"][10] > disc["Nashaat et al."][10] + 0.05
+    ceiling, supervised = result["vote_ceiling"]["train_majority"], result["fully_supervised"]
+    for strategy in ("MaxKL", "Margin"):
+        assert abs(gen[strategy][10] - ceiling) < 0.001 and abs(disc[strategy][10] - supervised) < 0.002
     div = {k: np.asarray(res[k]["diversity"]) for k in ("MaxKL", "Margin", "Random")}
     assert div["Margin"][10] < div["MaxKL"][10] < div["Random"][10], div

@@ -3,8 +3,8 @@
 Runs Active WeaSuL (maxKL + expert penalty), Nashaat et al., active learning by itself and
 weak supervision by itself, and writes `<out>/<dataset>.json` (per-iteration means over seeds,
 with the paper's curves from `activeweasul/paper_results` beside them) and `<out>/<dataset>.png`.
-`--strategies` adds the sampling-strategy comparison of Fig. 6 (maxkl, margin, random-bucket)
-with the diversity of the sampled buckets.
+`--strategies` adds the sampling-strategy comparison of Fig. 6 (maxkl, margin, random-bucket,
+and plain random items) with the diversity of the sampled buckets.
 """
 
 from __future__ import annotations
@@ -94,7 +94,9 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
         data_root: Path | None = None, discriminative: bool = True, strategies: bool = False) -> dict[str, Any]:
     """Run every approach for `seeds` query seeds; returns the JSON-ready result."""
     import weasul
+    from weasul.steps import classification_metrics
 
+    from weasul_active_weasul.ceiling import vote_ceiling
     from weasul_active_weasul.diversity import DiversityCallback
     from weasul_active_weasul.loop import DiscriminativeCallback, active_learning_only
 
@@ -110,7 +112,8 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
     runs: dict[str, dict[str, list[list[float | None]]]] = {}
     plan = [("Active WeaSuL", "active-weasul", "maxkl"), ("Nashaat et al.", "nashaat", "nashaat")]
     if strategies:
-        plan += [("MaxKL", "active-weasul", "maxkl"), ("Margin", "active-weasul", "margin"), ("Random", "active-weasul", "random-bucket")]
+        plan += [("MaxKL", "active-weasul", "maxkl"), ("Margin", "active-weasul", "margin"), ("Random", "active-weasul", "random-bucket"),
+                 ("Random items", "active-weasul", "random")]
     started = time.time()
     for label, model_name, strategy_name in plan:
         if label == "MaxKL":
@@ -163,6 +166,11 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
         result["approaches"][name]["per_seed_generative"] = rec["generative"]
         if rec.get("discriminative"):
             result["approaches"][name]["per_seed_discriminative"] = rec["discriminative"]
+    ceiling = vote_ceiling(train.L, train.y, test.L, test.y)
+    result["vote_ceiling"] = {rule: scores[metric] for rule, scores in ceiling.items()}
+    if discriminative:
+        supervised = clf.clone().fit(train.X, np.asarray(train.y))
+        result["fully_supervised"] = classification_metrics(test.y, supervised.predict_proba(test.X))[metric]
     paper_file = cfg.get("paper")
     root = data_root
     if root is None:
@@ -184,7 +192,8 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     colours = {"Active WeaSuL": "#2b4162", "Nashaat et al.": "#368f8b", "Weak supervision by itself": "#ec7357",
-               "Active learning by itself": "#e9c46a", "Margin": "#CC7178", "Random": "#598B2C"}
+               "Active learning by itself": "#e9c46a", "Margin": "#CC7178", "Random": "#598B2C",
+               "Random items": "#9b9b9b"}
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     x = np.asarray(result["n_labelled"])
     for ax, part in zip(axes, ("generative", "discriminative"), strict=False):
@@ -194,11 +203,20 @@ def plot(result: dict[str, Any], path: Path) -> Path:
         for name, values in result.get("paper", {}).get(part, {}).items():
             n = min(len(values), len(x))
             ax.plot(x[:n], values[:n], color=colours.get(name, "grey"), lw=1.5, ls="--", label=f"{name} (paper)")
+        if part == "generative" and "vote_ceiling" in result:
+            ax.axhline(result["vote_ceiling"]["train_majority"], color="black", lw=0.8, ls=":",
+                       label="best rule on LF votes (per-bucket training majority)")
+        if part == "discriminative" and "fully_supervised" in result:
+            ax.axhline(result["fully_supervised"], color="black", lw=0.8, ls=":",
+                       label="end model on all training labels")
         ax.set_title(f"{part.capitalize()} model")
         ax.set_xlabel("Number of active learning iterations")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(result["metric"])
     axes[1].legend(fontsize=7, loc="lower right")
+    ceiling_lines = [line for line in axes[0].lines if line.get_label().startswith("best rule")]
+    if ceiling_lines:
+        axes[0].legend(handles=ceiling_lines, fontsize=7, loc="lower right")
     if result.get("paper_text"):
         fig.suptitle(result["paper_text"], fontsize=8)
     fig.tight_layout()
@@ -216,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=None, help="the shared/data folder")
     parser.add_argument("--out", type=Path, default=Path("runs/active-weasul"))
     parser.add_argument("--no-discriminative", action="store_true")
-    parser.add_argument("--strategies", action="store_true", help="also margin and random-bucket (Fig. 6)")
+    parser.add_argument("--strategies", action="store_true", help="also margin, random-bucket and random (Fig. 6)")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -229,7 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         plot(result, args.out / f"{args.dataset}.png")
     summary = {name: {k: [round(v, 3) for v in rec[k][:11]] for k in ("generative", "discriminative") if k in rec}
                for name, rec in result["approaches"].items()}
-    print(json.dumps({"dataset": args.dataset, "first_10_iterations": summary, "json": str(out)}, indent=1))
+    print(json.dumps({"dataset": args.dataset, "first_10_iterations": summary,
+                      "vote_ceiling": result["vote_ceiling"], "fully_supervised": result.get("fully_supervised"),
+                      "json": str(out)}, indent=1))
     return 0
 
 
