@@ -7,6 +7,7 @@ from weasul.testing import samples
 from weasul_registry.testing import fake_distribution
 
 FLAKY = '''
+import logging
 from pathlib import Path
 
 from weasul import LabelModelParams
@@ -20,6 +21,8 @@ class FlakyVote(ToyVoteLabelModel):
         fail_if_exists: str = ""
 
     def fit(self, L, *, y_dev=None, expert=None):
+        logging.getLogger(__name__).info("flaky-vote: fitting %d rows", len(L))
+        logging.getLogger(__name__).warning("flaky-vote: this plugin is flaky")
         if self.params.fail_if_exists and Path(self.params.fail_if_exists).exists():
             raise RuntimeError("simulated crash")
         return super().fit(L)

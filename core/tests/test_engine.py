@@ -1,6 +1,7 @@
 """Running specs: run folder, metrics, step cache, resume after a crash, hooks."""
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -98,6 +99,33 @@ def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
     (folder,) = (tmp_path / "toy").glob("2*")
     assert "lm" in json.loads((folder / "metrics.json").read_text())
     assert "simulated crash" in (folder / "run.log").read_text()
+
+
+def test_plugin_logs_reach_run_log_and_the_application_sees_only_its_level(toy_plugins, npy_data, tmp_path):
+    seen: list[logging.LogRecord] = []
+    catcher = logging.Handler()
+    catcher.emit = seen.append  # type: ignore[method-assign]
+    root = logging.getLogger()
+    saved_level = root.level
+    root.addHandler(catcher)
+    root.setLevel(logging.WARNING)
+    try:
+        spec, marker = _crashing_spec(npy_data, tmp_path)
+        marker.unlink()
+        weasul.run(spec, runs_dir=tmp_path)
+        logging.getLogger("toy_flaky").info("after the run")
+        logging.getLogger("weasul.run").debug("after the run")
+    finally:
+        root.removeHandler(catcher)
+        root.setLevel(saved_level)
+    (folder,) = (tmp_path / "toy").glob("2*")
+    log = (folder / "run.log").read_text()
+    assert "INFO toy_flaky: flaky-vote: fitting 400 rows" in log
+    assert "WARNING toy_flaky: flaky-vote: this plugin is flaky" in log
+    assert "after the run" not in log
+    # the application's WARNING handler got the warning, no INFO or DEBUG, during or after the run
+    assert [r.getMessage() for r in seen if r.name == "toy_flaky"] == ["flaky-vote: this plugin is flaky"]
+    assert all(r.levelno >= logging.WARNING for r in seen), [(r.name, r.getMessage()) for r in seen]
 
 
 def test_missing_data_field_is_a_data_error(toy_plugins, npy_data, tmp_path):

@@ -16,7 +16,8 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -181,11 +182,46 @@ def _json_default(value: Any) -> Any:
 
 # --- running -----------------------------------------------------------------------------
 class _Forward(logging.Handler):
-    """During a run the `weasul` logger sends everything to run.log; this passes on to the
-    application's handlers only what it would have seen anyway (its previous level and up)."""
+    """During a run the captured loggers send everything to run.log; this passes on to the
+    application's handlers only what they would have seen anyway (the previous level and up)."""
 
     def emit(self, record: logging.LogRecord) -> None:
         logging.getLogger().handle(record)
+
+
+@contextmanager
+def _run_log(path: Path, plugin_packages: Iterable[str]) -> Iterator[None]:
+    """Write the `weasul` loggers (DEBUG and up) and the loggers of the plugins' packages (INFO
+    and up) to `path` for the duration of a run, leaving what the application sees unchanged."""
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    levels = {"weasul": logging.DEBUG, **{name: logging.INFO for name in plugin_packages if name != "weasul"}}
+    saved = []
+    for name, level in levels.items():
+        logger = logging.getLogger(name)
+        forward = _Forward(level=logger.getEffectiveLevel())
+        saved.append((logger, forward, logger.level, logger.propagate))
+        logger.addHandler(handler)
+        logger.addHandler(forward)
+        logger.setLevel(min(level, logger.getEffectiveLevel()))
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, forward, level, propagate in saved:
+            logger.removeHandler(handler)
+            logger.removeHandler(forward)
+            logger.setLevel(level)  # setLevel, not assignment: it clears the children's level caches
+            logger.propagate = propagate
+        handler.close()
+
+
+def _plugin_packages(the_plan: Plan) -> set[str]:
+    """Top-level package of every plugin class a plan uses (their loggers go to run.log)."""
+    classes: list[type] = [step.cls for step in the_plan.steps] + [cls for cls, _ in the_plan.reporters]
+    if the_plan.data_cls is not None:
+        classes.append(the_plan.data_cls)
+    return {cls.__module__.partition(".")[0] for cls in classes}
 
 
 class _LogHooks:
@@ -262,88 +298,76 @@ def run(
         manager.register(hook)
     run_dir = _new_run_dir(Path(runs_dir), spec_obj.name)
     cache_root = Path(runs_dir) / spec_obj.name / "cache"
-    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("weasul")
-    saved = (logger.level, logger.propagate)
-    forward = _Forward(level=logger.getEffectiveLevel())
-    logger.addHandler(handler)
-    logger.addHandler(forward)
-    logger.setLevel(logging.DEBUG)
-    logger.propagate = False
-    import yaml
+    with _run_log(run_dir / "run.log", _plugin_packages(the_plan)):
+        import yaml
 
-    resolved = spec_obj.model_dump(mode="json")
-    (run_dir / "spec.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
-    hook = manager.hook
-    hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
-    metrics: dict[str, Any] = {}
-    store = _Store()
-    status = "failed"
-    executor = Executor(spec_obj.executor)
-    class_names: tuple[str, ...] = ()
-    current = "data"
-    try:
-        if the_plan.data_cls is not None:
-            dataset = the_plan.data_cls(the_plan.data_params).load()
-            class_names = dataset.class_names
-            for name, values in _data_outputs(dataset).items():
-                store.put("data", name, SPLIT_FIELDS[name], values or None)
-            _log.info("data %s: splits %s", dataset.name, {s: len(v) for s, v in dataset.splits.items()})
-        for step in the_plan.steps:
-            current = f"step '{step.id}' ({step.spec.use})"
-            hook.before_step(run_name=spec_obj.name, step_id=step.id, plugin=step.spec.use)
-            ctx = StepContext(
-                step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor
-            )
-            started = time.perf_counter()
-            output, was_cached, key = _run_step(step, store, ctx, cache_root, use_cache)
-            seconds = time.perf_counter() - started
-            for name, kind in step.outputs.items():
-                if name in output.artifacts:
-                    model_print = f"{key}/{name}" if kind.startswith("model") else None
-                    store.put(step.id, name, kind, output.artifacts[name], model_print)
-            for path in _write_arrays(output, ctx.out_dir):
-                hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
-            metrics[step.id] = output.metrics
-            (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
-            _log.info(
-                "step %s (%s) done in %.2fs%s",
-                step.id,
-                step.spec.use,
-                seconds,
-                " (cached)" if was_cached else "",
-            )
-            hook.after_step(
-                run_name=spec_obj.name,
-                step_id=step.id,
-                metrics=output.metrics,
-                seconds=seconds,
-                cached=was_cached,
-            )
-        for cls, params in the_plan.reporters:
-            for path in cls(params).write(run_dir, metrics):
-                hook.artifact_written(
-                    run_name=spec_obj.name, step_id="report", name=path.name, path=str(path)
+        resolved = spec_obj.model_dump(mode="json")
+        (run_dir / "spec.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+        hook = manager.hook
+        hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
+        metrics: dict[str, Any] = {}
+        store = _Store()
+        status = "failed"
+        executor = Executor(spec_obj.executor)
+        class_names: tuple[str, ...] = ()
+        current = "data"
+        try:
+            if the_plan.data_cls is not None:
+                dataset = the_plan.data_cls(the_plan.data_params).load()
+                class_names = dataset.class_names
+                for name, values in _data_outputs(dataset).items():
+                    store.put("data", name, SPLIT_FIELDS[name], values or None)
+                _log.info("data %s: splits %s", dataset.name, {s: len(v) for s, v in dataset.splits.items()})
+            for step in the_plan.steps:
+                current = f"step '{step.id}' ({step.spec.use})"
+                hook.before_step(run_name=spec_obj.name, step_id=step.id, plugin=step.spec.use)
+                ctx = StepContext(
+                    step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor
                 )
-        status = "ok"
-    except WeasulError as err:
-        # the caller reports the message; the traceback goes to run.log only
-        _log.info("run %s stopped in %s: %s", spec_obj.name, current, err)
-        _log.debug("traceback", exc_info=True)
-        raise
-    except Exception as err:
-        _log.info("run %s failed in %s", spec_obj.name, current)
-        _log.debug("traceback", exc_info=True)
-        raise WeasulError(
-            f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"
-        ) from err
-    finally:
-        executor.close()
-        hook.run_finished(run_name=spec_obj.name, run_dir=str(run_dir), metrics=metrics, status=status)
-        logger.removeHandler(handler)
-        logger.removeHandler(forward)
-        logger.level, logger.propagate = saved
-        handler.close()
+                started = time.perf_counter()
+                output, was_cached, key = _run_step(step, store, ctx, cache_root, use_cache)
+                seconds = time.perf_counter() - started
+                for name, kind in step.outputs.items():
+                    if name in output.artifacts:
+                        model_print = f"{key}/{name}" if kind.startswith("model") else None
+                        store.put(step.id, name, kind, output.artifacts[name], model_print)
+                for path in _write_arrays(output, ctx.out_dir):
+                    hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
+                metrics[step.id] = output.metrics
+                (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
+                _log.info(
+                    "step %s (%s) done in %.2fs%s",
+                    step.id,
+                    step.spec.use,
+                    seconds,
+                    " (cached)" if was_cached else "",
+                )
+                hook.after_step(
+                    run_name=spec_obj.name,
+                    step_id=step.id,
+                    metrics=output.metrics,
+                    seconds=seconds,
+                    cached=was_cached,
+                )
+            for cls, params in the_plan.reporters:
+                for path in cls(params).write(run_dir, metrics):
+                    hook.artifact_written(
+                        run_name=spec_obj.name, step_id="report", name=path.name, path=str(path)
+                    )
+            status = "ok"
+        except WeasulError as err:
+            # the caller reports the message; the traceback goes to run.log only
+            _log.info("run %s stopped in %s: %s", spec_obj.name, current, err)
+            _log.debug("traceback", exc_info=True)
+            raise
+        except Exception as err:
+            _log.info("run %s failed in %s", spec_obj.name, current)
+            _log.debug("traceback", exc_info=True)
+            raise WeasulError(
+                f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"
+            ) from err
+        finally:
+            executor.close()
+            hook.run_finished(run_name=spec_obj.name, run_dir=str(run_dir), metrics=metrics, status=status)
     artifacts = {f"{src}.{out}": v for (src, out), v in store.values.items()}
     return RunResult(run_dir, metrics, artifacts)
