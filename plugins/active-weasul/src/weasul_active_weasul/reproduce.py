@@ -225,6 +225,48 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     return path
 
 
+#: Column headers of the printed tables.
+SHORT = {"Active WeaSuL": "AW", "Nashaat et al.": "Nashaat", "Active learning by itself": "AL only",
+         "Margin": "margin", "Random": "rand-bucket", "Random items": "rand-item"}
+
+
+def print_tables(result: dict[str, Any], upto: int = 30) -> None:
+    """Per model, the mean curve of every approach for 0..`upto` labels, the paper's beside ours."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(Console().width, 130))
+    rows = range(min(upto, result["budget"]) + 1)
+    for part in ("generative", "discriminative"):
+        # weak supervision by itself is the 0-label row of every approach; MaxKL is Active WeaSuL
+        skip = ("MaxKL", "Weak supervision by itself")
+        ours = {name: rec[part] for name, rec in result["approaches"].items() if part in rec and name not in skip}
+        paper = result.get("paper", {}).get(part, {})
+        if not ours:
+            continue
+        table = Table(title=f"{result['dataset']}: {part} model, test {result['metric']} (mean over {result['seeds']} seeds)")
+        table.add_column("labels", justify="right")
+        for name in ours:
+            table.add_column(SHORT.get(name, name), justify="right")
+            if name in paper:
+                table.add_column(f"{SHORT.get(name, name)} paper", justify="right", style="dim")
+        for i in rows:
+            cells = [str(i)]
+            for name, values in ours.items():
+                cells.append(f"{values[i]:.3f}")
+                if name in paper:
+                    cells.append(f"{paper[name][i]:.3f}" if i < len(paper[name]) else "")
+            table.add_row(*cells)
+        console.print(table)
+    console.print(", ".join(f"{short} = {name}" for name, short in SHORT.items()))
+    if result.get("paper_text"):
+        console.print(f"paper: {result['paper_text']}")
+    ceiling = result["vote_ceiling"]["train_majority"]
+    console.print(f"best rule on LF votes (generative ceiling): {ceiling:.3f}")
+    if "fully_supervised" in result:
+        console.print(f"end model on all training labels: {result['fully_supervised']:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m weasul_active_weasul.reproduce", description=__doc__)
     parser.add_argument("dataset", choices=sorted(CONFIG))
@@ -245,11 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(result, indent=1))
     if not args.no_plot:
         plot(result, args.out / f"{args.dataset}.png")
-    summary = {name: {k: [round(v, 3) for v in rec[k][:11]] for k in ("generative", "discriminative") if k in rec}
-               for name, rec in result["approaches"].items()}
-    print(json.dumps({"dataset": args.dataset, "first_10_iterations": summary,
-                      "vote_ceiling": result["vote_ceiling"], "fully_supervised": result.get("fully_supervised"),
-                      "json": str(out)}, indent=1))
+    print_tables(result)
+    print(f"wrote {out}" + ("" if args.no_plot else f" and {args.out / (args.dataset + '.png')}"))
     return 0
 
 
