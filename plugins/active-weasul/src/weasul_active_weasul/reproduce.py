@@ -237,6 +237,7 @@ def print_tables(result: dict[str, Any], upto: int = 30) -> None:
 
     console = Console(width=max(Console().width, 130))
     rows = range(min(upto, result["budget"]) + 1)
+    shown: set[str] = set()
     for part in ("generative", "discriminative"):
         # weak supervision by itself is the 0-label row of every approach; MaxKL is Active WeaSuL
         skip = ("MaxKL", "Weak supervision by itself")
@@ -244,6 +245,7 @@ def print_tables(result: dict[str, Any], upto: int = 30) -> None:
         paper = result.get("paper", {}).get(part, {})
         if not ours:
             continue
+        shown.update(ours)
         table = Table(title=f"{result['dataset']}: {part} model, test {result['metric']} (mean over {result['seeds']} seeds)")
         table.add_column("labels", justify="right")
         for name in ours:
@@ -258,7 +260,7 @@ def print_tables(result: dict[str, Any], upto: int = 30) -> None:
                     cells.append(f"{paper[name][i]:.3f}" if i < len(paper[name]) else "")
             table.add_row(*cells)
         console.print(table)
-    console.print(", ".join(f"{short} = {name}" for name, short in SHORT.items()))
+    console.print(", ".join(f"{short} = {name}" for name, short in SHORT.items() if name in shown))
     if result.get("paper_text"):
         console.print(f"paper: {result['paper_text']}")
     ceiling = result["vote_ceiling"]["train_majority"]
