@@ -151,14 +151,14 @@ def test_synthetic_reproduction_at_ten_labels(capsys):
     disc = {k: np.asarray(v["discriminative"], dtype=float) for k, v in res.items()}
     assert abs(gen["MaxKL"][0] - 0.81) < 0.02 and gen["MaxKL"][4] >= 0.95, gen["MaxKL"]
     assert gen["MaxKL"][1:].min() >= 0.95, gen["MaxKL"]  # no seed collapses on a refit
-    for baseline in ("Random", "Random items"):
+    for baseline in ("Random bucket", "Random items"):
         assert gen["MaxKL"][10] > gen[baseline][10] + 0.005 and disc["MaxKL"][10] > disc[baseline][10] + 0.005
     assert gen["MaxKL"][10] > gen["Nashaat et al."][10] + 0.1 and disc["MaxKL"][10] > disc["Nashaat et al."][10] + 0.05
     ceiling, supervised = result["vote_ceiling"]["train_majority"], result["fully_supervised"]
     for strategy in ("MaxKL", "Margin"):
         assert abs(gen[strategy][10] - ceiling) < 0.001 and abs(disc[strategy][10] - supervised) < 0.002
-    div = {k: np.asarray(res[k]["diversity"]) for k in ("MaxKL", "Margin", "Random")}
-    assert div["Margin"][10] < div["MaxKL"][10] < div["Random"][10], div
+    div = {k: np.asarray(res[k]["diversity"]) for k in ("MaxKL", "Margin", "Random bucket")}
+    assert div["Margin"][10] < div["MaxKL"][10] < div["Random bucket"][10], div
     print_tables(result, upto=10)
     printed = capsys.readouterr().out
     assert "best rule on LF votes (generative ceiling): 0.962" in printed

@@ -112,7 +112,7 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
     runs: dict[str, dict[str, list[list[float | None]]]] = {}
     plan = [("Active WeaSuL", "active-weasul", "maxkl"), ("Nashaat et al.", "nashaat", "nashaat")]
     if strategies:
-        plan += [("MaxKL", "active-weasul", "maxkl"), ("Margin", "active-weasul", "margin"), ("Random", "active-weasul", "random-bucket"),
+        plan += [("MaxKL", "active-weasul", "maxkl"), ("Margin", "active-weasul", "margin"), ("Random bucket", "active-weasul", "random-bucket"),
                  ("Random items", "active-weasul", "random")]
     started = time.time()
     for label, model_name, strategy_name in plan:
@@ -192,7 +192,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     colours = {"Active WeaSuL": "#2b4162", "Nashaat et al.": "#368f8b", "Weak supervision by itself": "#ec7357",
-               "Active learning by itself": "#e9c46a", "Margin": "#CC7178", "Random": "#598B2C",
+               "Active learning by itself": "#e9c46a", "Margin": "#CC7178", "Random bucket": "#598B2C",
                "Random items": "#9b9b9b"}
     fig, axes = plt.subplots(1, 2, figsize=(13, 5), sharey=True)
     x = np.asarray(result["n_labelled"])
@@ -227,7 +227,7 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 
 #: Column headers of the printed tables.
 SHORT = {"Active WeaSuL": "AW", "Nashaat et al.": "Nashaat", "Active learning by itself": "AL only",
-         "Margin": "margin", "Random": "rand-bucket", "Random items": "rand-item"}
+         "Margin": "margin", "Random bucket": "rand-bucket", "Random items": "rand-item"}
 
 
 def print_tables(result: dict[str, Any], upto: int = 30) -> None:
