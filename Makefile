@@ -30,7 +30,7 @@ test-all: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check registry core plugins contrib tests tools
-	$(PY) -m mypy registry/src core/src
+	$(PY) -m mypy registry/src core/src examples/embed.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -1,4 +1,4 @@
-"""Every example spec stays valid against the installed plugins (static checks only)."""
+"""Every example spec stays valid against the installed plugins; the embedding example runs."""
 
 from pathlib import Path
 
@@ -14,3 +14,13 @@ def test_example_spec_is_valid(spec, monkeypatch):
     monkeypatch.chdir(REPO)
     plan = validate(spec)
     assert plan.steps
+
+
+def test_embedding_example_runs(monkeypatch):
+    """examples/embed.py: the demo pipeline through the Python API, then 20 expert labels."""
+    import runpy
+
+    monkeypatch.chdir(REPO)
+    scores = runpy.run_path(str(REPO / "examples" / "embed.py"))["main"]()
+    assert scores["end_model_accuracy"] > 0.9
+    assert scores["label_model_accuracy_20_labels"] > scores["label_model_accuracy_0_labels"] + 0.1

@@ -106,3 +106,19 @@ def test_wrong_api_version_or_base_is_refused(tmp_path):
             weasul.create("label_models", "stranger")
         statuses = {i.name: i.status for i in weasul.available("label_models")}
         assert statuses["old"] == statuses["stranger"] == "incompatible"
+
+
+def test_create_is_typed_for_every_group():
+    """`weasul.create("datasets", ...)` is a DatasetLoader for type checkers, and so on per group."""
+    typing = pytest.importorskip("typing")
+    if not hasattr(typing, "get_overloads"):
+        pytest.skip("typing.get_overloads needs Python 3.11")
+    from weasul.interfaces import INTERFACES
+    from weasul.plugins import create
+
+    typed = {}
+    for overload in typing.get_overloads(create):
+        group, returns = overload.__annotations__["group"], overload.__annotations__["return"]
+        if group.startswith("Literal["):
+            typed[group[len("Literal["):-1].strip("'\"")] = returns
+    assert typed == {group: cls.__name__ for group, cls in INTERFACES.items()}

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import weasul_registry as registry
 from weasul_registry import PluginRecord
 
 from weasul.errors import PluginContractError, PluginLoadError, PluginNotFoundError, SpecError
-from weasul.interfaces import INTERFACES
+from weasul.interfaces import (
+    INTERFACES,
+    AnomalyScorer,
+    Classifier,
+    DatasetLoader,
+    Encoder,
+    ErrorFinder,
+    LabelingFunctionPack,
+    LabelModel,
+    Oracle,
+    QueryStrategy,
+    Reporter,
+    SliceHead,
+)
 from weasul.plugin import API_VERSION, Plugin
 
 __all__ = ["GROUPS", "PluginInfo", "available", "create", "entry_point_group", "load_class"]
@@ -76,6 +89,32 @@ def load_class(group: str, name: str) -> type[Plugin]:
     return cls
 
 
+# The overloads give embedding code the interface type of each group (`create("datasets", ...)`
+# is a DatasetLoader, so `.load()` type-checks); any other spelling of a group gets `Plugin`.
+@overload
+def create(group: Literal["label_models"], name: str, /, **params: Any) -> LabelModel: ...
+@overload
+def create(group: Literal["query_strategies"], name: str, /, **params: Any) -> QueryStrategy: ...
+@overload
+def create(group: Literal["anomaly_scorers"], name: str, /, **params: Any) -> AnomalyScorer: ...
+@overload
+def create(group: Literal["encoders"], name: str, /, **params: Any) -> Encoder: ...
+@overload
+def create(group: Literal["slice_heads"], name: str, /, **params: Any) -> SliceHead: ...
+@overload
+def create(group: Literal["error_finders"], name: str, /, **params: Any) -> ErrorFinder: ...
+@overload
+def create(group: Literal["datasets"], name: str, /, **params: Any) -> DatasetLoader: ...
+@overload
+def create(group: Literal["labeling_functions"], name: str, /, **params: Any) -> LabelingFunctionPack: ...
+@overload
+def create(group: Literal["oracles"], name: str, /, **params: Any) -> Oracle: ...
+@overload
+def create(group: Literal["classifiers"], name: str, /, **params: Any) -> Classifier: ...
+@overload
+def create(group: Literal["reporters"], name: str, /, **params: Any) -> Reporter: ...
+@overload
+def create(group: str, name: str, /, **params: Any) -> Plugin: ...
 def create(group: str, name: str, /, **params: Any) -> Plugin:
     """Instantiate `group/name` with params checked by its `Params` model."""
     cls = load_class(group, name)

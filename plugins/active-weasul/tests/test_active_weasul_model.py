@@ -129,6 +129,20 @@ def test_nashaat_corrects_only_disagreeing_votes():
     assert (captured["L"][2:] == L[2:]).all()
 
 
+def test_answers_the_model_ignores_are_reported_once(synthetic, caplog):
+    """An alpha too small for the label matrix leaves the model where it was: say so, once."""
+    L, y = synthetic.train.L, synthetic.train.y
+    p0 = _model().fit(L).predict_proba(L)
+    wrong = np.flatnonzero(p0.argmax(axis=1) != y)[:5]
+    tiny = _model(alpha=1e-9, optimizer="lbfgs")  # Adam's normalised steps move even at tiny alpha
+    with caplog.at_level("WARNING", logger="weasul_active_weasul"):
+        tiny.fit(L, expert=ExpertLabels(wrong[:4], y[wrong[:4]]))
+        tiny.fit(L, expert=ExpertLabels(wrong, y[wrong]))
+        _model(optimizer="lbfgs").fit(L, expert=ExpertLabels(wrong, y[wrong]))  # the paper's alpha = 1 moves it
+    messages = [r.getMessage() for r in caplog.records if "left the model where it was" in r.getMessage()]
+    assert len(messages) == 1 and "alpha=1e-09" in messages[0] and "auto_alpha" in messages[0], messages
+
+
 def test_expert_labels_out_of_range_are_refused(synthetic):
     with pytest.raises(weasul.DataError):
         _model().fit(synthetic.train.L, expert=ExpertLabels(np.array([10**7]), np.array([1])))

@@ -290,7 +290,27 @@ class ActiveWeaSuL(MatrixCompletion):
         super().fit(L, y_dev=y_dev, expert=expert)
         self.initial_log_theta_, self.alpha_ = self.__dict__.pop("_last")
         self.n_expert_ = 0 if expert is None else len(expert)
+        if expert is not None and len(expert) and self.alpha_ > 0:
+            self._warn_if_answers_ignored(np.asarray(L)[np.asarray(expert.indices)], np.asarray(expert.labels))
         return self
+
+    def _warn_if_answers_ignored(self, rows: np.ndarray, answers: np.ndarray) -> None:
+        """Log once per model when the answers leave P(answer | row) where the expert-free fit had
+        it although they disagree with it: alpha is too small for this label matrix."""
+        ok = (answers >= 0) & (answers < self.params.n_classes)
+        if self.__dict__.get("_warned_small_alpha") or not ok.any():
+            return
+        rows, answers = rows[ok], answers[ok]
+        pick = np.arange(answers.size)
+        before = self.initial_proba(rows)[pick, answers]
+        after = self.predict_proba(rows)[pick, answers]
+        if float(np.mean(1 - before)) > 0.25 and float(np.mean(np.abs(after - before))) < 0.01:
+            self._warned_small_alpha = True
+            _log.warning(
+                "active-weasul: %d expert answers left the model where it was (mean P(answer) %.2f before, "
+                "%.2f after) with alpha=%g; set auto_alpha: true (the paper's suggestion) or a larger alpha",
+                answers.size, float(before.mean()), float(after.mean()), self.alpha_,
+            )
 
     def initial_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) P(y | lambda) of the fit without expert labels (p_{t=0} of the paper)."""
