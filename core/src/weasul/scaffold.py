@@ -32,6 +32,8 @@ class {cls}(LabelModel):
     class Params(LabelModelParams):
         pass
 
+    params: Params
+
     def fit(self, L, *, y_dev=None, expert=None):
         L = check_label_matrix(L, n_classes=self.params.n_classes)
         self.n_classes_ = infer_n_classes(L, self.params.n_classes)
@@ -57,6 +59,8 @@ class {cls}(QueryStrategy):
     class Params(QueryParams):
         pass
 
+    params: Params
+
     def select(self, state, budget):
         pool = state.unlabelled()
         confidence = np.asarray(state.probs)[pool].max(axis=1)
@@ -69,6 +73,8 @@ class {cls}(AnomalyScorer):
 
     class Params(WeasulParams):
         pass
+
+    params: Params
 
     def fit(self, X):
         X = check_features(X)
@@ -88,6 +94,8 @@ class {cls}(Encoder):
     class Params(WeasulParams):
         pass
 
+    params: Params
+
     def fit(self, X, y=None, *, groups=None):
         X = check_features(X)
         self.mean_ = X.mean(axis=0)
@@ -104,6 +112,8 @@ class {cls}(SliceHead):
 
     class Params(WeasulParams):
         n_classes: int | None = None
+
+    params: Params
 
     def fit(self, X, y, S):
         X = check_features(X)
@@ -133,6 +143,8 @@ class {cls}(ErrorFinder):
 
     class Params(WeasulParams):
         pass
+
+    params: Params
 
     def find(self, labels, pred_probs):
         probs = check_probs(pred_probs)

@@ -15,6 +15,8 @@ class TemplateLabelModel(LabelModel):
     class Params(LabelModelParams):
         pass
 
+    params: Params
+
     def fit(self, L, *, y_dev=None, expert=None):
         L = check_label_matrix(L, n_classes=self.params.n_classes)
         self.n_classes_ = infer_n_classes(L, self.params.n_classes)
