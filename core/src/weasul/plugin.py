@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import ValidationError
 
 from weasul.errors import DataError, NotFittedError, PluginContractError, SpecError
 from weasul.params import WeasulParams
+
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = ["API_VERSION", "Plugin", "format_validation_error"]
 
@@ -78,7 +81,7 @@ class Plugin:
         """Run as a spec step; interfaces that can be steps override this."""
         raise PluginContractError(f"{type(self).__name__} ({self.group}) cannot run as a step")
 
-    def clone(self) -> Plugin:
+    def clone(self) -> Self:
         """A new, unfitted plugin with the same parameters."""
         return type(self)(self.params)
 
@@ -125,7 +128,7 @@ class Plugin:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> Plugin:
+    def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance of this class."""
         from safetensors import safe_open
 

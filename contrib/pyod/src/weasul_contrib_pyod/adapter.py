@@ -116,6 +116,7 @@ class PyODScorer(AnomalyScorer):
 
     persistable: ClassVar[bool] = False
     Params: ClassVar[type[WeasulParams]] = PyODParams
+    params: PyODParams
     #: "module:Class" of the PyOD detector.
     detector: ClassVar[str] = ""
     #: The PyOD package, for the missing-dependency hint.
@@ -126,9 +127,9 @@ class PyODScorer(AnomalyScorer):
 
     def detector_options(self) -> dict[str, Any]:
         """Keyword arguments for the detector (besides contamination and random_state)."""
-        return dict(self.params.options)  # type: ignore[attr-defined]
+        return dict(self.params.options)
 
-    def _detector_class(self) -> type:
+    def _detector_class(self) -> type[Any]:
         require("pyod", extra="pyod", distribution=self.distribution)
         path = self.detector_path()
         module, _, name = path.partition(":")
@@ -147,9 +148,9 @@ class PyODScorer(AnomalyScorer):
         accepted = inspect.signature(cls.__init__).parameters
         options = self.detector_options()
         if "contamination" in accepted:
-            options.setdefault("contamination", self.params.contamination)  # type: ignore[attr-defined]
+            options.setdefault("contamination", self.params.contamination)
         if "random_state" in accepted:
-            options.setdefault("random_state", self.params.seed)  # type: ignore[attr-defined]
+            options.setdefault("random_state", self.params.seed)
         unknown = sorted(set(options) - set(accepted))
         if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
             raise SpecError(
@@ -232,12 +233,14 @@ class PyODDetector(PyODScorer):
             resolve_detector(value)
             return value
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[Any]:
         return [cls(detector="ECOD"), cls(detector="hbos", options={"n_bins": 5})]
 
     def detector_path(self) -> str:
-        return resolve_detector(self.params.detector)  # type: ignore[attr-defined]
+        return resolve_detector(self.params.detector)
 
 
 def pyod_scorer(name: str, *, doc: str | None = None, module: str | None = None) -> type[PyODScorer]:

@@ -49,6 +49,8 @@ class SnorkelLabelModel(LabelModel):
         prec_init: float = Field(0.7, gt=0, lt=1, description="initial LF precision")
         tie_break: Literal["lowest", "random"] = "lowest"
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[SnorkelLabelModel]:
         return [cls(n_classes=2, n_epochs=50), cls(n_classes=3, n_epochs=50, tie_break="random")]
@@ -114,7 +116,7 @@ class SnorkelLabelModel(LabelModel):
         )
         logits = np.asarray(A @ np.log(self.mu_)) + np.log(self.class_prior_)[None, :]
         logits -= logits.max(axis=1, keepdims=True)
-        P = np.exp(logits)
+        P: np.ndarray = np.exp(logits)
         P /= P.sum(axis=1, keepdims=True)
         if self.params.tie_break == "random":
             core = require("snorkel.utils.core", extra="snorkel", distribution="weasul-contrib-snorkel")

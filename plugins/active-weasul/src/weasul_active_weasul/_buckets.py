@@ -72,4 +72,5 @@ def bucket_means(buckets: Buckets, values: np.ndarray) -> np.ndarray:
     out = np.empty((B, values.shape[1]))
     for c in range(values.shape[1]):
         out[:, c] = np.bincount(buckets.inverse, weights=values[:, c], minlength=B)
-    return out / np.maximum(buckets.counts, 1)[:, None]
+    means: np.ndarray = out / np.maximum(buckets.counts, 1)[:, None]
+    return means

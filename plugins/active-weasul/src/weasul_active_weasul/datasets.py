@@ -34,6 +34,8 @@ class TwoGaussians(DatasetLoader):
         scale: float = Field(0.5, gt=0)
         seed: int = 0
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return [cls(n_train=200, n_test=50)]
@@ -53,7 +55,7 @@ class TwoGaussians(DatasetLoader):
         X = centroids[y] + rng.normal(0.0, p.scale, (n, 2))
         return Split(L=self.labeling_functions(X), y=y, X=X)
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]
         return Dataset(
             "two-gaussians",
             {"train": self._sample(self.params.n_train, 0), "test": self._sample(self.params.n_test, 1)},
@@ -75,11 +77,13 @@ class ActiveWeaSuLSpam(DatasetLoader):
         )
         drop_all_abstain: bool = Field(True, description="drop training rows on which every LF abstains")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]
         import scipy.sparse
 
         folder = check_folder(self.params.path)
@@ -119,7 +123,8 @@ def vrd_label_matrix(items: Any) -> np.ndarray:
     sub, obj = _boxes(items["subject_bbox"]), _boxes(items["object_bbox"])
 
     def area(b: np.ndarray) -> np.ndarray:
-        return (b[:, 1] - b[:, 0]) * (b[:, 3] - b[:, 2])
+        result: np.ndarray = (b[:, 1] - b[:, 0]) * (b[:, 3] - b[:, 2])
+        return result
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = area(sub) / area(obj)
@@ -139,7 +144,9 @@ def vrd_features(items: Any, categories: list[str]) -> np.ndarray:
         h, w = b[:, 1] - b[:, 0], b[:, 3] - b[:, 2]
         return np.column_stack([b, h, w, np.log(np.maximum(h * w, 1e-6))])
 
-    centre = lambda b: np.column_stack([(b[:, 0] + b[:, 1]) / 2, (b[:, 2] + b[:, 3]) / 2])  # noqa: E731
+    def centre(b: np.ndarray) -> np.ndarray:
+        return np.column_stack([(b[:, 0] + b[:, 1]) / 2, (b[:, 2] + b[:, 3]) / 2])
+
     rel = centre(sub) - centre(obj)
     g_s, g_o = geometry(sub), geometry(obj)
     extra = np.column_stack([rel, g_s[:, -1] - g_o[:, -1], np.linalg.norm(sub - obj, axis=1)])
@@ -162,11 +169,13 @@ class VisualRelations(DatasetLoader):
     class Params(WeasulParams):
         path: str = Field(description="folder with vrd_train_set.csv and vrd_test_set.csv (activeweasul/vrd)")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]
         import pandas as pd
 
         folder = check_folder(self.params.path)

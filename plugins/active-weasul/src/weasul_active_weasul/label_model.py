@@ -111,7 +111,8 @@ def penalty_grad(problem: MCProblem, z: np.ndarray, alpha: float) -> np.ndarray 
     with np.errstate(divide="ignore", invalid="ignore"):
         dcov = G * (np.where(live[:, 1], 1.0 / mu[:, 1], 0.0) + np.where(live[:, 0], 1.0 / mu[:, 0], 0.0))
     J = (problem.sigma - np.outer(u, u) / (1.0 + q)) / np.sqrt(1.0 + q)
-    return (J @ (dcov_ds.T @ dcov))[:, None]
+    grad: np.ndarray = (J @ (dcov_ds.T @ dcov))[:, None]
+    return grad
 
 
 class ActiveWeaSuL(MatrixCompletion):
@@ -144,8 +145,10 @@ class ActiveWeaSuL(MatrixCompletion):
             "lower Eq. 3 objective; base: every refit starts from the fit without expert labels",
         )
 
+    params: Params
+
     @classmethod
-    def examples(cls) -> list[ActiveWeaSuL]:
+    def examples(cls) -> list[MatrixCompletion]:
         return [cls(n_classes=2), cls(n_classes=2, cliques=[[0, 1]], parametrization="reduced")]
 
     # --- the objective -----------------------------------------------------------------
@@ -177,7 +180,8 @@ class ActiveWeaSuL(MatrixCompletion):
             if g is None:
                 g = self._fd_grad(problem, z)
             grad = grad + g
-        return grad
+        out: np.ndarray = grad
+        return out
 
     # --- optimisation ------------------------------------------------------------------
     def _init_z(self, problem: MCProblem) -> np.ndarray:
@@ -330,6 +334,8 @@ class NashaatModel(ActiveWeaSuL):
 
     class Params(ActiveWeaSuL.Params):
         fill_abstains: bool = Field(False, description="also replace abstains of labelled items by the answer")
+
+    params: Params
 
     def fit(self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None) -> Self:
         L = check_label_matrix(L, n_classes=self.params.n_classes)

@@ -41,6 +41,8 @@ class StoreOracle(Oracle):
         y: list[int] | None = Field(None, description="answers for new items (experiments); none: decline")
         id_column: str = Field("id", description="column of the items table that holds the ids, when wired")
 
+    params: Params
+
     step_inputs: ClassVar[dict[str, InputSpec]] = {
         "items": InputSpec(("table",), required=False, doc="raw items; their id column gives stable ids"),
         "text": InputSpec(("text",), required=False, doc="item texts, shown by the terminal oracle"),
@@ -163,6 +165,8 @@ class TerminalOracle(StoreOracle):
         lf_names: list[str] | None = Field(None, description="names of the LFs, in column order")
         show_columns: list[str] | None = Field(None, description="columns of the items table to show (default: all)")
         max_chars: int = Field(600, ge=20, description="longest text shown per field")
+
+    params: Params
 
     @classmethod
     def examples(cls) -> list[Oracle]:

@@ -122,7 +122,7 @@ def run(dataset: str, *, seeds: int = 10, budget: int | None = None, model_seed:
         for seed in range(seeds):
             model = weasul.create("label_models", model_name, **model_params)
             strategy = weasul.create("query_strategies", strategy_name, seed=seed)
-            callbacks = [DiversityCallback(train.L)]
+            callbacks: list[Any] = [DiversityCallback(train.L)]
             if discriminative:
                 callbacks.append(DiscriminativeCallback(clf, train.X, test.X, test.y))
 

@@ -56,14 +56,15 @@ def expert_counts(buckets: Buckets, labelled: dict[int, int], n_classes: int) ->
 class _BucketStrategy(QueryStrategy):
     """Shared selection: score buckets, order them, pick random free items round-robin."""
 
-    Params: ClassVar[type[BucketParams]] = BucketParams  # type: ignore[assignment]
+    Params: ClassVar[type[BucketParams]] = BucketParams
+    params: BucketParams
 
     def bucket_scores(self, state: QueryState, buckets: Buckets, P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(scores, tier) per bucket: lower tier first, then higher score first."""
         raise NotImplementedError
 
     def _rng(self, state: QueryState) -> np.random.Generator:
-        return np.random.default_rng([self.params.seed, len(state.labelled)])  # type: ignore[attr-defined]
+        return np.random.default_rng([self.params.seed, len(state.labelled)])
 
     def select(self, state: QueryState, budget: int) -> np.ndarray:
         L = check_label_matrix(state.L, name="state.L", allow_silent_sources=True)
@@ -87,7 +88,7 @@ class _BucketStrategy(QueryStrategy):
             raise DataError("state.probs has NaN, inf or values outside [0, 1]; pass class probabilities")
         scores, tier = self.bucket_scores(state, buckets, P)
         tier = np.asarray(tier, dtype=np.int64).copy()
-        if self.params.skip_all_abstain:  # type: ignore[attr-defined]
+        if self.params.skip_all_abstain:
             tier[(buckets.patterns == -1).all(axis=1)] = tier.max() + 1
         scores = np.where(np.isfinite(scores), scores, -np.inf)
         order = np.lexsort((rng.random(B), -scores, tier))
@@ -111,7 +112,8 @@ def _round_robin(inverse: np.ndarray, taken: np.ndarray, order: np.ndarray, budg
     starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
     position = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size]))
     final = np.lexsort((r, position))[:budget]
-    return rows[final].astype(np.int64)
+    picked: np.ndarray = rows[final].astype(np.int64)
+    return picked
 
 
 class MaxKL(_BucketStrategy):
@@ -127,12 +129,15 @@ class MaxKL(_BucketStrategy):
             False, description="divide epsilon by the bucket's number of expert labels (as the authors' code)"
         )
 
+    params: Params
+
     def _initial_classes(self, state: QueryState, buckets: Buckets, P: np.ndarray, answered: bool) -> np.ndarray:
         """Per bucket, round(p_{t=0}(y | bucket)): the model's class before any expert label."""
         initial = getattr(state.model, "initial_proba", None)
         if callable(initial):
             try:
-                return np.asarray(initial(buckets.patterns)).argmax(axis=1)
+                classes: np.ndarray = np.asarray(initial(buckets.patterns)).argmax(axis=1)
+                return classes
             except Exception as err:  # a model that cannot answer falls back to the cache
                 _log.debug("initial_proba failed: %s", err)
         cache: dict[bytes, int] = self.__dict__.setdefault("_initial", {})
@@ -150,12 +155,12 @@ class MaxKL(_BucketStrategy):
         n_expert = counts.sum(axis=1)
         initial = self._initial_classes(state, buckets, P, bool(n_expert.sum()))
         q = np.where(n_expert[:, None] > 0, counts / np.maximum(n_expert, 1)[:, None], np.eye(k)[initial])
-        eps = np.full(len(n_expert), self.params.epsilon)  # type: ignore[attr-defined]
-        if self.params.shrink_epsilon:  # type: ignore[attr-defined]
+        eps = np.full(len(n_expert), self.params.epsilon)
+        if self.params.shrink_epsilon:
             eps /= np.maximum(n_expert, 1)
         q = np.clip(q, eps[:, None], 1 - eps[:, None])
         q /= q.sum(axis=1, keepdims=True)
-        floor = self.params.p_floor  # type: ignore[attr-defined]
+        floor = self.params.p_floor
         p = np.clip(P, floor, 1 - floor)
         p /= p.sum(axis=1, keepdims=True)
         kl = (p * np.log(p / q)).sum(axis=1)
@@ -164,7 +169,8 @@ class MaxKL(_BucketStrategy):
 
 def _margin(P: np.ndarray) -> np.ndarray:
     top = np.sort(P, axis=1)
-    return top[:, -1] - top[:, -2]
+    margin: np.ndarray = top[:, -1] - top[:, -2]
+    return margin
 
 
 class Margin(_BucketStrategy):
@@ -199,7 +205,8 @@ class NashaatQuery(_BucketStrategy):
 class RandomItems(QueryStrategy):
     """Plain random sampling of unlabelled items (active learning's simplest baseline)."""
 
-    Params: ClassVar[type[QueryParams]] = QueryParams  # type: ignore[assignment]
+    Params: ClassVar[type[QueryParams]] = QueryParams
+    params: QueryParams
 
     def select(self, state: QueryState, budget: int) -> np.ndarray:
         L = check_label_matrix(state.L, name="state.L", allow_silent_sources=True)
@@ -209,7 +216,7 @@ class RandomItems(QueryStrategy):
             free[idx[(idx >= 0) & (idx < len(L))]] = False
         rows = np.flatnonzero(free)
         size = int(min(max(budget, 0), rows.size))
-        rng = np.random.default_rng([self.params.seed, len(state.labelled)])  # type: ignore[attr-defined]
+        rng = np.random.default_rng([self.params.seed, len(state.labelled)])
         return np.sort(rng.choice(rows, size=size, replace=False)).astype(np.int64) if size else np.zeros(0, np.int64)
 
 

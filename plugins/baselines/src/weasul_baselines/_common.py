@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from weasul.errors import DataError, NotFittedError
@@ -129,7 +130,7 @@ def break_ties(scores: np.ndarray, L: np.ndarray, seed: int, rtol: float = 1e-9)
     h = row_hash(L, seed)
     keys = _splitmix64(h[:, None] ^ (np.arange(1, k + 1, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B1)))
     keys = np.where(tied, keys, np.uint64(0))
-    return keys.argmax(axis=1)
+    return cast(np.ndarray, keys.argmax(axis=1))
 
 
 def require_fitted(model: object, attr: str = "n_classes_") -> None:

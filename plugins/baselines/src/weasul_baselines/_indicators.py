@@ -17,9 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 from weasul.errors import DataError, SpecError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["Layout", "build_layout", "indicator_matrix", "factor_matrix", "check_cliques"]
 
@@ -150,10 +154,10 @@ def _lookup_subset(layout: Layout, ci: int, mask: np.ndarray, code: np.ndarray) 
     return np.where(flat[pos] == query, layout.subset_cols[pos], -1)
 
 
-def _csr(n: int, d: int, rows: np.ndarray, cols: np.ndarray, dtype: type = np.float64):  # noqa: ANN202
+def _csr(n: int, d: int, rows: np.ndarray, cols: np.ndarray, dtype: type = np.float64) -> sparse.csr_matrix:
     from scipy import sparse
 
-    data = np.ones(rows.size, dtype=dtype)
+    data: np.ndarray = np.ones(rows.size, dtype=dtype)
     return sparse.csr_matrix((data, (rows, cols)), shape=(n, d))
 
 
@@ -168,7 +172,7 @@ def _single_entries(
     return rows[keep], col[keep]
 
 
-def indicator_matrix(L: np.ndarray, layout: Layout):  # noqa: ANN201
+def indicator_matrix(L: np.ndarray, layout: Layout) -> sparse.csr_matrix:
     """psi (n, d) as a scipy CSR matrix of 0/1 float64."""
     n = L.shape[0]
     rows, cols = _single_entries(L, layout)
@@ -194,7 +198,7 @@ def indicator_matrix(L: np.ndarray, layout: Layout):  # noqa: ANN201
     return _csr(n, layout.n_cols, np.concatenate(all_rows), np.concatenate(all_cols))
 
 
-def factor_matrix(L: np.ndarray, layout: Layout):  # noqa: ANN201
+def factor_matrix(L: np.ndarray, layout: Layout) -> sparse.csr_matrix:
     """F (n, d) CSR: the columns whose class-conditional probabilities multiply into P(lambda | y)."""
     n = L.shape[0]
     lone = np.flatnonzero(layout.clique_of == -1)

@@ -19,7 +19,7 @@ labelling of classes (no label switching).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
@@ -93,6 +93,8 @@ class DawidSkene(LabelModel):
         )
         model_abstain: bool = Field(True, description="treat abstain as an output whose rate may depend on y")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DawidSkene]:
         return [cls(n_classes=2), cls(n_classes=3, max_iter=5)]
@@ -155,4 +157,4 @@ class DawidSkene(LabelModel):
         T, _ = _posterior(A, np.log(self.confusion_), np.log(self.class_prior_))
         empty = np.diff(A.indptr) == 0
         T[empty] = self.class_prior_
-        return T[inverse]
+        return cast(np.ndarray, T[inverse])

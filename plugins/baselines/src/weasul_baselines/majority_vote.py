@@ -16,7 +16,7 @@ when that prior itself ties, the same tie-break policy applies.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -73,6 +73,8 @@ class MajorityVote(LabelModel):
             "lowest", description="'lowest' class index among ties, or 'random' (seeded)"
         )
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[MajorityVote]:
         return [cls(n_classes=2), cls(n_classes=3, tie_break="random", seed=3)]
@@ -123,6 +125,8 @@ class WeightedVote(LabelModel):
         tie_break: TieBreak = Field(
             "lowest", description="'lowest' class index among ties, or 'random' (seeded)"
         )
+
+    params: Params
 
     @classmethod
     def examples(cls) -> list[WeightedVote]:
@@ -176,7 +180,7 @@ class WeightedVote(LabelModel):
     @staticmethod
     def _log_odds(acc: np.ndarray, k: int) -> np.ndarray:
         acc = np.clip(acc, 1e-4, 1 - 1e-4)
-        return np.log(acc * (k - 1) / (1 - acc))
+        return cast(np.ndarray, np.log(acc * (k - 1) / (1 - acc)))
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posterior of the weighted vote; the class prior on rows with no vote."""

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
@@ -78,6 +78,7 @@ from weasul_baselines._common import (
 from weasul_baselines._indicators import Layout, build_layout, check_cliques, factor_matrix, indicator_matrix
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Self
 
 __all__ = ["MatrixCompletion", "MCProblem"]
@@ -87,7 +88,7 @@ _log = logging.getLogger(__name__)
 
 def _sym_sqrt(S: np.ndarray) -> np.ndarray:
     w, V = np.linalg.eigh(S)
-    return (V * np.sqrt(np.maximum(w, 0.0))) @ V.T
+    return cast(np.ndarray, (V * np.sqrt(np.maximum(w, 0.0))) @ V.T)
 
 
 def _select_columns(sigma: np.ndarray, tol: float) -> np.ndarray:
@@ -157,8 +158,8 @@ class MCProblem:
     eps: float  # clip of P(psi_c = 1 | y)
     expert: ExpertLabels | None = None
     expert_factors: Any = None  # (|expert|, d) CSR factor rows of the expert items
-    _acc_dir: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
-    _sigma_s_half: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
+    _acc_dir: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
+    _sigma_s_half: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         k = self.prior.size
@@ -188,7 +189,7 @@ class MCProblem:
     def curvature(self, z: np.ndarray) -> np.ndarray:
         """(dk, r) diagonal of the Hessian of `base_loss` at z (Active WeaSuL's alpha heuristic
         is alpha = max of this)."""
-        return 4.0 * (self.mask @ (z * z))
+        return cast(np.ndarray, 4.0 * (self.mask @ (z * z)))
 
     # --- from z to probabilities (Eq. 2) -----------------------------------------------
     def joint(self, z: np.ndarray) -> np.ndarray:
@@ -208,7 +209,7 @@ class MCProblem:
     def log_theta(self, z: np.ndarray) -> np.ndarray:
         """(d, K) log P(psi_c = 1 | Y = y), clipped to [eps, 1]."""
         theta = self.joint(z) / self.prior[None, :]
-        return np.log(np.clip(theta, self.eps, 1.0))
+        return cast(np.ndarray, np.log(np.clip(theta, self.eps, 1.0)))
 
     def probs(self, z: np.ndarray, factors: Any) -> np.ndarray:
         """f(z, lambda): (n, K) P(y | lambda) for the rows of a factor matrix (see `factor_matrix`)."""
@@ -227,7 +228,7 @@ def posterior(factors: Any, log_theta: np.ndarray, prior: np.ndarray) -> np.ndar
     """softmax(F @ log_theta + log prior) row-wise."""
     logits = np.asarray(factors @ log_theta) + np.log(prior)[None, :]
     logits -= logits.max(axis=1, keepdims=True)
-    P = np.exp(logits)
+    P: np.ndarray = np.exp(logits)
     P /= P.sum(axis=1, keepdims=True)
     return P
 
@@ -254,6 +255,8 @@ class MatrixCompletion(LabelModel):
             None, gt=0, lt=0.5, description="clip of P(vote | y); default min(0.01, 10^-ceil(log10 n))"
         )
         warm_start: bool = Field(False, description="start from the previous fit's z when shapes match")
+
+    params: Params
 
     @classmethod
     def examples(cls) -> list[MatrixCompletion]:
@@ -366,13 +369,15 @@ class MatrixCompletion(LabelModel):
         shrink = min(1.0, 0.9 / np.sqrt(top)) if top > 0 else 1.0
         cov_os = shrink * cov_os
         C = np.linalg.inv(sigma_s - shrink**2 * X)
-        z = problem.sigma_inv @ cov_os @ _sym_sqrt(0.5 * (C + C.T))
+        z: np.ndarray = problem.sigma_inv @ cov_os @ _sym_sqrt(0.5 * (C + C.T))
         if not np.all(np.isfinite(z)) or np.allclose(z, 0):
             rng = np.random.default_rng(self.params.seed)
             z = rng.normal(0, 1, z.shape)
         return z
 
-    def _objective(self, problem: MCProblem, shape: tuple[int, int]):  # noqa: ANN202
+    def _objective(
+        self, problem: MCProblem, shape: tuple[int, int]
+    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
         def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
             z = flat.reshape(shape)
             loss, grad = problem.base_loss_grad(z)
@@ -442,7 +447,7 @@ class MatrixCompletion(LabelModel):
         self.n_classes_ = int(problem.prior.size)
         self.n_sources_ = int(problem.layout.single_col.shape[0])
         self.class_prior_ = problem.prior
-        self.z_ = z
+        self.z_: np.ndarray = z
         self.loss_ = loss
         self.log_theta_ = problem.log_theta(z)
         self.single_col_ = layout.single_col
@@ -472,7 +477,9 @@ class MatrixCompletion(LabelModel):
         L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
         patterns, _, inverse = compress_rows(L, self.n_classes_)
         F = factor_matrix(patterns, self._layout())
-        return posterior(F, np.asarray(self.log_theta_), np.asarray(self.class_prior_))[inverse]
+        return cast(
+            np.ndarray, posterior(F, np.asarray(self.log_theta_), np.asarray(self.class_prior_))[inverse]
+        )
 
     def conditional_probs(self) -> np.ndarray:
         """(m, K, K) estimated P(lambda_j = c | Y = y) for every source j, vote c, class y

@@ -23,7 +23,7 @@ indicator matrix (chunked float32 BLAS) plus O(m^3) for the triplets.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from pydantic import Field
@@ -92,6 +92,8 @@ class Triplet(LabelModel):
             "median", pattern="^(median|mean)$", description="how triplet estimates combine"
         )
         clip: float = Field(1e-4, gt=0, lt=0.5, description="lower bound of P(vote | y)")
+
+    params: Params
 
     @classmethod
     def examples(cls) -> list[Triplet]:
@@ -190,4 +192,4 @@ class Triplet(LabelModel):
             contrib = np.where(block == 1, w[:, 1][None, :], np.where(block == 0, w[:, 0][None, :], 0.0))
             logit[start : start + _CHUNK] += contrib.sum(axis=1)
         p1 = 1.0 / (1.0 + np.exp(-logit))
-        return np.column_stack([1.0 - p1, p1])[inverse]
+        return cast(np.ndarray, np.column_stack([1.0 - p1, p1])[inverse])

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from cleanlab import rank
@@ -68,7 +68,10 @@ def quality_scores(
     """Per-item label-quality score from cleanlab (lower = more likely mislabelled)."""
     if adjust:
         with _cleanlab_errors("score label quality"):
-            return rank.get_label_quality_scores(labels, pred_probs, method=method, adjust_pred_probs=True)
+            return cast(
+                np.ndarray,
+                rank.get_label_quality_scores(labels, pred_probs, method=method, adjust_pred_probs=True),
+            )
     return _SCORERS[method](labels, pred_probs)
 
 
@@ -115,8 +118,8 @@ def find_in_memory(labels: np.ndarray, P: np.ndarray, finder: ConfidentLearning)
         else:
             raw_joint = None
             joint = compute_confident_joint(labels, P, calibrate=True)
-    scores = quality_scores(labels, P, rank_by, p.adjust_pred_probs)  # type: ignore[attr-defined]
-    extra: dict[str, Any] = {"recipe": p.recipe, "filter_by": filter_by, "rank_by": rank_by}  # type: ignore[attr-defined]
+    scores = quality_scores(labels, P, rank_by, p.adjust_pred_probs)
+    extra: dict[str, Any] = {"recipe": p.recipe, "filter_by": filter_by, "rank_by": rank_by}
     if filter_by == "count_then_rank":
         assert raw_joint is not None
         count = paper_issue_count(raw_joint, n)
@@ -129,11 +132,11 @@ def find_in_memory(labels: np.ndarray, P: np.ndarray, finder: ConfidentLearning)
                 labels,
                 P,
                 filter_by=filter_by,
-                frac_noise=p.frac_noise,  # type: ignore[attr-defined]
-                min_examples_per_class=p.min_examples_per_class,  # type: ignore[attr-defined]
+                frac_noise=p.frac_noise,
+                min_examples_per_class=p.min_examples_per_class,
                 # cleanlab recomputes the joint for this filter and warns when given one
                 confident_joint=None if filter_by == "confident_learning" else joint,
-                n_jobs=p.n_jobs,  # type: ignore[attr-defined]
+                n_jobs=p.n_jobs,
             )
         flagged = np.flatnonzero(mask)
         ranked = flagged[np.argsort(scores[flagged], kind="stable")].astype(np.int64)
@@ -173,12 +176,12 @@ def find_batched(labels: np.ndarray, P: np.ndarray, finder: ConfidentLearning) -
     rank_by = finder.rank_by
     paper = finder.filter_by == "count_then_rank"
     n, k = P.shape
-    parts = _batches(n, p.batch_size)  # type: ignore[attr-defined]
+    parts = _batches(n, p.batch_size)
     inspector = LabelInspector(
         num_class=k,
         store_results=False,
         verbose=False,
-        quality_score_kwargs={"method": rank_by, "adjust_pred_probs": p.adjust_pred_probs},  # type: ignore[attr-defined]
+        quality_score_kwargs={"method": rank_by, "adjust_pred_probs": p.adjust_pred_probs},
         n_jobs=1,
     )
     for part in track(parts, total=len(parts), desc="confident learning: thresholds"):
@@ -199,7 +202,7 @@ def find_batched(labels: np.ndarray, P: np.ndarray, finder: ConfidentLearning) -
     joint = calibrate_confident_joint(raw_joint, labels)
     py, noise_matrix = _latent(joint, labels)
     extra = {
-        "recipe": p.recipe,  # type: ignore[attr-defined]
+        "recipe": p.recipe,
         "filter_by": "count_then_rank" if paper else "cleanlab-batched",
         "rank_by": rank_by,
         "n_estimated": count,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from weasul.errors import DataError
@@ -45,7 +45,7 @@ class Validation:
 
     @property
     def is_error(self) -> np.ndarray:
-        return self.category != "non-error"
+        return cast(np.ndarray, self.category != "non-error")
 
     def counts(self) -> dict[str, int]:
         """The Table 2 row: non-errors, errors and the four error categories."""

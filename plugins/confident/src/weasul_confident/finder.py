@@ -160,6 +160,8 @@ class ConfidentLearning(ErrorFinder):
                 )
             return self
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[Plugin]:
         return [
@@ -172,12 +174,12 @@ class ConfidentLearning(ErrorFinder):
     @property
     def filter_by(self) -> str:
         """The filter in use: the explicit `filter_by`, else the recipe's."""
-        return self.params.filter_by or RECIPES[self.params.recipe]["filter_by"]  # type: ignore[attr-defined]
+        return self.params.filter_by or RECIPES[self.params.recipe]["filter_by"]
 
     @property
     def rank_by(self) -> str:
         """The ranking score in use: the explicit `rank_by`, else the recipe's."""
-        return self.params.rank_by or RECIPES[self.params.recipe]["rank_by"]  # type: ignore[attr-defined]
+        return self.params.rank_by or RECIPES[self.params.recipe]["rank_by"]
 
     def find(self, labels: np.ndarray, pred_probs: np.ndarray) -> LabelIssues:
         """Rank likely label errors from given labels (n,) and out-of-sample `pred_probs` (n, K).
@@ -192,11 +194,11 @@ class ConfidentLearning(ErrorFinder):
         y, P = check_find_inputs(
             labels,
             pred_probs,
-            allow_missing_classes=p.allow_missing_classes,  # type: ignore[attr-defined]
-            check_values=not p.low_memory,  # type: ignore[attr-defined]
+            allow_missing_classes=p.allow_missing_classes,
+            check_values=not p.low_memory,
         )
         engine = require("weasul_confident._cleanlab")
-        if p.low_memory:  # type: ignore[attr-defined]
+        if p.low_memory:
             return engine.find_batched(y, P, self)  # type: ignore[no-any-return]
         return engine.find_in_memory(y, P, self)  # type: ignore[no-any-return]
 

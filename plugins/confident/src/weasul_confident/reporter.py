@@ -72,11 +72,13 @@ class ConfidentReporter(Reporter):
     class Params(WeasulParams):
         folder: str = Field("confident", description="subfolder of the run for the figures")
 
+    params: Params
+
     def write(self, run_dir: Path, metrics: dict[str, Any]) -> list[Path]:
         from weasul_confident import plots
 
         run_dir = Path(run_dir)
-        out_dir = run_dir / self.params.folder  # type: ignore[attr-defined]
+        out_dir = run_dir / self.params.folder
         parts = collect(metrics)
         figures: list[tuple[str, Path]] = []
         if parts["rows"]:

@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
@@ -44,13 +44,15 @@ class CsvReviewOracle(Oracle):
         path: str = Field(description="the CSV review file (created when missing)")
         class_names: list[str] | None = Field(None, description="names accepted in the label column")
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[Plugin]:
         return [cls(path=str(Path(tempfile.mkdtemp(prefix="weasul-review-")) / "review.csv"))]
 
     @property
     def _path(self) -> str:
-        return str(self.params.path)  # type: ignore[attr-defined]
+        return str(self.params.path)
 
     def set_context(self, **columns: Any) -> None:
         """Columns shown to the reviewer, each indexable by item index: given, suggested, score, text."""
@@ -60,7 +62,7 @@ class CsvReviewOracle(Oracle):
         value = value.strip()
         if not value:
             return -1
-        names = self.params.class_names or []  # type: ignore[attr-defined]
+        names = self.params.class_names or []
         if value in names:
             return names.index(value)
         try:
@@ -95,7 +97,7 @@ class CsvReviewOracle(Oracle):
         return rows
 
     def _write(self, rows: dict[int, dict[str, str]]) -> None:
-        path = Path(self.params.path)  # type: ignore[attr-defined]
+        path = Path(self.params.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         with tmp.open("w", newline="", encoding="utf-8") as handle:
@@ -121,7 +123,7 @@ class CsvReviewOracle(Oracle):
                 "review file %s: %d items await a label",
                 self._path,
                 sum(not r.get("label") for r in rows.values()),
-            )  # type: ignore[attr-defined]
+            )
         return np.array(
             [self._parse(rows[i].get("label") or "", f"item {i}") for i in idx.tolist()], dtype=np.int64
         )
@@ -164,7 +166,7 @@ def make_reviewer(
     if kind == "gold":
         if y is None:
             raise DataError("the gold reviewer needs y (the true labels)")
-        return create("oracles", "gold", y=np.asarray(y).tolist())  # type: ignore[return-value]
+        return create("oracles", "gold", y=np.asarray(y).tolist())
     csv_path = str(path) if path is not None else "review.csv"
     if kind in ("csv", "csv-review"):
         return CsvReviewOracle(path=csv_path, class_names=class_names, **params)
@@ -200,7 +202,9 @@ class Review:
 
     def changed(self, given: np.ndarray) -> np.ndarray:
         """Indices whose label the review changed."""
-        return self.asked[(self.answers >= 0) & (self.answers != np.asarray(given)[self.asked])]
+        return cast(
+            np.ndarray, self.asked[(self.answers >= 0) & (self.answers != np.asarray(given)[self.asked])]
+        )
 
 
 def review_issues(
@@ -302,7 +306,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
     """The `confident-learning` step; see `ConfidentLearning` for inputs and outputs."""
     from weasul_confident.oos import cross_val_pred_probs, fit_predict, take_rows
 
-    p: Any = finder.params
+    p = finder.params
     where = f"step '{ctx.step_id}'"
     labels: dict[str, Any] = inputs["labels"]
     probs: dict[str, Any] = inputs.get("probs") or {}
@@ -345,11 +349,11 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
             P = cross_val_pred_probs(
                 take_rows(X[split], idx),
                 given,
-                estimator=p.estimator,  # type: ignore[attr-defined]
-                options=p.estimator_options,  # type: ignore[attr-defined]
-                n_folds=p.cv_folds,  # type: ignore[attr-defined]
+                estimator=p.estimator,
+                options=p.estimator_options,
+                n_folds=p.cv_folds,
                 n_classes=k,
-                seed=p.seed,  # type: ignore[attr-defined]
+                seed=p.seed,
             )
         issues = finder.find(given, P)
         full_probs[split] = np.full((n, P.shape[1]), 1.0 / P.shape[1])
@@ -381,7 +385,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         out.metrics[split] = m
     given_fit = check_labels(labels[fit], n_classes=k, name=f"{where}: labels.{fit}")
     reviewed = given_fit
-    if oracle is not None and p.review_budget > 0:  # type: ignore[attr-defined]
+    if oracle is not None and p.review_budget > 0:
         context = {
             "given": given_fit,
             "suggested": out.artifacts["suggested"][fit],
@@ -408,7 +412,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         )
         reviewed = review.labels
         rm: dict[str, Any] = {
-            "budget": p.review_budget,  # type: ignore[attr-defined]
+            "budget": p.review_budget,
             "asked": int(review.asked.size),
             "answered": review.n_answered,
             "changed": int(review.changed(given_fit).size),
@@ -432,7 +436,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         X_train = take_rows(X[fit], train)
         from weasul_confident.oos import _make_estimator
 
-        model = _make_estimator(p.estimator, p.estimator_options, p.seed)  # type: ignore[attr-defined]
+        model = _make_estimator(p.estimator, p.estimator_options, p.seed)
         kk = k or int(max(given_fit.max(), reviewed.max())) + 1
         end: dict[str, Any] = {}
         after: dict[str, np.ndarray] = {}
@@ -455,7 +459,7 @@ def run_review_step(finder: ConfidentLearning, inputs: dict[str, Any], ctx: Step
         }
         out.artifacts["probs"] = after
     out.metrics["confident_learning"] = {
-        "recipe": p.recipe,  # type: ignore[attr-defined]
+        "recipe": p.recipe,
         "filter_by": finder.filter_by,
         "rank_by": finder.rank_by,
         "fit_on": fit,

@@ -17,6 +17,7 @@ persistent contrastive divergence. Everything is vectorised over y and over chai
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,12 +26,14 @@ from weasul_factor_graph.structure import Component, DependencyStructure
 
 __all__ = ["Layout", "Params", "Engine", "GibbsChains", "logsumexp"]
 
+_Pots = dict[tuple[int, int], np.ndarray]  # per LF pair (u < v): an (S, S, K) table
+
 
 def logsumexp(x: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0.0)
     out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
-    return np.squeeze(out, axis=axis)
+    return cast(np.ndarray, np.squeeze(out, axis=axis))
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class Layout:
         if self.propensity == "class":
             return grad.reshape(-1)
         if self.propensity == "votes":
-            return grad.sum(axis=1)
+            return cast(np.ndarray, grad.sum(axis=1))
         return np.zeros(0)
 
     def slices(self) -> dict[str, slice]:
@@ -156,7 +159,7 @@ class Engine:
         e += (votes.reshape(n, -1) @ p.propensity.reshape(-1))[:, None]
         if dep.shape[1]:
             e += dep.transpose(0, 2, 1) @ p.dependency
-        return e
+        return cast(np.ndarray, e)
 
     def data_term(
         self, feats: tuple[np.ndarray, np.ndarray, np.ndarray], weights: np.ndarray, p: Params, layout: Layout
@@ -178,7 +181,7 @@ class Engine:
         return float(w @ lse), np.concatenate(grad), q
 
     # --- exact partition function -------------------------------------------------------
-    def _plan(self, comp: Component) -> dict:
+    def _plan(self, comp: Component) -> dict[str, Any]:
         """Pair potentials of a component: for each edge, the dependency indices on it and
         whether each is oriented (u, v) or (v, u)."""
         on_edge: dict[tuple[int, int], list[tuple[int, bool]]] = {e: [] for e in comp.edges}
@@ -186,7 +189,7 @@ class Engine:
             j, k = int(self.dj[d]), int(self.dk[d])
             if j in comp.nodes:
                 on_edge[(min(j, k), max(j, k))].append((d, j < k))
-        plan = {"comp": comp, "on_edge": on_edge}
+        plan: dict[str, Any] = {"comp": comp, "on_edge": on_edge}
         if comp.kind == "tree":
             import networkx as nx
 
@@ -214,7 +217,7 @@ class Engine:
     def node_potentials(self, p: Params) -> np.ndarray:
         """(m, S, K) log-potential of each LF's own factors."""
         prop = np.concatenate([np.zeros((self.m, 1)), p.propensity], axis=1)  # (m, S)
-        return p.accuracy[:, None, None] * self.A[None] + prop[:, :, None]
+        return cast(np.ndarray, p.accuracy[:, None, None] * self.A[None] + prop[:, :, None])
 
     def marginals(self, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One exact pass: log Z per class (K,), p(s_j | y) (m, S, K) and E[phi_d | y] (nd, K)."""
@@ -252,7 +255,9 @@ class Engine:
             grad.append(py)
         return logz, np.concatenate(grad), py
 
-    def _tree(self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray) -> tuple[np.ndarray, dict]:
+    def _tree(
+        self, plan: dict[str, Any], u: np.ndarray, pots: _Pots, node_marg: np.ndarray
+    ) -> tuple[np.ndarray, _Pots]:
         """Sum-product on a tree (log space, vectorised over y). Fills node marginals p(s|y)."""
         order, parent, root = plan["order"], plan["parent"], plan["root"]
         up, belief = _upward(plan, u, pots)
@@ -273,8 +278,8 @@ class Engine:
         return logz, edge_marg
 
     def _enumerate(
-        self, plan: dict, u: np.ndarray, pots: dict, node_marg: np.ndarray
-    ) -> tuple[np.ndarray, dict]:
+        self, plan: dict[str, Any], u: np.ndarray, pots: _Pots, node_marg: np.ndarray
+    ) -> tuple[np.ndarray, _Pots]:
         """Exact sums over every joint vote of a small component with cycles."""
         grid, pos, nodes = plan["grid"], plan["pos"], plan["comp"].nodes
         energy = np.zeros((grid.shape[0], self.k))
@@ -342,13 +347,15 @@ class Engine:
             S[:, v] = _draw(prob[:, None, :], rng)[:, 0]
 
 
-def _oriented(pots: dict, child: int, par: int) -> np.ndarray:
+def _oriented(pots: _Pots, child: int, par: int) -> np.ndarray:
     """The (S_child, S_parent, K) log-potential of the edge between a child and its parent."""
     pot = pots[(min(child, par), max(child, par))]
     return pot if child < par else pot.transpose(1, 0, 2)
 
 
-def _upward(plan: dict, u: np.ndarray, pots: dict) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+def _upward(
+    plan: dict[str, Any], u: np.ndarray, pots: _Pots
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
     """Leaves-to-root pass of sum-product on a tree (log space, vectorised over y).
 
     Returns the messages child -> parent (S_parent, K) and each node's belief: its own
@@ -372,7 +379,7 @@ def _draw(prob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cum = np.cumsum(prob, axis=-1)
     cum[..., -1] = 1.0
     u = rng.random(prob.shape[:-1])[..., None]
-    return (u > cum).sum(axis=-1)
+    return cast(np.ndarray, (u > cum).sum(axis=-1))
 
 
 class GibbsChains:

@@ -30,6 +30,7 @@ sets of end-model predictions, `excess_risk` = R(w_hat) - R(w*) on those rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -175,7 +176,7 @@ def misspecification_bounds(
         wb = b.get(key, (0.0, c))[0]
         dep_l1 += abs(wa - wb)
         dep_weighted += c * abs(wa - wb)
-    log_odds = lambda bal: float(bal[1] - bal[0])  # noqa: E731
+    log_odds: Callable[[np.ndarray], float] = lambda bal: float(bal[1] - bal[0])  # noqa: E731
     balance = abs(log_odds(np.asarray(model.class_balance_)) - log_odds(np.asarray(reference.class_balance_)))
 
     gap = P[:, 1] - Q[:, 1]

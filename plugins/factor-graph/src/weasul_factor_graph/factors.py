@@ -31,6 +31,7 @@ strength proxy of every sparse LF pair hugely negative, contradicting the paper'
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 
@@ -100,7 +101,7 @@ def dependency_table(kind: str, n_classes: int) -> np.ndarray:
         raise KeyError(kind)
     table = np.broadcast_to(plus, shape).astype(float) - np.broadcast_to(minus, shape).astype(float)
     table.setflags(write=False)
-    return table
+    return cast(np.ndarray, table)
 
 
 def dependency_tables(kinds: tuple[str, ...] | list[str], n_classes: int) -> np.ndarray:

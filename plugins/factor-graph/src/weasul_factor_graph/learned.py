@@ -57,7 +57,7 @@ class FactorGraphStructure(FactorGraph):
     chosen candidates with their structure-learning weight or proxy value v).
     """
 
-    Params: ClassVar[type[FactorGraphStructureParams]] = FactorGraphStructureParams  # type: ignore[assignment]
+    Params: ClassVar[type[FactorGraphStructureParams]] = FactorGraphStructureParams
     params: FactorGraphStructureParams
 
     step_inputs: ClassVar[dict[str, InputSpec]] = {
@@ -70,7 +70,7 @@ class FactorGraphStructure(FactorGraph):
     }
 
     @classmethod
-    def examples(cls) -> list[FactorGraph]:  # type: ignore[override]
+    def examples(cls) -> list[FactorGraph]:
         return [cls(), cls(n_classes=3, threshold=0.1)]
 
     def fit(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from weasul.errors import SpecError
@@ -145,7 +145,9 @@ class _Problem:
             options={"maxiter": max_iter, "ftol": 1e-10},
         )
         x = result.x
-        return (x[n_head : n_head + n_dep] - x[n_head + n_dep :]).reshape(ns, m) * mask[None, :]
+        return cast(
+            np.ndarray, (x[n_head : n_head + n_dep] - x[n_head + n_dep :]).reshape(ns, m) * mask[None, :]
+        )
 
 
 def pseudolikelihood_weights(

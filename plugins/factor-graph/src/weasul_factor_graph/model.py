@@ -19,7 +19,7 @@ votes, summing y out exactly:
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field, field_validator, model_validator
@@ -30,7 +30,8 @@ from weasul.progress import track
 from weasul.steps import InputSpec, StepContext, StepOutput, classification_metrics, fit_split
 from weasul.validation import check_label_matrix, infer_n_classes
 
-from weasul_factor_graph._inference import Engine, GibbsChains, Layout, Params, logsumexp
+from weasul_factor_graph._inference import Engine, GibbsChains, Layout, logsumexp
+from weasul_factor_graph._inference import Params as Weights
 from weasul_factor_graph.structure import DependencyStructure, parse_dependencies
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ class FactorGraph(LabelModel):
     `inference_` ("exact" or "gibbs") and `log_likelihood_` (mean per item; exact only).
     """
 
-    Params: ClassVar[type[FactorGraphParams]] = FactorGraphParams  # type: ignore[assignment]
+    Params: ClassVar[type[FactorGraphParams]] = FactorGraphParams
     params: FactorGraphParams
 
     step_inputs: ClassVar[dict[str, InputSpec]] = {
@@ -155,7 +156,7 @@ class FactorGraph(LabelModel):
     step_outputs: ClassVar[dict[str, str]] = {**LabelModel.step_outputs, "dependencies": "table"}
 
     @classmethod
-    def examples(cls) -> list[FactorGraph]:  # type: ignore[override]
+    def examples(cls) -> list[FactorGraph]:
         return [
             cls(),
             cls(n_classes=3),
@@ -219,12 +220,12 @@ class FactorGraph(LabelModel):
             )
             theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S)
             loglik = None
-        fitted = Params.unpack(theta, layout, fixed_balance)
+        fitted = Weights.unpack(theta, layout, fixed_balance)
         self.accuracy_ = np.asarray(fitted.accuracy, dtype=float).copy()
         self.propensity_ = np.asarray(fitted.propensity, dtype=float).copy()
         self.dependency_weights_ = np.asarray(fitted.dependency, dtype=float).copy()
         self.class_balance_ = np.asarray(fitted.balance, dtype=float).copy()
-        self.dependencies_ = [list(d.as_tuple()) for d in structure.dependencies]
+        self.dependencies_: list[list[Any]] = [list(d.as_tuple()) for d in structure.dependencies]
         self.n_classes_ = int(n_classes)
         self.n_lfs_ = int(m)
         self.inference_ = "exact" if exact else "gibbs"
@@ -246,16 +247,26 @@ class FactorGraph(LabelModel):
             prop += np.log(k * np.clip(share, 0.01, 1.0))
         elif layout.propensity == "none":
             prop[:] = 0.0
-        start = Params(np.full(layout.n_lfs, a), prop, np.zeros(layout.n_deps), fixed_balance.copy())
+        start = Weights(np.full(layout.n_lfs, a), prop, np.zeros(layout.n_deps), fixed_balance.copy())
         return start.pack(layout)
 
-    def _fit_exact(self, engine, feats, weights, layout, fixed_balance, theta0, reg, centre):  # type: ignore[no-untyped-def]
+    def _fit_exact(
+        self,
+        engine: Engine,
+        feats: tuple[np.ndarray, np.ndarray, np.ndarray],
+        weights: np.ndarray,
+        layout: Layout,
+        fixed_balance: np.ndarray,
+        theta0: np.ndarray,
+        reg: np.ndarray,
+        centre: np.ndarray,
+    ) -> tuple[np.ndarray, float]:
         from scipy.optimize import minimize
 
         l2 = self.params.l2
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            prm = Params.unpack(theta, layout, fixed_balance)
+            prm = Weights.unpack(theta, layout, fixed_balance)
             data, g_data, _ = engine.data_term(feats, weights, prm, layout)
             logz, g_model, _ = engine.log_partition(prm, layout)
             value = -(data - logz) + 0.5 * l2 * float(np.sum(reg * (theta - centre) ** 2))
@@ -270,12 +281,23 @@ class FactorGraph(LabelModel):
         )
         if not result.success:
             _log.warning("L-BFGS stopped before convergence: %s", result.message)
-        prm = Params.unpack(result.x, layout, fixed_balance)
+        prm = Weights.unpack(result.x, layout, fixed_balance)
         data, _, _ = engine.data_term(feats, weights, prm, layout)
         logz, _, _ = engine.log_partition(prm, layout)
         return result.x, float(data - logz)
 
-    def _fit_gibbs(self, engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S):  # type: ignore[no-untyped-def]
+    def _fit_gibbs(
+        self,
+        engine: Engine,
+        feats: tuple[np.ndarray, np.ndarray, np.ndarray],
+        weights: np.ndarray,
+        layout: Layout,
+        fixed_balance: np.ndarray,
+        theta0: np.ndarray,
+        reg: np.ndarray,
+        centre: np.ndarray,
+        S: np.ndarray,
+    ) -> np.ndarray:
         p = self.params
         rng = np.random.default_rng(p.seed)
         chains = GibbsChains(engine, p.n_chains, rng, init=S)
@@ -287,7 +309,7 @@ class FactorGraph(LabelModel):
         total = np.zeros_like(theta)
         n_avg = 0
         for t in track(range(p.epochs), total=p.epochs, desc="factor graph (Gibbs)"):
-            prm = Params.unpack(theta, layout, fixed_balance)
+            prm = Weights.unpack(theta, layout, fixed_balance)
             _, g_data, _ = engine.data_term(feats, weights, prm, layout)
             for _ in range(p.sweeps):
                 chains.sweep(prm)
@@ -312,8 +334,8 @@ class FactorGraph(LabelModel):
             self._engine_cache = cached
         return cached
 
-    def _weights(self) -> Params:
-        return Params(
+    def _weights(self) -> Weights:
+        return Weights(
             np.asarray(self.accuracy_, dtype=float),
             np.asarray(self.propensity_, dtype=float),
             np.asarray(self.dependency_weights_, dtype=float),
@@ -329,7 +351,7 @@ class FactorGraph(LabelModel):
         self._fitted_check()
         L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
         e = Engine.energies(self._engine().row_features(L + 1), self._weights())
-        return np.exp(e - logsumexp(e, axis=1)[:, None])
+        return cast(np.ndarray, np.exp(e - logsumexp(e, axis=1)[:, None]))
 
     def log_likelihood(self, L: np.ndarray) -> float:
         """Mean log p(votes) per row of `L` (exact inference only)."""
@@ -383,10 +405,10 @@ class FactorGraph(LabelModel):
             k = self.n_classes_
             right = sum(node[:, c + 1, c] * py[c] for c in range(k))
             votes = ((1 - node[:, 0, :]) * py[None, :]).sum(axis=1)
-            return right / np.maximum(votes, 1e-300)
+            return cast(np.ndarray, right / np.maximum(votes, 1e-300))
         S, y = self.sample(n_samples, seed=self.params.seed)
         voted = S != -1
-        return ((S == y[:, None]) & voted).sum(axis=0) / np.maximum(voted.sum(axis=0), 1)
+        return cast(np.ndarray, ((S == y[:, None]) & voted).sum(axis=0) / np.maximum(voted.sum(axis=0), 1))
 
     def sample(self, n: int, *, seed: int = 0, burn_in: int = 300) -> tuple[np.ndarray, np.ndarray]:
         """Draw `n` items (L (n, m) with -1 = abstain, y (n,)) from the fitted model: exact
@@ -464,7 +486,7 @@ class FactorGraph(LabelModel):
         return _step_output(self, inputs, ctx, L)
 
 
-def _node_marginals(engine: Engine, prm: Params) -> tuple[np.ndarray, np.ndarray]:
+def _node_marginals(engine: Engine, prm: Weights) -> tuple[np.ndarray, np.ndarray]:
     """Exact p(s_j | y) for every LF (m, S, K) and p(y) (K,)."""
     logz_y, node, _ = engine.marginals(prm)
     return node, np.exp(logz_y - logsumexp(logz_y, axis=0))

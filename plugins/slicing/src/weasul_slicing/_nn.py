@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ class Backbone(nn.Module):
         self.head = nn.Linear(hidden, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x))
+        return cast(torch.Tensor, self.head(self.body(x)))
 
 
 class SliceNet(nn.Module):
@@ -154,7 +154,7 @@ def _loss(
         return F.nll_loss(net(xb), yb)
     if kind != "slice-attention":
         return F.cross_entropy(net(xb), yb)
-    out = net.parts(xb)
+    out = cast(SliceNet, net).parts(xb)
     base = F.cross_entropy(out["logits"], yb)
     # l_ind: BCE of every indicator on its slice's membership, members weighted by pos_weight
     ind = F.binary_cross_entropy_with_logits(out["u"], sb, pos_weight=pos_weight, reduction="none")
@@ -167,7 +167,7 @@ def _loss(
         exp = ((ce * sb).sum(dim=0) / sb.sum(dim=0).clamp(min=1.0)).sum()
     else:  # the paper's sum_i gamma_i * loss, averaged over the batch
         exp = (ce * sb).sum(dim=1).mean()
-    return base + p.indicator_weight * ind + p.expert_weight * exp
+    return cast(torch.Tensor, base + p.indicator_weight * ind + p.expert_weight * exp)
 
 
 def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int, p: Any) -> nn.Module:
@@ -208,7 +208,7 @@ def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int
                     xb = xb + noise * torch.randn_like(xb) * tail[b].unsqueeze(1)
                 loss = _loss(kind, net, xb, yt[b], St[b], p, pos_weight)
                 opt.zero_grad()
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 opt.step()
                 total += float(loss.detach()) * len(b)
             _log.debug("%s epoch %d: mean loss %.4f", kind, epoch, total / len(order))
@@ -223,7 +223,7 @@ def predict(net: nn.Module, X: np.ndarray, part: str = "proba") -> np.ndarray:
         if part == "proba":
             out = torch.softmax(net(Xt), dim=1).double()
             return out.numpy()
-        parts = net.parts(Xt)
+        parts = cast(SliceNet, net).parts(Xt)
         value = parts["a"] if part == "attention" else torch.sigmoid(parts["u"])
         return value.double().numpy()
 

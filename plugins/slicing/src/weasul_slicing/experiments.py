@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import weasul
@@ -30,6 +30,9 @@ from weasul.plugins import load_class
 
 from weasul_slicing.metrics import SliceMetricsReporter
 from weasul_slicing.sf import slice_matrix, slice_names
+
+if TYPE_CHECKING:
+    from weasul.interfaces import Encoder
 
 __all__ = [
     "HEADS",
@@ -92,7 +95,7 @@ def _encode_trec(
 ) -> tuple[np.ndarray, np.ndarray, str]:
     if encoder in ("auto", "minilm"):
         try:
-            cls = load_class("encoders", "sentence-minilm")
+            cls = cast("type[Encoder]", load_class("encoders", "sentence-minilm"))
             fields = getattr(cls.Params, "model_fields", {})
             enc = cls(cache_dir=cache_dir) if (cache_dir and "cache_dir" in fields) else cls()
             enc.fit(list(train))
@@ -104,10 +107,10 @@ def _encode_trec(
     from sklearn.decomposition import TruncatedSVD
 
     tfidf = weasul.create("encoders", "tfidf", ngram_max=2, min_df=2)
-    tfidf.fit(list(train))  # type: ignore[attr-defined]
+    tfidf.fit(list(train))
     svd = TruncatedSVD(n_components=256, random_state=0)
-    X_tr = svd.fit_transform(tfidf.encode(list(train)))  # type: ignore[attr-defined]
-    X_te = svd.transform(tfidf.encode(list(test)))  # type: ignore[attr-defined]
+    X_tr = svd.fit_transform(tfidf.encode(list(train)))
+    X_te = svd.transform(tfidf.encode(list(test)))
     scale = float(np.sqrt((X_tr**2).sum(axis=1).mean()))
     return X_tr / scale, X_te / scale, "tfidf+svd256"
 
@@ -126,7 +129,7 @@ def trec_data(
     `weasul_slicing.trec_slices`. Trains on `train` (WRENCH size, 4965), evaluates on `split`."""
     from weasul_slicing.trec_slices import SLICE_FUNCTIONS
 
-    ds = weasul.create("datasets", "wrench", path=path, drop_labeled_ids=True).load()  # type: ignore[attr-defined]
+    ds = weasul.create("datasets", "wrench", path=path, drop_labeled_ids=True).load()
     train, test = ds.train, ds[split]
     if train.y is None or test.y is None or train.items is None or test.items is None:
         raise DataError(f"{path}: trec needs gold labels and items in train and {split}")
@@ -170,7 +173,7 @@ def compare(
     heads = HEADS if heads is None else heads
     warm = synthetic_data(0, n_train=200, n_test=20, tail_share=0.05)
     for name, _ in heads.values():  # import torch and warm up outside the timings
-        weasul.create("slice_heads", name, epochs=1, num_threads=1).fit(  # type: ignore[attr-defined]
+        weasul.create("slice_heads", name, epochs=1, num_threads=1).fit(
             warm.X_train, warm.y_train, warm.S_train
         )
     rows = []
@@ -180,9 +183,9 @@ def compare(
         for label, (name, params) in heads.items():
             head = weasul.create("slice_heads", name, **{**common, **params, "seed": seed})
             start = time.perf_counter()
-            head.fit(data.X_train, data.y_train, data.S_train)  # type: ignore[attr-defined]
+            head.fit(data.X_train, data.y_train, data.S_train)
             seconds = time.perf_counter() - start
-            pred = head.predict(data.X_test, data.S_test)  # type: ignore[attr-defined]
+            pred = head.predict(data.X_test, data.S_test)
             rows.append(
                 {
                     "model": label,

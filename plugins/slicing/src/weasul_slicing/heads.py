@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -100,6 +100,7 @@ class _TorchSliceHead(SliceHead):
 
     kind: ClassVar[str] = "backbone"
     Params: ClassVar[type[WeasulParams]] = SliceHeadParams
+    params: SliceHeadParams
 
     def _nn(self) -> Any:
         return require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
@@ -141,13 +142,13 @@ class _TorchSliceHead(SliceHead):
         if X.shape[1] != self.n_features_:
             raise DataError(f"X has {X.shape[1]} features but the model was fitted on {self.n_features_}")
         check_slices(S, n_items=len(X), n_slices=self.n_slices_)
-        return X
+        return cast(np.ndarray, X)
 
     def predict_proba(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
         """(n, K) class probabilities. S is checked (shape, 0/1) but not used to predict: slice
         membership at inference comes from the learned indicators, as in the paper."""
         X = self._check_predict(X, S)
-        return self._nn().predict(self.module_, X)
+        return cast(np.ndarray, self._nn().predict(self.module_, X))
 
     def names(self) -> list[str]:
         """Names of S's columns: `slice_names`, else the columns of a DataFrame S given to fit,
@@ -262,6 +263,8 @@ class SliceAttention(_TorchSliceHead):
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[SliceAttention]:
         return [cls(epochs=2, hidden=16), cls(epochs=2, hidden=16, attention="a2", tau=0.1, noise_std=0.005)]
@@ -269,12 +272,12 @@ class SliceAttention(_TorchSliceHead):
     def attention(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
         """(n, m) attention weights over slices, rows summing to 1 (for inspecting the routing)."""
         X = self._check_predict(X, S)
-        return self._nn().predict(self.module_, X, "attention")
+        return cast(np.ndarray, self._nn().predict(self.module_, X, "attention"))
 
     def membership_proba(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
         """(n, m) predicted slice-membership likelihood P from the indicators."""
         X = self._check_predict(X, S)
-        return self._nn().predict(self.module_, X, "membership")
+        return cast(np.ndarray, self._nn().predict(self.module_, X, "membership"))
 
 
 class BackboneHead(_TorchSliceHead):
@@ -303,6 +306,8 @@ class UpsampleHead(_TorchSliceHead):
             True, description="an epoch is len(X) draws (False: the whole upsampled pool)"
         )
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[UpsampleHead]:
         return [cls(epochs=2, hidden=16, factor=3)]
@@ -316,6 +321,8 @@ class MixtureOfExperts(_TorchSliceHead):
 
     class Params(SliceHeadParams):
         n_experts: int | None = Field(None, ge=1, description="default: the number of columns of S")
+
+    params: Params
 
     @classmethod
     def examples(cls) -> list[MixtureOfExperts]:

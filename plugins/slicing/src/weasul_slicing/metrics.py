@@ -160,6 +160,8 @@ class SliceMetricsReporter(Reporter):
         value: str = Field("accuracy", description="metric to tabulate and plot: accuracy or macro_f1")
         title: str = ""
 
+    params: Params
+
     def write(self, run_dir: Path, metrics: dict[str, Any]) -> list[Path]:
         run_dir = Path(run_dir)
         rows = collect_slice_rows(metrics)

@@ -94,6 +94,8 @@ class SliceFunctions(LabelingFunctionPack):
                 raise ValueError("give exactly one of 'path' (a .py file) or 'module' (an import name)")
             return self
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[LabelingFunctionPack]:
         return [cls(module="weasul_slicing.synthetic")]

@@ -125,11 +125,13 @@ class SyntheticSlices(DatasetLoader):
         tail_share: float = Field(0.02, gt=0, lt=0.25, description="share of each tail slice in every split")
         seed: int = 0
 
+    params: Params
+
     @classmethod
     def examples(cls) -> list[DatasetLoader]:
         return [cls(n_train=200, n_valid=50, n_test=200)]
 
-    def load(self) -> Dataset:
+    def load(self) -> Dataset:  # type: ignore[override]
         p = self.params
         splits = {}
         for offset, (name, n) in enumerate((("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test))):

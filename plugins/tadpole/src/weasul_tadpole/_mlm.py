@@ -31,7 +31,7 @@ def load_mlm(path: str | Path) -> tuple[Any, Any]:
     from transformers.utils import logging as hf_logging
 
     level = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # "newly initialized cls.predictions.*" is expected here
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]  # "newly initialized cls.predictions.*" is expected here
     try:
         with quiet_loading():
             tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
@@ -153,7 +153,7 @@ class MLM:
                 w = w.to(self.device)
                 loss = (w * per).sum() / batch_size
                 opt.zero_grad(set_to_none=True)
-                loss.backward()
+                loss.backward()  # type: ignore[no-untyped-call]
                 torch.nn.utils.clip_grad_norm_(params, 1.0)
                 opt.step()
                 sched.step()

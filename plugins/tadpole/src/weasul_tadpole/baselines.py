@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from pydantic import Field
 from weasul.errors import DataError
-from weasul.interfaces import AnomalyScorer
+from weasul.interfaces import AnomalyScorer, InputKind
 from weasul.params import WeasulParams
 from weasul.validation import check_features
 
@@ -40,6 +40,8 @@ class DistanceScorer(AnomalyScorer):
     class Params(WeasulParams):
         pass
 
+    params: Params
+
     def fit(self, X: Any, *, reference: Any = None) -> DistanceScorer:
         """Task rows `X` (n, d); optional general-corpus rows `reference` (m, d). Returns self."""
         X = check_features(X, name="X")
@@ -61,8 +63,8 @@ class DistanceScorer(AnomalyScorer):
             raise DataError(f"fitted on {self.center_in_.shape[0]} features, X has {X.shape[1]}")
         d_in = np.linalg.norm(X - self.center_in_, axis=1)
         if self.center_out_.size == 0:
-            return d_in
-        return d_in - np.linalg.norm(X - self.center_out_, axis=1)
+            return cast(np.ndarray, d_in)
+        return cast(np.ndarray, d_in - np.linalg.norm(X - self.center_out_, axis=1))
 
 
 class NGramLM:
@@ -94,7 +96,7 @@ class NGramLM:
         seen = c_h > 0
         safe = np.where(seen, c_h, 1.0)
         p = np.where(seen, np.maximum(c_hw - self.d, 0) / safe + self.d * self.hist_types[h] / safe * p1, p1)
-        return np.log(p)
+        return cast(np.ndarray, np.log(p))
 
 
 class MooreLewisScorer(AnomalyScorer):
@@ -104,12 +106,14 @@ class MooreLewisScorer(AnomalyScorer):
     Fitted state: `vocab_` (list of tokens), LM count arrays.
     """
 
-    input_kind: ClassVar[str] = "text"  # type: ignore[misc]
+    input_kind: ClassVar[InputKind] = "text"
     persistable: ClassVar[bool] = False
 
     class Params(WeasulParams):
         discount: float = Field(0.75, gt=0, lt=1)
         min_count: int = Field(1, ge=1, description="rarer tokens map to <unk>")
+
+    params: Params
 
     def _ids(self, texts: list[str]) -> list[np.ndarray]:
         lookup = self._lookup
@@ -140,7 +144,7 @@ class MooreLewisScorer(AnomalyScorer):
         lp = lm.logprob(h, w)
         lengths = np.array([len(s) - 1 for s in ids])
         owner = np.repeat(np.arange(len(ids)), lengths)
-        return -np.bincount(owner, weights=lp, minlength=len(ids)) / lengths
+        return cast(np.ndarray, -np.bincount(owner, weights=lp, minlength=len(ids)) / lengths)
 
     def score(self, X: Any) -> np.ndarray:
         """(n,) `H_in(s) - H_out(s)` (or `H_in(s)` without reference)."""
@@ -149,4 +153,4 @@ class MooreLewisScorer(AnomalyScorer):
         h_in = self.cross_entropy(self.lm_in_, ids)
         if self.lm_out_ is None:
             return h_in
-        return h_in - self.cross_entropy(self.lm_out_, ids)
+        return cast(np.ndarray, h_in - self.cross_entropy(self.lm_out_, ids))

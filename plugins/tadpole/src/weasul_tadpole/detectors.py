@@ -34,9 +34,11 @@ class _TadpoleDetector(PyODScorer):
     #: Params fields passed to the detector under the same name.
     passthrough: ClassVar[tuple[str, ...]] = ()
 
+    params: PyODParams
+
     def detector_options(self) -> dict[str, Any]:
         options = {name: getattr(self.params, name) for name in self.passthrough}
-        options.update(self.params.options)  # type: ignore[attr-defined]
+        options.update(self.params.options)
         return options
 
 
@@ -52,6 +54,8 @@ class IsolationForestScorer(_TadpoleDetector):
         max_samples: int | float | Literal["auto"] = "auto"
         max_features: float = Field(1.0, gt=0, le=1)
 
+    params: Params
+
 
 class LOFScorer(_TadpoleDetector):
     """Local Outlier Factor (Breunig et al. 2000), novelty mode: density relative to the neighbours."""
@@ -63,6 +67,8 @@ class LOFScorer(_TadpoleDetector):
     class Params(PyODParams):
         n_neighbors: int = Field(20, ge=1)
         metric: str = "minkowski"
+
+    params: Params
 
 
 class OneClassSVMScorer(_TadpoleDetector):
@@ -77,6 +83,8 @@ class OneClassSVMScorer(_TadpoleDetector):
         nu: float = Field(0.5, gt=0, le=1)
         gamma: float | Literal["auto", "scale"] = "auto"
 
+    params: Params
+
 
 class PCAScorer(_TadpoleDetector):
     """PCA reconstruction (Harrou et al. 2015): weighted distance along the minor components."""
@@ -89,8 +97,10 @@ class PCAScorer(_TadpoleDetector):
         n_components: int | None = Field(None, ge=1, description="none = all components")
         standardization: bool = True
 
+    params: Params
+
     def min_rows(self, detector: Any, n_features: int) -> int:
-        k = self.params.n_components  # type: ignore[attr-defined]
+        k = self.params.n_components
         return max(2, (k or 1) + 1)
 
 
@@ -106,6 +116,8 @@ class KNNScorer(_TadpoleDetector):
         method: Literal["largest", "mean", "median"] = "largest"
         metric: str = "minkowski"
 
+    params: Params
+
 
 class RobustCovarianceScorer(_TadpoleDetector):
     """Robust covariance: Mahalanobis distance under the Minimum Covariance Determinant estimate.
@@ -119,6 +131,8 @@ class RobustCovarianceScorer(_TadpoleDetector):
 
     class Params(PyODParams):
         support_fraction: float | None = Field(None, gt=0, le=1, description="none = MCD's default")
+
+    params: Params
 
     def fit(self, X: Any) -> RobustCovarianceScorer:
         from weasul.validation import check_features

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 from pydantic import Field
 from weasul._lazy import require
 from weasul.errors import DataError, MissingDependencyError
-from weasul.interfaces import Encoder
+from weasul.interfaces import Encoder, InputKind
 from weasul.params import WeasulParams
 
 from weasul_tadpole._text import check_texts
@@ -58,7 +58,7 @@ class SentenceMiniLM(Encoder):
     and reused across runs. Fitted state: `dim_`, `model_key_`, `model_path_`.
     """
 
-    input_kind: ClassVar[str] = "text"  # type: ignore[misc]
+    input_kind: ClassVar[InputKind] = "text"
 
     class Params(WeasulParams):
         model_path: str | None = Field(
@@ -76,6 +76,10 @@ class SentenceMiniLM(Encoder):
             1, ge=0, description="torch intra-op threads while encoding; 0 = leave as is"
         )
 
+    params: Params
+    #: (module, tokenizer, model) once loaded; not pickled (see __getstate__).
+    _loaded: tuple[Any, Any, Any] | None
+
     def _path(self) -> Path:
         if self.params.model_path is None:
             return default_model_path()
@@ -91,7 +95,7 @@ class SentenceMiniLM(Encoder):
         return {k: v for k, v in self.__dict__.items() if k not in ("_loaded", "_cache")}
 
     def _backend(self) -> tuple[Any, Any, Any]:
-        backend = getattr(self, "_loaded", None)
+        backend: tuple[Any, Any, Any] | None = getattr(self, "_loaded", None)
         if backend is None:
             nn = require("weasul_tadpole._minilm", extra="text", distribution=_DIST)
             path = self._path()
@@ -113,7 +117,7 @@ class SentenceMiniLM(Encoder):
         path = self._path()
         self._loaded = None
         self.model_path_ = str(path)
-        self.model_key_ = _model_key(path)
+        self.model_key_: str = _model_key(path)
         _, _, model = self._backend()
         self.dim_ = int(model.config.hidden_size)
         return self
@@ -125,7 +129,7 @@ class SentenceMiniLM(Encoder):
             return self.encode(texts)
         self._backend()  # load the model once, before the workers share it
         chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
-        return executor.map_chunks(self.encode, chunks)
+        return cast(np.ndarray, executor.map_chunks(self.encode, chunks))
 
     def run_step(self, inputs: dict[str, Any], ctx: Any) -> Any:
         """Load the model, then encode every split (partition-wise on the spec's executor)."""

@@ -146,7 +146,7 @@ def rank_detectors(
             det = proto.clone()
             t0 = time.perf_counter()
             try:
-                det.fit(train_in)  # type: ignore[attr-defined]
+                det.fit(train_in)
             except DataError as err:  # e.g. too few rows for this detector: left out, reason kept
                 errors[name] = str(err)
                 _log.warning("detector %s left out of the ranking: %s", name, err)
@@ -165,7 +165,7 @@ def rank_detectors(
             rec.setdefault("score_s", []).append(t2 - t1)
     if len(errors) == len(plugins):
         raise DataError("no detector could be fitted: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, rec in results.items():
         if name in errors:
             continue

@@ -66,6 +66,8 @@ class TadpoleScorer(AnomalyScorer):
         chunk_size: int = Field(8192, ge=1, description="rows per scoring chunk / Dask partition")
         seed: int = 0
 
+    params: Params
+
     def fit(self, X: Any, *, general: Any = None) -> TadpoleScorer:
         """Fit on task features `X` (n, d); `general` (m, d) general-corpus rows enable the ranking.
 
@@ -145,7 +147,10 @@ class TadpoleScorer(AnomalyScorer):
         general = inputs["general"]
         self.fit(fit_split(inputs["X"], ctx, "X"), general=fit_split(general, ctx, "general"))
         texts = inputs.get("text") or {}
-        scores, weights, selected, metrics = {}, {}, {}, {}
+        scores: dict[str, np.ndarray] = {}
+        weights: dict[str, np.ndarray] = {}
+        selected: dict[str, np.ndarray] = {}
+        metrics: dict[str, Any] = {}
         for split, G in general.items():
             s = score_rows(
                 check_features(G, name=f"general.{split}"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from weasul.errors import DataError
@@ -103,7 +103,7 @@ def select_segments(
     n_keep = int(np.searchsorted(kept_sizes, target - 1e-9) + 1)
     chosen = np.zeros(n_seg, dtype=bool)
     chosen[order[:n_keep]] = True
-    return chosen[seg]
+    return cast(np.ndarray, chosen[seg])
 
 
 def write_corpus(
@@ -144,6 +144,6 @@ def write_corpus(
         for i in idx:
             if prev is not None and i != prev + 1:
                 handle.write("\n")
-            handle.write(texts[i].replace("\n", " ").strip() + "\n")
+            handle.write(texts[int(i)].replace("\n", " ").strip() + "\n")
             prev = i
     return path

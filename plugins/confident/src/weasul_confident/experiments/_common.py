@@ -6,7 +6,7 @@ import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from weasul.errors import DataError, PluginNotFoundError
@@ -43,7 +43,7 @@ class _LocalMajorityVote:
 
     def predict(self, L: np.ndarray) -> np.ndarray:
         counts = np.stack([(L == c).sum(axis=1) for c in range(self.k)], axis=1)
-        return counts.argmax(axis=1)
+        return cast(np.ndarray, counts.argmax(axis=1))
 
 
 def weak_labeler(n_classes: int) -> Any:
@@ -85,6 +85,6 @@ def write_run(runs_dir: str | Path, name: str, metrics: dict[str, Any], title: s
     folder.mkdir(parents=True)
     metrics = to_json(metrics)
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    create("reporters", "confident-learning").write(folder, metrics)  # type: ignore[attr-defined]
-    create("reporters", "html", title=title).write(folder, metrics)  # type: ignore[attr-defined]
+    create("reporters", "confident-learning").write(folder, metrics)
+    create("reporters", "html", title=title).write(folder, metrics)
     return folder

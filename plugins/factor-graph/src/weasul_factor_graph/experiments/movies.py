@@ -299,18 +299,20 @@ def plot(summary: list[dict[str, Any]], path: Path) -> None:
     left.set_ylabel("end-model test ROC-AUC")
     left.set_title("Gold-proxy dependencies")
     left.legend(fontsize=8)
-    pts = sorted(
+    learned_pts = sorted(
         (s["n_deps"], s["end_auc"], s["end_auc_std"], s["param"])
         for s in summary
         if s["family"] == "Structure learning"
     )
-    if pts:
-        x, m, sd, thr = zip(*pts, strict=True)
-        right.errorbar(x, m, yerr=sd, marker="D", color="tab:purple", capsize=3, label="Structure learning")
-        for xi, mi, ti in zip(x, m, thr, strict=True):
+    if learned_pts:
+        n_deps, aucs, stds, thr = zip(*learned_pts, strict=True)
+        right.errorbar(
+            n_deps, aucs, yerr=stds, marker="D", color="tab:purple", capsize=3, label="Structure learning"
+        )
+        for xi, mi, ti in zip(n_deps, aucs, thr, strict=True):
             right.annotate(f"thr {ti:g}", (xi, mi), textcoords="offset points", xytext=(4, 6), fontsize=7)
         right.set_xscale("log")
-        right.set_xticks(list(x), [str(v) for v in x])
+        right.set_xticks(list(n_deps), [str(v) for v in n_deps])
         right.minorticks_off()
     right.axhline(base, color="k", linestyle="--", label=f"No deps ({base:.3f})")
     right.set_xlabel("number of learned dependencies (similar, fixing, reinforcing)")

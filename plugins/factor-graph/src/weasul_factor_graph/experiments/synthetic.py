@@ -24,7 +24,7 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def _end_model_predictions(L_tr: np.ndarray, targets: np.ndarray, L_te: np.ndarr
     from sklearn.linear_model import LogisticRegression
 
     def onehot(L: np.ndarray) -> np.ndarray:
-        return np.eye(3)[L + 1].reshape(len(L), -1)
+        return cast(np.ndarray, np.eye(3)[L + 1].reshape(len(L), -1))
 
     X_tr = onehot(L_tr)
     clf = LogisticRegression(C=1.0, max_iter=1000)
@@ -95,7 +95,7 @@ def _end_model_predictions(L_tr: np.ndarray, targets: np.ndarray, L_te: np.ndarr
             np.repeat([0, 1], n),
             sample_weight=np.concatenate([targets[:, 0], targets[:, 1]]),
         )
-    return clf.predict(onehot(L_te))
+    return cast(np.ndarray, clf.predict(onehot(L_te)))
 
 
 def priority_counterexample() -> BoundsReport:

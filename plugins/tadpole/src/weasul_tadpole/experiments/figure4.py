@@ -93,7 +93,7 @@ def run(
 
     # --- Figure 4: filter the mix with a filter fitted on Bio / CS task data ----------------
     rng = np.random.default_rng([seed, 7])
-    with Executor(ExecutorSpec(kind=executor)) as ex:  # type: ignore[arg-type]
+    with Executor(ExecutorSpec(kind=executor)) as ex:
         figure: dict[str, Any] = {"input": mix4.shares(), "input_n": len(mix4.texts), "filters": {}}
         for task in ("bio", "cs"):
             variants: dict[str, dict[str, float]] = {}

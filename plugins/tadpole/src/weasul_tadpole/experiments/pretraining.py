@@ -25,6 +25,7 @@ import argparse
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def _selections(
     rng = np.random.default_rng([seed, 3])
     n = len(mix.texts)
     out: dict[str, tuple[list[str], np.ndarray | None]] = {}
-    pick = lambda mask: [mix.texts[i] for i in np.flatnonzero(mask)]  # noqa: E731
+    pick: Callable[[Any], list[str]] = lambda mask: [mix.texts[i] for i in np.flatnonzero(mask)]  # noqa: E731
     scores = None
     if any(a.startswith("tadpole") for a in arms):
         options = {"seed": seed} if detector in ("isolation-forest",) else {}
