@@ -238,9 +238,9 @@ def print_tables(result: dict[str, Any], upto: int = 30) -> None:
     console = Console(width=max(Console().width, 130))
     rows = range(min(upto, result["budget"]) + 1)
     shown: set[str] = set()
+    # weak supervision by itself is the 0-label row of every approach; MaxKL is Active WeaSuL
+    skip = ("MaxKL", "Weak supervision by itself")
     for part in ("generative", "discriminative"):
-        # weak supervision by itself is the 0-label row of every approach; MaxKL is Active WeaSuL
-        skip = ("MaxKL", "Weak supervision by itself")
         ours = {name: rec[part] for name, rec in result["approaches"].items() if part in rec and name not in skip}
         paper = result.get("paper", {}).get(part, {})
         if not ours:
