@@ -110,7 +110,8 @@ def test_wrong_api_version_or_base_is_refused(tmp_path):
 
 def test_create_is_typed_for_every_group():
     """`weasul.create("datasets", ...)` is a DatasetLoader for type checkers, and so on per group."""
-    typing = pytest.importorskip("typing")
+    import typing
+
     if not hasattr(typing, "get_overloads"):
         pytest.skip("typing.get_overloads needs Python 3.11")
     from weasul.interfaces import INTERFACES

@@ -174,14 +174,13 @@ class ActiveWeaSuL(MatrixCompletion):
 
     def _grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
         R = problem.mask * (problem.sigma_inv + z @ z.T)
-        grad = 4.0 * (R @ z)
+        grad: np.ndarray = 4.0 * (R @ z)
         if problem.expert is not None and len(problem.expert) and self._alpha_for(problem) != 0:
             g = self.extra_loss_grad(problem, z)
             if g is None:
                 g = self._fd_grad(problem, z)
             grad = grad + g
-        out: np.ndarray = grad
-        return out
+        return grad
 
     # --- optimisation ------------------------------------------------------------------
     def _init_z(self, problem: MCProblem) -> np.ndarray:
