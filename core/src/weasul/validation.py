@@ -51,6 +51,7 @@ def check_label_matrix(
     L: Any,
     *,
     n_classes: int | None = None,
+    n_sources: int | None = None,
     name: str = "L",
     allow_silent_sources: bool = False,
     allow_no_votes: bool = False,
@@ -60,12 +61,22 @@ def check_label_matrix(
     Rows where every source abstains are allowed (models return the class prior there); an
     empty matrix is refused. A source that never votes is refused unless `allow_silent_sources`;
     a matrix with no vote at all is refused unless `allow_no_votes` (fine for predicting a batch).
+
+    At predict time pass what the model was fitted with: `n_sources` (the number of columns
+    must match) and `n_classes` (no label above K-1), with both `allow_` flags on; e.g.
+    `check_label_matrix(L, n_classes=self.n_classes_, n_sources=self.n_sources_,
+    allow_silent_sources=True, allow_no_votes=True)`.
     """
     arr = _as_array(L, name)
     if arr.ndim != 2:
         raise DataError(f"{name} must be 2-D (n_items, n_sources), got shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise DataError(f"{name} is empty (shape {arr.shape}); it needs at least one item and one source")
+    if n_sources is not None and arr.shape[1] != n_sources:
+        raise DataError(
+            f"{name} has {arr.shape[1]} sources (columns) but the model was fitted on {n_sources}; "
+            "pass the same labeling functions in the same column order"
+        )
     arr = _check_integral(arr, name)
     low, high = int(arr.min()), int(arr.max())
     if low < ABSTAIN:

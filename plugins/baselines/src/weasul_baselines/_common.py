@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
-from weasul.errors import DataError, NotFittedError
+from weasul.errors import DataError
 from weasul.validation import check_label_matrix, infer_n_classes
 
 __all__ = [
     "check_fit_matrix",
-    "check_predict_matrix",
     "resolve_prior",
     "vote_counts",
     "one_hot_votes",
@@ -33,41 +32,6 @@ def check_fit_matrix(L: object, n_classes: int | None) -> tuple[np.ndarray, int]
             f"L has a single row (shape {arr.shape}); a label model needs at least two items to fit"
         )
     return arr, infer_n_classes(arr, n_classes)
-
-
-def check_predict_matrix(L: object, n_classes: int, n_sources: int) -> np.ndarray:
-    """Check a matrix to predict on: same number of sources as in fit; silent sources allowed
-    and rows with no vote at all allowed (they get the class prior)."""
-    if hasattr(L, "toarray") and not isinstance(L, np.ndarray):
-        raise DataError("L is a sparse matrix; pass a dense numpy array (call .toarray())")
-    arr = np.asarray(L)
-    if arr.ndim != 2:
-        raise DataError(f"L must be 2-D (n_items, n_sources), got shape {arr.shape}")
-    if arr.shape[0] == 0:
-        raise DataError(f"L is empty (shape {arr.shape}); pass at least one item")
-    if arr.shape[1] != n_sources:
-        raise DataError(
-            f"L has {arr.shape[1]} sources but the model was fitted on {n_sources}; "
-            "pass the same labeling functions in the same column order"
-        )
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise DataError(f"L has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
-    if np.issubdtype(arr.dtype, np.floating):
-        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-            raise DataError(
-                "L has NaN, inf or non-integer values; labels must be whole numbers, -1 = abstain"
-            )
-    arr = arr.astype(np.int64, copy=False)
-    if arr.min() < -1:
-        raise DataError(f"L has value {int(arr.min())}; use -1 for abstain and 0..K-1 for classes")
-    if arr.max() >= n_classes:
-        raise DataError(
-            f"L has label {int(arr.max())} but the model has n_classes={n_classes}; "
-            f"classes must be 0..{n_classes - 1}"
-        )
-    return arr
 
 
 def resolve_prior(class_prior: Sequence[float] | None, n_classes: int) -> np.ndarray | None:
@@ -131,11 +95,6 @@ def break_ties(scores: np.ndarray, L: np.ndarray, seed: int, rtol: float = 1e-9)
     keys = _splitmix64(h[:, None] ^ (np.arange(1, k + 1, dtype=np.uint64)[None, :] * np.uint64(0x9E3779B1)))
     keys = np.where(tied, keys, np.uint64(0))
     return cast(np.ndarray, keys.argmax(axis=1))
-
-
-def require_fitted(model: object, attr: str = "n_classes_") -> None:
-    if not hasattr(model, attr):
-        raise NotFittedError(f"{type(model).__name__} is not fitted; call fit() first")
 
 
 def compress_rows(L: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -25,12 +25,11 @@ import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.validation import check_label_matrix
 
 from weasul_baselines._common import (
     check_fit_matrix,
-    check_predict_matrix,
     compress_rows,
-    require_fitted,
     resolve_prior,
 )
 
@@ -150,8 +149,10 @@ class DawidSkene(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posterior P(y | votes); the class prior on rows with no vote."""
-        require_fitted(self)
-        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+        )
         patterns, _, inverse = compress_rows(L, self.n_classes_)
         A = _vote_matrix(patterns, self.n_classes_)
         T, _ = _posterior(A, np.log(self.confusion_), np.log(self.class_prior_))

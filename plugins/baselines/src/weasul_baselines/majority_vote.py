@@ -23,13 +23,11 @@ from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_labels
+from weasul.validation import check_label_matrix, check_labels
 
 from weasul_baselines._common import (
     break_ties,
     check_fit_matrix,
-    check_predict_matrix,
-    require_fitted,
     resolve_prior,
     vote_counts,
 )
@@ -95,8 +93,10 @@ class MajorityVote(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) vote shares; the class prior on rows with no vote."""
-        require_fitted(self)
-        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+        )
         counts = vote_counts(L, self.n_classes_)
         totals = counts.sum(axis=1, keepdims=True)
         P = np.where(totals > 0, counts / np.maximum(totals, 1.0), self.class_prior_[None, :])
@@ -184,8 +184,10 @@ class WeightedVote(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posterior of the weighted vote; the class prior on rows with no vote."""
-        require_fitted(self)
-        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+        )
         logits = vote_counts(L, self.n_classes_, self.weights_) + np.log(
             np.maximum(self.class_prior_, 1e-300)
         )

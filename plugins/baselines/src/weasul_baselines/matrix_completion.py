@@ -66,13 +66,11 @@ from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_labels
+from weasul.validation import check_label_matrix, check_labels
 
 from weasul_baselines._common import (
     check_fit_matrix,
-    check_predict_matrix,
     compress_rows,
-    require_fitted,
     resolve_prior,
 )
 from weasul_baselines._indicators import Layout, build_layout, check_cliques, factor_matrix, indicator_matrix
@@ -473,8 +471,10 @@ class MatrixCompletion(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) P(y | lambda); the class prior on rows where every source abstains."""
-        require_fitted(self)
-        L = check_predict_matrix(L, self.n_classes_, self.n_sources_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+        )
         patterns, _, inverse = compress_rows(L, self.n_classes_)
         F = factor_matrix(patterns, self._layout())
         return cast(
@@ -484,7 +484,7 @@ class MatrixCompletion(LabelModel):
     def conditional_probs(self) -> np.ndarray:
         """(m, K, K) estimated P(lambda_j = c | Y = y) for every source j, vote c, class y
         (0 where source j never voted c in training)."""
-        require_fitted(self)
+        self.check_fitted()
         theta = np.exp(np.asarray(self.log_theta_))
         single = np.asarray(self.single_col_)
         out = np.zeros((self.n_sources_, self.n_classes_, self.n_classes_))

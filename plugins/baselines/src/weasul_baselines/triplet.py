@@ -30,12 +30,11 @@ from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.validation import check_label_matrix
 
 from weasul_baselines._common import (
     check_fit_matrix,
-    check_predict_matrix,
     compress_rows,
-    require_fitted,
     resolve_prior,
 )
 
@@ -180,8 +179,10 @@ class Triplet(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, 2) posterior; the class prior on rows with no vote."""
-        require_fitted(self)
-        L = check_predict_matrix(L, 2, self.n_sources_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=2, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+        )
         L, _, inverse = compress_rows(L, 2)
         log_cond = np.log(self.cond_)  # (m, y, vote)
         # log-odds contribution of each source for vote 0 and vote 1
