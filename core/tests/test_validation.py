@@ -93,3 +93,54 @@ def test_missing_folder_names_the_path(tmp_path):
     assert check_folder(tmp_path) == tmp_path
     with pytest.raises(DataError, match="data folder '.*nope' does not exist"):
         check_folder(tmp_path / "nope")
+
+
+def test_n_sources_names_both_counts_before_reading_the_values():
+    fitted_on_5 = np.zeros((3, 5), dtype=np.int64)
+    assert check_label_matrix(fitted_on_5, n_sources=5).shape == (3, 5)
+    with pytest.raises(DataError, match=r"L has 4 sources \(columns\) but the model was fitted on 5"):
+        check_label_matrix(fitted_on_5[:, :4], n_sources=5)
+    # the column count is checked first: a wrong-width matrix of strings names the count, not the dtype
+    with pytest.raises(DataError, match="6 sources"):
+        check_label_matrix(np.full((2, 6), "a"), n_sources=5, name="L_test")
+
+
+def test_predict_time_n_classes_and_n_sources_together():
+    batch = np.array([[0, 1, -1], [-1, -1, -1]])
+    out = check_label_matrix(batch, n_classes=2, n_sources=3, allow_silent_sources=True, allow_no_votes=True)
+    assert out.dtype == np.int64 and out.shape == (2, 3)
+    with pytest.raises(DataError, match="label 2 but n_classes=2"):
+        check_label_matrix(np.where(batch == 1, 2, batch), n_classes=2, n_sources=3, allow_silent_sources=True)
+
+
+def _installed_label_models() -> list[str]:
+    import weasul
+
+    return sorted(p.name for p in weasul.available("label_models", load=False))
+
+
+def _votes(n: int = 400, m: int = 5, seed: int = 0) -> np.ndarray:
+    """Binary votes, each source right 75% of the time and voting on 70% of the items."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    L = np.where(rng.random((n, m)) < 0.75, y[:, None], 1 - y[:, None])
+    L[rng.random((n, m)) > 0.7] = -1
+    return L
+
+
+@pytest.mark.parametrize("name", _installed_label_models())
+def test_every_label_model_checks_sources_at_predict_time_and_fit_before_predict(name):
+    from weasul.errors import NotFittedError
+    from weasul.plugins import load_class
+
+    cls = load_class("label_models", name)
+    model = cls.examples()[0]
+    L = _votes()
+    with pytest.raises(NotFittedError, match="not fitted; call fit"):
+        model.clone().predict_proba(L)
+    model.fit(L)
+    assert model.predict_proba(L[:7]).shape[0] == 7
+    with pytest.raises(DataError, match=r"L has 4 sources \(columns\) but the model was fitted on 5"):
+        model.predict_proba(L[:, :4])
+    with pytest.raises(DataError, match=r"L has 6 sources \(columns\) but the model was fitted on 5"):
+        model.predict_proba(np.column_stack([L, L[:, 0]]))

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field
 from weasul._lazy import require
 from weasul.data import ExpertLabels
-from weasul.errors import DataError, NotFittedError
+from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.validation import check_label_matrix, check_labels, infer_n_classes
 
@@ -98,16 +98,9 @@ class SnorkelLabelModel(LabelModel):
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) P(y | lambda) as Snorkel computes it; the class prior on rows with no vote."""
-        if not hasattr(self, "mu_"):
-            raise NotFittedError("SnorkelLabelModel is not fitted; call fit() first")
+        self.check_fitted()
         k, m = self.n_classes_, self.n_sources_
-        arr = np.asarray(L)
-        if arr.ndim == 2 and arr.size and np.issubdtype(arr.dtype, np.number) and bool((arr == -1).all()):
-            arr = arr.astype(np.int64)  # every source abstains on every row: all get the prior
-        else:
-            arr = check_label_matrix(arr, n_classes=k, allow_silent_sources=True)
-        if arr.shape[1] != m:
-            raise DataError(f"L has {arr.shape[1]} sources but the model was fitted on {m}")
+        arr = check_label_matrix(L, n_classes=k, n_sources=m, allow_silent_sources=True, allow_no_votes=True)
         from scipy import sparse
 
         rows, cols = np.nonzero(arr != -1)

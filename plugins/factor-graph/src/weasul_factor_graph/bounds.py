@@ -159,7 +159,7 @@ def misspecification_bounds(
     for name, m in (("model", model), ("reference", reference)):
         if not isinstance(m, FactorGraph):
             raise SpecError(f"{name} must be a fitted FactorGraph, got {type(m).__name__}")
-        m._fitted_check()
+        m.check_fitted()
         if m.n_classes_ != 2:
             raise SpecError(f"the bounds are derived for binary y; {name} has {m.n_classes_} classes")
     if model.n_lfs_ != reference.n_lfs_:

@@ -124,7 +124,7 @@ class FactorGraphStructure(FactorGraph):
         """The chosen dependencies: type, j, k, strength (structure weight or proxy v), weight (fitted)."""
         import pandas as pd
 
-        self._fitted_check()
+        self.check_fitted()
         fitted = {
             (t, int(j), int(k)): float(w)
             for (t, j, k), w in zip(self.dependencies_, self.dependency_weights_, strict=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 import numpy as np
 from pydantic import Field, field_validator, model_validator
 from weasul.data import ExpertLabels
-from weasul.errors import DataError, NotFittedError, SpecError
+from weasul.errors import DataError, SpecError
 from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.progress import track
 from weasul.steps import InputSpec, StepContext, StepOutput, classification_metrics, fit_split
@@ -113,24 +113,6 @@ class FactorGraphParams(LabelModelParams):
             except SpecError as err:
                 raise ValueError(str(err)) from None
         return self
-
-
-def _check_predict_matrix(L: Any, n_lfs: int, n_classes: int) -> np.ndarray:
-    arr = np.asarray(L) if not hasattr(L, "toarray") else L
-    if (
-        isinstance(arr, np.ndarray)
-        and arr.ndim == 2
-        and arr.size
-        and np.issubdtype(arr.dtype, np.number)
-        and arr.dtype != bool
-        and np.all(arr == -1)
-    ):
-        arr = arr.astype(np.int64)  # a batch of all-abstain rows is fine at predict time
-    else:
-        arr = check_label_matrix(L, n_classes=n_classes, allow_silent_sources=True)
-    if arr.shape[1] != n_lfs:
-        raise DataError(f"L has {arr.shape[1]} columns but the model was fitted on {n_lfs} LFs")
-    return arr
 
 
 class FactorGraph(LabelModel):
@@ -342,21 +324,21 @@ class FactorGraph(LabelModel):
             np.asarray(self.class_balance_, dtype=float),
         )
 
-    def _fitted_check(self) -> None:
-        if not hasattr(self, "accuracy_"):
-            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() first")
-
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, K) posterior p(y | votes); rows where every LF abstains get the class balance."""
-        self._fitted_check()
-        L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_lfs_, allow_silent_sources=True, allow_no_votes=True
+        )
         e = Engine.energies(self._engine().row_features(L + 1), self._weights())
         return cast(np.ndarray, np.exp(e - logsumexp(e, axis=1)[:, None]))
 
     def log_likelihood(self, L: np.ndarray) -> float:
         """Mean log p(votes) per row of `L` (exact inference only)."""
-        self._fitted_check()
-        L = _check_predict_matrix(L, self.n_lfs_, self.n_classes_)
+        self.check_fitted()
+        L = check_label_matrix(
+            L, n_classes=self.n_classes_, n_sources=self.n_lfs_, allow_silent_sources=True, allow_no_votes=True
+        )
         engine = self._engine()
         self._require_exact(engine, "log_likelihood")
         layout = Layout(self.n_lfs_, len(self.dependencies_), self.n_classes_, "class", False)
@@ -376,7 +358,7 @@ class FactorGraph(LabelModel):
         """The fitted dependencies: columns type, j, k, weight."""
         import pandas as pd
 
-        self._fitted_check()
+        self.check_fitted()
         rows = [
             {"type": t, "j": int(j), "k": int(k), "weight": float(w)}
             for (t, j, k), w in zip(self.dependencies_, self.dependency_weights_, strict=True)
@@ -386,7 +368,7 @@ class FactorGraph(LabelModel):
     def dependency_graph(self) -> nx.MultiGraph:
         """networkx MultiGraph over LFs; each edge a dependency with `type`, `acts_on`, `weight`,
         and each node the LF's `accuracy` and `propensity` weights."""
-        self._fitted_check()
+        self.check_fitted()
         graph = self._engine().structure.graph.copy()
         for _, _, key, data in graph.edges(keys=True, data=True):
             data["weight"] = float(self.dependency_weights_[key])
@@ -397,7 +379,7 @@ class FactorGraph(LabelModel):
 
     def lf_accuracies(self, *, n_samples: int = 20_000) -> np.ndarray:
         """(m,) model-implied P(LF votes y | LF votes): exact when possible, else from samples."""
-        self._fitted_check()
+        self.check_fitted()
         engine = self._engine()
         if engine.exact_ok:
             marg = _node_marginals(engine, self._weights())  # (m, S, K) p(s|y), p(y)
@@ -413,7 +395,7 @@ class FactorGraph(LabelModel):
     def sample(self, n: int, *, seed: int = 0, burn_in: int = 300) -> tuple[np.ndarray, np.ndarray]:
         """Draw `n` items (L (n, m) with -1 = abstain, y (n,)) from the fitted model: exact
         ancestral sampling when inference is exact, else `burn_in` Gibbs sweeps of n chains."""
-        self._fitted_check()
+        self.check_fitted()
         if n < 1:
             raise DataError(f"n must be positive, got {n}")
         engine, prm = self._engine(), self._weights()
