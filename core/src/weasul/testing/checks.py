@@ -7,7 +7,11 @@ import, no network), never exact message wording.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import importlib.metadata as md
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -36,7 +40,19 @@ from weasul.testing import samples
 __all__ = ["HEAVY_MODULES", "Check", "checks_for"]
 
 Check = Callable[[Plugin], None]
-HEAVY_MODULES = ("torch", "transformers", "cleanlab", "pyod", "sklearn", "snorkel", "sentence_transformers")
+#: Modules a plugin's entry-point module must not import at its top level. pandas and pyarrow
+#: count: weasul-core installs them only with its `table` extra.
+HEAVY_MODULES = (
+    "torch",
+    "transformers",
+    "cleanlab",
+    "pyod",
+    "sklearn",
+    "snorkel",
+    "sentence_transformers",
+    "pandas",
+    "pyarrow",
+)
 
 
 def _fresh(plugin: Plugin) -> Any:
@@ -76,7 +92,7 @@ def _exercise(plugin: Any, seed: int = 0) -> Any:
         labels, probs = _noisy_labels(seed)
         return plugin.find(labels, probs).ranked
     if isinstance(plugin, QueryStrategy):
-        return plugin.select(_query_state(seed), 3)
+        return plugin.select(_query_state(seed)[0], 3)
     if isinstance(plugin, Oracle):
         return plugin.label(np.array([0, 1]))
     return None
@@ -94,12 +110,15 @@ def _noisy_labels(seed: int = 0, n: int = 300, k: int = 3) -> tuple[np.ndarray, 
     return labels, probs
 
 
-def _query_state(seed: int = 0) -> QueryState:
-    L, _ = samples.label_matrix(n=200, seed=seed)
+def _query_state(seed: int = 0, n_labelled: int = 12) -> tuple[QueryState, np.ndarray]:
+    """A pool of 200 items with `n_labelled` of them, drawn at random (seeded), already answered
+    with their gold label; returns the state and the gold labels of the whole pool."""
+    L, y = samples.label_matrix(n=200, seed=seed)
     rng = np.random.default_rng(seed)
     p = rng.random(len(L))
     probs = np.column_stack([p, 1 - p])
-    return QueryState(L=L, probs=probs, labelled={5: 1, 7: 0})
+    start = rng.choice(len(L), size=n_labelled, replace=False)
+    return QueryState(L=L, probs=probs, labelled={int(i): int(y[i]) for i in start}), y
 
 
 # --- generic checks ----------------------------------------------------------------------
@@ -118,17 +137,34 @@ def check_clone_unfitted(plugin: Plugin) -> None:
     assert not twin.fitted_state(), f"clone() carried fitted state {sorted(twin.fitted_state())}"
 
 
+def _entry_point_modules(plugin: Plugin) -> list[str]:
+    """The module of every entry point that names the plugin's class, and the class's module."""
+    cls = type(plugin)
+    modules = [cls.__module__]
+    if plugin.group:
+        for ep in md.entry_points(group="weasul." + plugin.group):
+            module, _, attr = ep.value.partition(":")
+            if attr.strip() == cls.__qualname__ and module.strip() not in modules:
+                modules.insert(0, module.strip())
+    return modules
+
+
 def check_light_import(plugin: Plugin) -> None:
-    """Importing the plugin's module in a fresh interpreter pulls in no heavy library."""
-    module = type(plugin).__module__
-    code = (
-        f"import importlib, json, sys; importlib.import_module({module!r}); "
-        f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-2000:]}"
-    heavy = json.loads(done.stdout.strip().splitlines()[-1])
-    assert not heavy, f"importing {module} imports {heavy}; import them inside the method that needs them"
+    """Importing the plugin's entry-point module in a fresh interpreter pulls in no heavy
+    library (HEAVY_MODULES: torch, transformers, cleanlab, pyod, sklearn, pandas, pyarrow, ...)."""
+    # the child sees the same import path, so plugins installed only for a test are found too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.curdir for p in sys.path)}
+    for module in _entry_point_modules(plugin):
+        code = (
+            f"import importlib, json, sys; importlib.import_module({module!r}); "
+            f"print(json.dumps([m for m in {HEAVY_MODULES!r} if m in sys.modules]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+        )
+        assert done.returncode == 0, f"importing {module} failed:\n{done.stderr[-2000:]}"
+        heavy = json.loads(done.stdout.strip().splitlines()[-1])
+        assert not heavy, f"importing {module} imports {heavy}; import them inside the method that needs them"
 
 
 @contextlib.contextmanager
@@ -189,7 +225,8 @@ def check_save_load(plugin: Plugin) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.safetensors"
         fitted.save(path)
-        loaded = type(plugin).load(path)
+        cls: Any = type(plugin)
+        loaded = cls.load(path)
     assert loaded.params == plugin.params
     k = samples.n_classes_of(plugin)
     if isinstance(loaded, LabelModel):
@@ -243,14 +280,139 @@ def check_label_model_bad_input(plugin: Plugin) -> None:
         raise AssertionError(f"fit() accepted a label matrix with {what}")
 
 
+def check_label_model_n_sources(plugin: Plugin) -> None:
+    """predict_proba on a matrix with fewer or more sources than `fit` saw raises DataError."""
+    k = samples.n_classes_of(plugin)
+    L, _ = samples.label_matrix(k=k)
+    model: Any = _fresh(plugin).fit(L)
+    wrong = {"one source fewer": L[:, :-1], "one source more": np.column_stack([L, L[:, 0]])}
+    for what, bad in wrong.items():
+        try:
+            model.predict_proba(bad)
+        except DataError:
+            continue
+        raise AssertionError(
+            f"predict_proba accepted {bad.shape[1]} sources after fit() on {L.shape[1]} ({what}); "
+            "check the number of columns (check_label_matrix) and raise DataError"
+        )
+
+
+def _with_n_classes(plugin: Plugin, k: int) -> Any:
+    """A fresh plugin of the same class with `n_classes=k` (a class prior of another length is
+    dropped); None when the plugin's Params refuse k (a binary-only model says so)."""
+    fields = plugin.params.model_dump()
+    fields["n_classes"] = k
+    prior = fields.get("class_prior")
+    if prior is not None and len(prior) != k:
+        fields["class_prior"] = None
+    try:
+        return type(plugin)(type(plugin.params).model_validate(fields))
+    except (WeasulError, ValueError):
+        return None
+
+
+def check_label_model_n_classes(plugin: Plugin) -> None:
+    """Given `n_classes=K`, predict_proba is (n, K) even when L votes for fewer classes."""
+    k = max(samples.n_classes_of(plugin), 3)
+    model = _with_n_classes(plugin, k)
+    if model is None:
+        return
+    L, _ = samples.label_matrix(k=k - 1)
+    try:
+        model.fit(L)
+    except WeasulError:
+        return  # refused explicitly (e.g. a binary-only model), not ignored
+    P = np.asarray(model.predict_proba(L))
+    assert P.shape == (len(L), k), (
+        f"with n_classes={k} and votes for classes 0..{k - 2} only, predict_proba has shape "
+        f"{P.shape}, expected {(len(L), k)}: n_classes must fix K, not the classes seen in L"
+    )
+    assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1, atol=1e-6)
+
+
 def check_query_select(plugin: Plugin) -> None:
-    """select returns `budget` distinct in-range ints that are not already labelled."""
-    state = _query_state()
-    picked = np.asarray(_fresh(plugin).select(state, 4))
-    assert picked.shape == (4,) and np.issubdtype(picked.dtype, np.integer), f"got {picked!r}"
-    assert len(set(picked.tolist())) == 4, "indices must be distinct"
-    assert picked.min() >= 0 and picked.max() < len(state.L)
-    assert not set(picked.tolist()) & set(state.labelled), "picked an item that is already labelled"
+    """Over four calls with a random (seeded) labelled set that grows by each call's picks,
+    select returns exactly `budget` distinct in-range ints, none of them already labelled."""
+    strategy: Any = _fresh(plugin)
+    state, y = _query_state(seed=3)
+    labelled = dict(state.labelled)
+    for call, budget in enumerate((4, 1, 6, 3), start=1):
+        current = QueryState(L=state.L, probs=state.probs, labelled=dict(labelled))
+        picked = np.asarray(strategy.select(current, budget))
+        where = f"call {call} (budget {budget}, {len(labelled)} labelled)"
+        assert picked.ndim == 1 and np.issubdtype(picked.dtype, np.integer), f"{where}: got {picked!r}"
+        assert len(picked) == budget, f"{where}: picked {len(picked)} items"
+        assert len(set(picked.tolist())) == len(picked), f"{where}: indices must be distinct, got {picked}"
+        assert picked.min() >= 0 and picked.max() < len(state.L), f"{where}: index out of range"
+        again = sorted(set(picked.tolist()) & set(labelled))
+        assert not again, f"{where}: picked {again}, which are already labelled"
+        labelled.update({int(i): int(y[i]) for i in picked})
+
+
+def _fingerprint(value: Any) -> Any:
+    """A comparable digest of arrays, containers and dataclasses (for in-place change checks)."""
+    if hasattr(value, "toarray"):
+        value = value.toarray()
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return ("object", value.shape, tuple(_fingerprint(v) for v in value.ravel().tolist()))
+        return (
+            value.dtype.str,
+            value.shape,
+            hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest(),
+        )
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _fingerprint(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_fingerprint(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple((f.name, _fingerprint(getattr(value, f.name))) for f in dataclasses.fields(value))
+    return repr(value)
+
+
+def _untouched(method: str, call: Callable[..., Any], **args: Any) -> Any:
+    """Call `call(*args)` and fail naming the argument it changed in place."""
+    before = {name: _fingerprint(value) for name, value in args.items()}
+    out = call(*args.values())
+    for name, value in args.items():
+        assert _fingerprint(value) == before[name], (
+            f"{method}() changed its input '{name}' in place; the caller's data must stay as it was "
+            "(work on a copy: np.array(x) or x.copy())"
+        )
+    return out
+
+
+def check_inputs_unchanged(plugin: Plugin) -> None:
+    """fit, predict_proba, score, encode, select and find leave the caller's inputs as they were."""
+    fresh: Any = _fresh(plugin)
+    k = samples.n_classes_of(plugin)
+    if isinstance(fresh, LabelModel):
+        L, _ = samples.label_matrix(k=k)
+        _untouched("fit", fresh.fit, L=L)
+        _untouched("predict_proba", fresh.predict_proba, L=L)
+    elif isinstance(fresh, (AnomalyScorer, Encoder)):
+        X = samples.inputs_for(fresh)
+        _untouched("fit", fresh.fit, X=X)
+        if isinstance(fresh, AnomalyScorer):
+            _untouched("score", fresh.score, X=X)
+        else:
+            _untouched("encode", fresh.encode, X=X)
+    elif isinstance(fresh, SliceHead):
+        X, y = samples.features(k=k)
+        S = samples.slices(len(X))
+        _untouched("fit", fresh.fit, X=X, y=y, S=S)
+        _untouched("predict_proba", fresh.predict_proba, X=X, S=S)
+    elif isinstance(fresh, Classifier):
+        X, y = samples.features(k=k)
+        targets = np.eye(k)[y] * 0.8 + 0.2 / k
+        _untouched("fit", fresh.fit, X=X, targets=targets)
+        _untouched("predict_proba", fresh.predict_proba, X=X)
+    elif isinstance(fresh, ErrorFinder):
+        labels, probs = _noisy_labels()
+        _untouched("find", fresh.find, labels=labels, pred_probs=probs)
+    elif isinstance(fresh, QueryStrategy):
+        state, _ = _query_state()
+        _untouched("select", fresh.select, state=state, budget=3)
 
 
 def check_scorer_output(plugin: Plugin) -> None:
@@ -379,7 +541,13 @@ def check_raises_weasul_errors(plugin: Plugin) -> None:
 _BY_INTERFACE: list[tuple[type, list[Check]]] = [
     (
         LabelModel,
-        [check_label_model_output, check_label_model_bad_input, check_not_fitted, check_deterministic],
+        [
+            check_label_model_output,
+            check_label_model_bad_input,
+            check_label_model_n_sources,
+            check_not_fitted,
+            check_deterministic,
+        ],
     ),
     (QueryStrategy, [check_query_select, check_deterministic]),
     (AnomalyScorer, [check_scorer_output, check_features_bad_input, check_not_fitted, check_deterministic]),
@@ -398,8 +566,10 @@ def checks_for(plugin: Plugin) -> list[Check]:
     for interface, specific in _BY_INTERFACE:
         if isinstance(plugin, interface):
             checks.extend(specific)
+    if isinstance(plugin, LabelModel) and "n_classes" in type(plugin.params).model_fields:
+        checks.append(check_label_model_n_classes)
     if isinstance(plugin, _RUNNABLE):
-        checks.extend([check_no_network, check_raises_weasul_errors])
-        if plugin.persistable:
+        checks.extend([check_inputs_unchanged, check_no_network, check_raises_weasul_errors])
+        if getattr(plugin, "persistable", False):
             checks.append(check_save_load)
     return checks

@@ -6,6 +6,7 @@ import importlib.metadata as md
 from collections.abc import Iterable
 from typing import Any
 
+from weasul.errors import SpecError
 from weasul.plugin import Plugin
 from weasul.testing.checks import checks_for
 
@@ -29,18 +30,27 @@ def _params(plugins: Iterable[Plugin], expected_failures: dict[str, str] | None)
     expected_failures = dict(expected_failures or {})
     out: list[Any] = []
     seen: dict[str, int] = {}
+    check_names: set[str] = set()
     for plugin in plugins:
         base = plugin_id(plugin)
         seen[base] = seen.get(base, 0) + 1
         name = base if seen[base] == 1 else f"{base}{seen[base]}"
         for check in checks_for(plugin):
+            check_names.add(check.__name__)
             marks = []
-            reason = expected_failures.get(check.__name__) or expected_failures.get(
-                f"{name}-{check.__name__}"
-            )
+            test_id = f"{name}-{check.__name__}"
+            reason = expected_failures.get(check.__name__) or expected_failures.get(test_id)
             if reason:
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            out.append(pytest.param(plugin, check, id=f"{name}-{check.__name__}", marks=marks))
+            out.append(pytest.param(plugin, check, id=test_id, marks=marks))
+    ids = {param.id for param in out}
+    unknown = sorted(key for key in expected_failures if key not in check_names and key not in ids)
+    if unknown:
+        raise SpecError(
+            f"expected_failures names {unknown}, which match no check of these plugins (check the "
+            f"spelling); keys are a check name or '<id>-<check>'; the checks are: "
+            f"{', '.join(sorted(check_names))}"
+        )
     return out
 
 
