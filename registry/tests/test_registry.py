@@ -105,3 +105,46 @@ def test_lifecycle_hooks_are_called_and_checked():
 
     with pytest.raises(Exception, match="not_an_argument"):
         manager.register(Wrong())
+
+
+def test_status_cache_round_trip_is_keyed_on_installed_distributions(tmp_path):
+    from weasul_registry import statuscache
+
+    file = tmp_path / "cache" / "status.json"
+    eps = {GROUP: {"good": "regtest_sc_good:Thing", "bad": "regtest_sc_bad:Thing"}}
+    with fake_distribution(
+        tmp_path / "a", "regtest-sc", eps, {"regtest_sc_good": GOOD, "regtest_sc_bad": BROKEN}
+    ):
+        key = statuscache.environment_key()
+        assert statuscache.read_statuses(file, key) is None
+        listed = reg.discover(GROUP)
+        assert statuscache.apply_statuses(listed, None) == listed
+        statuscache.write_statuses(file, key, reg.load_all(GROUP))
+        assert [p.name for p in file.parent.iterdir()] == ["status.json"]  # no temporary left
+        result = statuscache.read_statuses(file, key)
+        assert result is not None and result.checked_at
+        applied = {r.name: r for r in statuscache.apply_statuses(reg.discover(GROUP), result)}
+        assert applied["good"].status == "ok" and applied["good"].obj is None
+        assert applied["bad"].status == "broken" and "needs libfoo" in applied["bad"].error
+        # a partial check merges into a still-valid file
+        statuscache.write_statuses(file, key, [listed[0].with_status("incompatible", "refused")])
+        merged = statuscache.read_statuses(file, key)
+        assert merged is not None and len(merged.statuses) == 2
+        with fake_distribution(tmp_path / "b", "regtest-sc-other", {GROUP: {"x": "nowhere:X"}}):
+            other = statuscache.environment_key()
+        assert other != key and statuscache.read_statuses(file, other) is None
+    assert statuscache.environment_key() != key  # removing a distribution changes it too
+    file.write_text("{not json")
+    assert statuscache.read_statuses(file, key) is None
+
+
+def test_listing_never_imports_pluggy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, weasul_registry as r; r.discover('weasul.label_models'); print('pluggy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert callable(reg.make_hook_manager)  # still reachable from the package, loaded on use

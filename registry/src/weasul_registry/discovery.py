@@ -3,12 +3,12 @@
 Listing reads distribution metadata only and imports nothing. Loading imports one target
 and turns any failure into a record with status `broken`, so one bad plugin never stops
 the others. There is deliberately no on-disk entry-point cache: it goes stale whenever an
-editable install changes.
+editable install changes. (`statuscache` keeps the outcome of loading, keyed on the installed
+distributions; listing itself always rescans.)
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib.metadata as md
 import traceback
 from collections.abc import Callable, Iterable
@@ -31,15 +31,37 @@ def snapshot() -> md.EntryPoints:
     return cast(md.EntryPoints, md.entry_points())
 
 
+def _name_version(dist: md.Distribution | None) -> tuple[str, str]:
+    """Name and version from the metadata headers only.
+
+    `dist.metadata` runs the email parser over the whole file, long description included
+    (about 0.8 ms a distribution); the headers end at the first blank line.
+    """
+    if dist is None:
+        return "<unknown>", "0"
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name = version = None
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if line.startswith("Name:"):
+            name = line[5:].strip()
+        elif line.startswith("Version:"):
+            version = line[8:].strip()
+    if name is None or version is None:
+        return dist.metadata["Name"] or "<unknown>", dist.version or "0"
+    return name, version
+
+
 def _records(group: str, entry_points: Iterable[md.EntryPoint] | None) -> list[PluginRecord]:
     eps = md.entry_points(group=group) if entry_points is None else entry_points
     records: dict[tuple[str, str], PluginRecord] = {}
+    known: dict[int, tuple[str, str]] = {}
     for ep in eps:
         if ep.group != group:
             continue
         dist = ep.dist
-        dist_name = dist.metadata["Name"] if dist is not None else "<unknown>"
-        version = dist.version if dist is not None else "0"
+        if id(dist) not in known:
+            known[id(dist)] = _name_version(dist)
+        dist_name, version = known[id(dist)]
         # The same distribution can appear twice on sys.path (editable + site); keep one.
         records.setdefault(
             (ep.name, dist_name),
@@ -71,6 +93,8 @@ def discover(group: str, *, entry_points: Iterable[md.EntryPoint] | None = None)
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelt name, or None."""
+    import difflib
+
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
