@@ -21,7 +21,8 @@ column and uses the pseudo-inverse of Sigma_O, as the authors' code; `"reduced"`
 linearly independent columns of matrix-completion.
 
 alpha: a number, or with `auto_alpha` the paper's suggestion, the largest second derivative
-of the original loss at the fit without expert labels (`MCProblem.curvature`).
+of the original loss at the fit without expert labels (`MCProblem.curvature`); the alpha of a
+fit is `MCProblem.alpha` (set in `solve`) and `alpha_` after fit.
 
 With only two conditionally independent LF groups (the synthetic set: LF 1 and the clique of
 LFs 2-3) Eq. 1 does not identify the model: its minima form a one-parameter family whose
@@ -51,9 +52,8 @@ _log = logging.getLogger(__name__)
 
 def _to_full(problem: MCProblem) -> None:
     """Every psi column, Sigma_O^+ (the authors' parametrisation), in place."""
-    psi = problem._psi  # type: ignore[attr-defined]
-    w = getattr(problem, "_w", None)  # rows of psi may be distinct vote patterns with counts w
-    w = np.ones(psi.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    psi = problem.psi
+    w = np.asarray(problem.weights, dtype=np.float64)  # rows of psi are distinct vote patterns
     second = np.asarray((psi.T @ psi.multiply(w[:, None])).todense()) / w.sum()
     sigma = second - np.outer(problem.mean, problem.mean)
     d = sigma.shape[0]
@@ -74,11 +74,7 @@ def _binary_joint(problem: MCProblem, z: np.ndarray) -> tuple[np.ndarray, np.nda
     u = problem.sigma @ zc
     q = float(zc @ u)
     N_all = problem.expand @ (u / np.sqrt(1.0 + q))
-    acc = getattr(problem, "_acc", None)
-    if acc is None:
-        cls = problem.layout.col_class
-        acc = problem._acc = np.where(cls == 1, 1.0, np.where(cls == 0, -1.0, 0.0))  # type: ignore[attr-defined]
-    v = -1.0 if float(acc @ N_all) < 0 else 1.0
+    v = -1.0 if float(problem.acc_dir[:, 0] @ N_all) < 0 else 1.0
     scale = v * np.sqrt(p0 * p1)
     cov = scale * N_all
     mu = np.column_stack([problem.mean * p0 - cov, cov + problem.mean * p1])
@@ -98,11 +94,7 @@ def penalty_grad(problem: MCProblem, z: np.ndarray, alpha: float) -> np.ndarray 
     theta = mu / problem.prior[None, :]
     eps = problem.eps
     live = (theta > eps) & (theta < 1.0)
-    F = getattr(problem, "_dense_factors", None)
-    if F is None:
-        F = problem.expert_factors
-        F = F.toarray() if hasattr(F, "toarray") and F.shape[0] * F.shape[1] <= 4_000_000 else F
-        problem._dense_factors = F  # type: ignore[attr-defined]
+    F = problem.dense_expert_factors()
     logits = np.asarray(F @ np.log(np.clip(theta, eps, 1.0))) + np.log(problem.prior)[None, :]
     f1 = 1.0 / (1.0 + np.exp(np.clip(logits[:, 0] - logits[:, 1], -700, 700)))
     y = problem.expert.labels
@@ -159,33 +151,21 @@ class ActiveWeaSuL(MatrixCompletion):
             _to_full(problem)
         return problem
 
-    def _alpha_for(self, problem: MCProblem) -> float:
-        cached = getattr(problem, "_alpha_auto", None)
-        return float(self.params.alpha if cached is None else cached)
-
-    def extra_loss(self, problem: MCProblem, z: np.ndarray) -> float:
-        alpha = self._alpha_for(problem)
-        if alpha == 0 or problem.expert is None or len(problem.expert) == 0:
-            return 0.0
-        return alpha * problem.expert_penalty(z)
-
     def extra_loss_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray | None:
-        return penalty_grad(problem, z, self._alpha_for(problem))
+        return penalty_grad(problem, z, problem.alpha)
 
     def _grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
-        R = problem.mask * (problem.sigma_inv + z @ z.T)
-        grad: np.ndarray = 4.0 * (R @ z)
-        if problem.expert is not None and len(problem.expert) and self._alpha_for(problem) != 0:
-            g = self.extra_loss_grad(problem, z)
-            if g is None:
-                g = self._fd_grad(problem, z)
-            grad = grad + g
+        """Gradient of Eq. 3 (without evaluating the penalty itself: Adam needs only this)."""
+        grad = problem.base_loss_grad(z)[1]
+        if problem.expert is not None and len(problem.expert) and problem.alpha != 0:
+            grad = grad + self.extra_grad(problem, z)
         return grad
 
     # --- optimisation ------------------------------------------------------------------
-    def _init_z(self, problem: MCProblem) -> np.ndarray:
+    def init_z(self, problem: MCProblem) -> np.ndarray:
+        """matrix-completion's majority-vote start (`init="majority-vote"`) or a seeded N(0, 1) draw."""
         if self.params.init == "majority-vote":
-            return super()._init_z(problem)
+            return super().init_z(problem)
         rng = np.random.default_rng(self.params.seed)
         return rng.normal(0.0, 1.0, (problem.keep.size, problem.rank))
 
@@ -222,15 +202,15 @@ class ActiveWeaSuL(MatrixCompletion):
         else:
             expert, problem.expert = problem.expert, None
             try:
-                z_base = self._minimise(problem, self._init_z(problem))
+                z_base = self._minimise(problem, self.init_z(problem))
             finally:
                 problem.expert = expert
             self._base_fit = (key, z_base)
             self.__dict__.pop("_chain", None)
-        auto = self.params.auto_alpha
-        problem._alpha_auto = float(np.max(problem.curvature(z_base))) if auto else None  # type: ignore[attr-defined]
-        self._last = (problem.log_theta(z_base), self._alpha_for(problem))
-        if problem.expert is None or len(problem.expert) == 0 or self._alpha_for(problem) == 0:
+        problem.alpha = float(np.max(problem.curvature(z_base))) if self.params.auto_alpha else self.params.alpha
+        # what fit reports besides z: the expert-free fit (maxKL's q) and the alpha used
+        self.initial_log_theta_, self.alpha_ = problem.log_theta(z_base), problem.alpha
+        if problem.expert is None or len(problem.expert) == 0 or problem.alpha == 0:
             z = z_base
         elif self.params.refit_start in ("chain", "best"):
             z = self._chain_fit(problem, key, z_base)
@@ -270,9 +250,7 @@ class ActiveWeaSuL(MatrixCompletion):
         factors = problem.expert_factors
         try:
             for t in range(j + 1, idx.size + 1):
-                problem.expert = ExpertLabels(idx[:t], lab[:t])
-                problem.expert_factors = factors[:t]
-                problem.__dict__.pop("_dense_factors", None)
+                problem.set_expert(ExpertLabels(idx[:t], lab[:t]), factors[:t])
                 z = self._minimise(problem, zs[-1])
                 if self.params.refit_start == "best":
                     other = self._minimise(problem, z_base)
@@ -280,8 +258,7 @@ class ActiveWeaSuL(MatrixCompletion):
                         z = other
                 zs.append(z)
         finally:
-            problem.expert, problem.expert_factors = expert, factors
-            problem.__dict__.pop("_dense_factors", None)
+            problem.set_expert(expert, factors)
         self._chain = (key, idx.copy(), lab.copy(), zs)
         return zs[-1]
 
@@ -290,8 +267,7 @@ class ActiveWeaSuL(MatrixCompletion):
 
         Raises DataError on a malformed `L` or expert labels, SpecError on bad cliques.
         """
-        super().fit(L, y_dev=y_dev, expert=expert)
-        self.initial_log_theta_, self.alpha_ = self.__dict__.pop("_last")
+        super().fit(L, y_dev=y_dev, expert=expert)  # `solve` sets initial_log_theta_ and alpha_
         self.n_expert_ = 0 if expert is None else len(expert)
         if expert is not None and len(expert) and self.alpha_ > 0:
             self._warn_if_answers_ignored(np.asarray(L)[np.asarray(expert.indices)], np.asarray(expert.labels))

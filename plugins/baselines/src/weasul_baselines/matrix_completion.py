@@ -49,10 +49,18 @@ which for K = 2 is exactly the paper's `alpha * sum_i (f(z, lambda_i) - y_i)^2`.
 Other terms: subclass and override `extra_loss(problem, z)` (call `super().extra_loss` to keep
 the expert penalty); `problem` is the `MCProblem` of this fit (`problem.probs(z, rows)` is f,
 `problem.base_loss(z)` is Eq. 1, `problem.curvature(z)` the diagonal of its Hessian for the
-paper's alpha heuristic, `problem.expert` the expert labels). Its gradient is taken by central
-finite differences unless `extra_loss_grad` returns one. `warm_start=True` starts each refit
-from the previous z (the active loop refits after every answer). Known dependencies between
-sources go in `cliques`, e.g. `cliques=[[1, 2]]` for Active WeaSuL's synthetic LFs 2 and 3.
+paper's alpha heuristic, `problem.expert` the expert labels, `problem.alpha` their weight).
+Its gradient is taken by central finite differences unless `extra_loss_grad` returns one.
+`warm_start=True` starts each refit from the previous z (the active loop refits after every
+answer). Known dependencies between sources go in `cliques`, e.g. `cliques=[[1, 2]]` for
+Active WeaSuL's synthetic LFs 2 and 3.
+
+Extension points for subclasses (all public, used by Active WeaSuL): `build_problem` (the
+statistics; a subclass may re-parametrise the returned `MCProblem` from its `psi`, `weights`
+and `mean`), `init_z` (the start of the optimiser), `objective` (Eq. 1 plus `extra_loss`, with
+its gradient), `extra_grad` (the gradient of `extra_loss`, analytic or by finite differences)
+and `solve` (the optimiser). On `MCProblem`, `set_expert` swaps the expert labels of a fit and
+`set_prior` the class prior.
 """
 
 from __future__ import annotations
@@ -76,7 +84,6 @@ from weasul_baselines._common import (
 from weasul_baselines._indicators import Layout, build_layout, check_cliques, factor_matrix, indicator_matrix
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Self
 
 __all__ = ["MatrixCompletion", "MCProblem"]
@@ -141,12 +148,16 @@ class MCProblem:
     `z` is always (dk, r), in the coordinates of `sigma`: the kept columns standardised to unit
     variance (see the module docstring); `expand` maps back to raw units of all d columns.
     A subclass may replace `sigma`, `sigma_inv`, `expand`, `keep` and `mask` together by any
-    other consistent parametrisation (e.g. raw units, `expand` = identity).
+    other consistent parametrisation (e.g. raw units, `expand` = identity), computed from
+    `psi`, `weights` and `mean`.
     """
 
     layout: Layout
     n_items: int
     prior: np.ndarray  # (K,)
+    patterns: np.ndarray  # (u, m) distinct vote patterns of L (rows of `psi`)
+    weights: np.ndarray  # (u,) float: how many rows of L have each pattern (sum = n_items)
+    psi: Any  # (u, d) CSR 0/1 indicator columns of the patterns (see `_indicators`)
     mean: np.ndarray  # (d,) E[psi]
     keep: np.ndarray  # (dk,) kept columns
     expand: np.ndarray  # (d, dk) Sigma_OS(all, raw units) = expand @ Sigma_OS(kept, standardised)
@@ -154,10 +165,14 @@ class MCProblem:
     sigma_inv: np.ndarray  # (dk, dk)
     mask: np.ndarray  # (dk, dk) float 0/1: Omega
     eps: float  # clip of P(psi_c = 1 | y)
+    alpha: float = 0.0  # weight of the expert penalty in this fit (`extra_loss`)
     expert: ExpertLabels | None = None
     expert_factors: Any = None  # (|expert|, d) CSR factor rows of the expert items
-    _acc_dir: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
-    _sigma_s_half: np.ndarray = field(default=None, repr=False)  # type: ignore[arg-type]
+    #: (d, r): +1 where column c is a vote for class y > 0 (entry y - 1), -1 for a vote for
+    #: class 0, 0 for clique columns: the direction in which sources are accurate (fixes V)
+    acc_dir: np.ndarray = field(init=False, repr=False)
+    sigma_s_half: np.ndarray = field(init=False, repr=False)  # (r, r) Cov[psi(Y)]^{1/2}
+    _dense_expert_factors: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         k = self.prior.size
@@ -166,9 +181,29 @@ class MCProblem:
         single = cls >= 0
         B[single & (cls > 0), cls[single & (cls > 0)] - 1] = 1.0
         B[cls == 0, :] = -1.0
-        self._acc_dir = B
+        self.acc_dir = B
+        self.set_prior(self.prior)
+
+    def set_prior(self, prior: np.ndarray) -> None:
+        """Use class prior `prior` (K,) from now on."""
+        self.prior = np.asarray(prior, dtype=np.float64)
         ps = self.prior[1:]
-        self._sigma_s_half = _sym_sqrt(np.diag(ps) - np.outer(ps, ps))
+        self.sigma_s_half = _sym_sqrt(np.diag(ps) - np.outer(ps, ps))
+
+    def set_expert(self, expert: ExpertLabels | None, factors: Any = None) -> None:
+        """Use `expert` labels with their factor rows (`factor_matrix` of their rows of L)."""
+        self.expert, self.expert_factors = expert, factors
+        self._dense_expert_factors = None
+
+    def dense_expert_factors(self) -> Any:
+        """`expert_factors` as a dense array when it has at most 4M entries (cached until
+        `set_expert`), else the sparse matrix itself: fast products for analytic gradients."""
+        F = self.expert_factors
+        if F is None or not hasattr(F, "toarray") or F.shape[0] * F.shape[1] > 4_000_000:
+            return F
+        if self._dense_expert_factors is None:
+            self._dense_expert_factors = F.toarray()
+        return self._dense_expert_factors
 
     @property
     def rank(self) -> int:
@@ -195,10 +230,10 @@ class MCProblem:
         lam, R = np.linalg.eigh(z.T @ self.sigma @ z)
         N = (self.sigma @ z @ R) / np.sqrt(1.0 + np.maximum(lam, 0.0))[None, :]
         N_all = self.expand @ N
-        M = self._sigma_s_half @ self._acc_dir.T @ N_all
+        M = self.sigma_s_half @ self.acc_dir.T @ N_all
         P, _, Qt = np.linalg.svd(M)
         V = P @ Qt
-        cov_os = N_all @ V.T @ self._sigma_s_half
+        cov_os = N_all @ V.T @ self.sigma_s_half
         mu = np.empty((self.mean.size, self.prior.size))
         mu[:, 1:] = cov_os + self.mean[:, None] * self.prior[None, 1:]
         mu[:, 0] = self.mean * self.prior[0] - cov_os.sum(axis=1)
@@ -267,9 +302,9 @@ class MatrixCompletion(LabelModel):
         Override in a subclass to add terms (keep `super().extra_loss(problem, z)`).
         z: (dk, K-1). Must be a smooth function of z for the optimiser.
         """
-        if self.params.alpha == 0 or problem.expert is None or len(problem.expert) == 0:
+        if problem.alpha == 0 or problem.expert is None or len(problem.expert) == 0:
             return 0.0
-        return self.params.alpha * problem.expert_penalty(z)
+        return problem.alpha * problem.expert_penalty(z)
 
     def extra_loss_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray | None:
         """Analytic gradient of `extra_loss` (dk, K-1), or None for finite differences."""
@@ -321,6 +356,9 @@ class MatrixCompletion(LabelModel):
             layout=layout,
             n_items=n,
             prior=np.full(k, 1.0 / k) if prior is None else prior,
+            patterns=L,
+            weights=w,
+            psi=psi,
             mean=mean,
             keep=keep,
             expand=expand,
@@ -328,6 +366,7 @@ class MatrixCompletion(LabelModel):
             sigma_inv=sigma_inv,
             mask=mask,
             eps=float(eps),
+            alpha=self.params.alpha,
         )
         if expert is not None and len(expert):
             idx = np.asarray(expert.indices, dtype=np.int64)
@@ -336,16 +375,13 @@ class MatrixCompletion(LabelModel):
                     f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}"
                 )
             labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
-            problem.expert = ExpertLabels(idx, labels)
-            problem.expert_factors = factor_matrix(L_full[idx], layout)
-        problem._L = L  # type: ignore[attr-defined]
-        problem._w = w  # type: ignore[attr-defined]
-        problem._psi = psi  # type: ignore[attr-defined]
+            problem.set_expert(ExpertLabels(idx, labels), factor_matrix(L_full[idx], layout))
         return problem
 
-    def _init_z(self, problem: MCProblem) -> np.ndarray:
-        """z from majority-vote soft labels, shrunk so that C stays positive definite."""
-        psi, w = problem._psi, problem._w  # type: ignore[attr-defined]
+    def init_z(self, problem: MCProblem) -> np.ndarray:
+        """The optimiser's start (dk, r): z from majority-vote soft labels, shrunk so that C
+        stays positive definite; a seeded normal draw when that is degenerate."""
+        psi, w = problem.psi, problem.weights
         k = problem.prior.size
         cls = problem.layout.col_class
         votes_of = np.zeros((cls.size, k))
@@ -373,24 +409,21 @@ class MatrixCompletion(LabelModel):
             z = rng.normal(0, 1, z.shape)
         return z
 
-    def _objective(
-        self, problem: MCProblem, shape: tuple[int, int]
-    ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-        def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            z = flat.reshape(shape)
-            loss, grad = problem.base_loss_grad(z)
-            extra = self.extra_loss(problem, z)
-            if extra != 0.0:
-                g = self.extra_loss_grad(problem, z)
-                if g is None:
-                    g = self._fd_grad(problem, z)
-                loss += extra
-                grad = grad + g
-            return loss, grad.ravel()
+    def objective(self, problem: MCProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """Eq. 1 plus `extra_loss` at z (dk, r), and its gradient (dk, r)."""
+        loss, grad = problem.base_loss_grad(z)
+        extra = self.extra_loss(problem, z)
+        if extra != 0.0:
+            loss += extra
+            grad = grad + self.extra_grad(problem, z)
+        return loss, grad
 
-        return fun
-
-    def _fd_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
+    def extra_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
+        """Gradient of `extra_loss` at z: `extra_loss_grad` when it gives one, else central
+        finite differences (2 dk r evaluations of `extra_loss`)."""
+        g = self.extra_loss_grad(problem, z)
+        if g is not None:
+            return g
         g = np.zeros_like(z)
         flat = z.ravel()
         for i in range(flat.size):
@@ -409,8 +442,13 @@ class MatrixCompletion(LabelModel):
         from scipy.optimize import minimize
 
         shape = z0.shape
+
+        def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
+            loss, grad = self.objective(problem, flat.reshape(shape))
+            return loss, grad.ravel()
+
         res = minimize(
-            self._objective(problem, shape),
+            fun,
             z0.ravel(),
             jac=True,
             method="L-BFGS-B",
@@ -431,15 +469,14 @@ class MatrixCompletion(LabelModel):
         if y_dev is not None and self.params.class_prior is None:
             y = check_labels(y_dev, n_classes=problem.prior.size, name="y_dev")
             p = np.bincount(y, minlength=problem.prior.size) + 1.0
-            problem.prior = p / p.sum()
-            problem.__post_init__()
+            problem.set_prior(p / p.sum())
         z0 = None
         if self.params.warm_start and getattr(self, "z_", None) is not None:
             prev = np.asarray(self.z_)
             if prev.shape == (problem.keep.size, problem.rank):
                 z0 = prev
         if z0 is None:
-            z0 = self._init_z(problem)
+            z0 = self.init_z(problem)
         z, loss = self.solve(problem, z0)
         layout = problem.layout
         self.n_classes_ = int(problem.prior.size)
