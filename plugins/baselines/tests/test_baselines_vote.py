@@ -91,3 +91,33 @@ def test_weighted_vote_learns_accuracies_without_gold():
     np.testing.assert_allclose(wg.weights_, np.log(np.array(accs) / (1 - np.array(accs))), atol=0.15)
     fixed = WeightedVote(weights=[1.0] * 7).fit(L)
     assert (fixed.predict(L) == MajorityVote().fit(L).predict(L)).mean() > 0.97
+
+
+def test_weighted_vote_issue13_repro_ties_and_negative_weights():
+    """Regression: ties among the other sources used to count as votes for class 0 and a
+    negative weight hid "the others voted"; weights came out [0, 0, 0] and every row class 0."""
+    L = np.array([[1, 1, 0], [-1, -1, -1], [1, 0, 1]])
+    wv = weasul.create("label_models", "weighted-vote", n_classes=2).fit(L)
+    assert wv.predict(L).tolist() == [1, 0, 1]  # majority vote's answer
+    assert (wv.weights_ > 0).all()
+    assert wv.weights_[0] > wv.weights_[1]  # source 0 is never outvoted
+
+
+def test_weighted_vote_one_sided_sources_are_not_turned_adversarial():
+    """Sources that each vote one class: agreement alone cannot say which group is right, so
+    no group may end with negative weights (youtube-like data used to score 0.48)."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    y = rng.integers(0, 2, n)
+    hit = np.array([0.3, 0.25, 0.2, 0.3, 0.25, 0.2])  # P(fires | its class)
+    cls = np.array([1, 1, 1, 0, 0, 0])
+    false = 0.03
+    fires = rng.random((n, 6)) < np.where(y[:, None] == cls[None, :], hit, false)
+    L = np.where(fires, cls[None, :], -1)
+    wv = WeightedVote(n_classes=2).fit(L)
+    assert (wv.weights_ >= 0).all()
+    covered = fires.any(axis=1)
+    mv = MajorityVote(n_classes=2).fit(L)
+    acc = (wv.predict(L)[covered] == y[covered]).mean()
+    assert acc >= (mv.predict(L)[covered] == y[covered]).mean() - 0.01
+    assert acc > 0.85

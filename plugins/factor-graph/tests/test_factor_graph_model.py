@@ -42,7 +42,7 @@ def test_recovers_accuracies_and_dependencies(generated, fitted):
     assert np.abs(model.lf_accuracies() - truth.lf_accuracies()).max() < 0.05
     assert np.abs(model.accuracy_ - TRUE_ACCURACY).max() < 0.1
     assert np.abs(model.dependency_weights_ - TRUE_DEPENDENCY_WEIGHTS).max() < 0.1
-    # default settings (class propensity, l2 = 1e-2 toward the accuracy prior) also recover the accuracies
+    # default settings (class propensity, a prior of weight 1 item toward the accuracy prior) also recover them
     assert np.abs(fitted["default"].lf_accuracies() - truth.lf_accuracies()).max() < 0.05
 
 

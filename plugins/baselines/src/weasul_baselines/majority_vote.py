@@ -112,8 +112,12 @@ class WeightedVote(LabelModel):
 
     Where the accuracies come from, in order: `weights` (given directly, used as w_j), `y_dev`
     passed to `fit` (gold labels for the rows of `L`: a_j is the smoothed share of correct
-    votes), or, with neither, each source's agreement with the majority vote of the *other*
-    sources, refined for `n_iter` rounds by re-weighting. Rows with no vote get the class prior.
+    votes), or, with neither, each source's agreement with the weighted vote of the *other*
+    sources, refined for `n_iter` rounds by re-weighting. A row counts for source j only when
+    at least one other source votes there and the others' weighted vote has a single winner
+    (ties among the others say nothing about j). Estimates are shrunk towards
+    `prior_accuracy` with `smoothing` pseudo-votes, so a source compared on few rows keeps a
+    better-than-chance weight instead of dropping to zero. Rows with no vote get the class prior.
     """
 
     class Params(LabelModelParams):
@@ -121,7 +125,12 @@ class WeightedVote(LabelModel):
             None, description="log-odds weight per source; learned when omitted"
         )
         n_iter: int = Field(3, ge=1, le=100, description="re-weighting rounds when no gold is given")
-        smoothing: float = Field(1.0, gt=0, description="pseudo-count of the accuracy estimate")
+        smoothing: float = Field(
+            2.0, gt=0, description="pseudo-votes of the accuracy estimate, placed at prior_accuracy"
+        )
+        prior_accuracy: float = Field(
+            0.7, gt=0, lt=1, description="accuracy a source is assumed to have before any comparison"
+        )
         tie_break: TieBreak = Field(
             "lowest", description="'lowest' class index among ties, or 'random' (seeded)"
         )
@@ -145,7 +154,7 @@ class WeightedVote(LabelModel):
         prior = resolve_prior(self.params.class_prior, k)
         prior = np.full(k, 1.0 / k) if prior is None else prior
         voted = L != -1
-        s = self.params.smoothing
+        s, a0 = self.params.smoothing, self.params.prior_accuracy
         if self.params.weights is not None:
             w = np.asarray(self.params.weights, dtype=np.float64)
             if w.shape != (m,) or not np.all(np.isfinite(w)):
@@ -155,22 +164,28 @@ class WeightedVote(LabelModel):
         elif y_dev is not None:
             y = check_labels(y_dev, n_classes=k, n_items=n, name="y_dev")
             correct = ((L == y[:, None]) & voted).sum(axis=0)
-            acc = (correct + s) / (voted.sum(axis=0) + 2 * s)
+            acc = (correct + s * a0) / (voted.sum(axis=0) + s)
             w = self._log_odds(acc, k)
         else:
             w = np.ones(m)
+            rows, cols = np.nonzero(voted)
+            n_votes = voted.sum(axis=1)
+            has_others = n_votes[rows] > 1  # another source votes on the row
             for _ in range(self.params.n_iter):
-                counts = vote_counts(L, k, w)
-                rows, cols = np.nonzero(voted)
                 # leave source j out of the vote it is compared with
-                others = counts[rows]
+                others = vote_counts(L, k, w)[rows]
                 others[np.arange(rows.size), L[rows, cols]] -= w[cols]
                 ref = others.argmax(axis=1)
-                has_ref = others.max(axis=1) > 0
-                agree = np.bincount(cols[has_ref], weights=(L[rows, cols] == ref)[has_ref], minlength=m)
-                total = np.bincount(cols[has_ref], minlength=m)
-                acc = (agree + s) / (total + 2 * s)
-                w = self._log_odds(acc, k)
+                top = others[np.arange(rows.size), ref]
+                others[np.arange(rows.size), ref] = -np.inf
+                unique = top > others.max(axis=1) + 1e-9  # the others' vote has one winner
+                used = has_others & unique
+                agree = np.bincount(cols[used], weights=(L[rows, cols] == ref)[used], minlength=m)
+                total = np.bincount(cols[used], minlength=m)
+                acc = (agree + s * a0) / (total + s)
+                # without gold a source is taken to be no worse than chance: agreement alone
+                # cannot tell "these sources are adversarial" from "the others are"
+                w = np.maximum(self._log_odds(acc, k), 0.0)
         self.n_classes_ = k
         self.n_sources_ = m
         self.class_prior_ = prior

@@ -61,10 +61,18 @@ class FactorGraphParams(LabelModelParams):
     )
     learn_class_balance: bool = Field(False, description="learn a class-balance factor (else fixed)")
     inference: Literal["auto", "exact", "gibbs"] = "auto"
-    l2: float = Field(
-        1e-2,
+    prior_weight: float = Field(
+        1.0,
         ge=0,
-        description="L2 penalty (per item of L): accuracy weights toward accuracy_prior, others toward 0",
+        description="strength of the Gaussian prior (accuracy weights toward accuracy_prior, others toward 0) "
+        "in items: a fixed total, so its share of the objective shrinks as 1/n and the estimates "
+        "converge to the maximum-likelihood ones as L grows",
+    )
+    l2: float | None = Field(
+        None,
+        ge=0,
+        description="L2 penalty per item of L instead of prior_weight (its total grows with n; "
+        "kept for the published experiments)",
     )
     accuracy_prior: float = Field(
         0.7,
@@ -162,7 +170,7 @@ class FactorGraph(LabelModel):
         silent = np.flatnonzero((L == -1).all(axis=0))
         if silent.size:
             _log.warning(
-                "LF column(s) %s never vote; their propensity weight is held finite by l2 only",
+                "LF column(s) %s never vote; their propensity weight is held finite by the prior only",
                 silent.tolist(),
             )
         n_classes = infer_n_classes(L, p.n_classes)
@@ -192,15 +200,19 @@ class FactorGraph(LabelModel):
         centre = np.zeros(layout.size)
         centre[layout.slices()["accuracy"]] = p.accuracy_prior
 
+        # the data term is a mean over items, so a fixed total prior weight is prior_weight / n
+        l2 = p.l2 if p.l2 is not None else p.prior_weight / L.shape[0]
         if exact:
             theta, loglik = self._fit_exact(
-                engine, feats, weights, layout, fixed_balance, theta0, reg, centre
+                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, l2
             )
         else:
             _log.info(
                 "dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence"
             )
-            theta = self._fit_gibbs(engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S)
+            theta = self._fit_gibbs(
+                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S, l2
+            )
             loglik = None
         fitted = Weights.unpack(theta, layout, fixed_balance)
         self.accuracy_ = np.asarray(fitted.accuracy, dtype=float).copy()
@@ -242,10 +254,10 @@ class FactorGraph(LabelModel):
         theta0: np.ndarray,
         reg: np.ndarray,
         centre: np.ndarray,
+        l2: float,
     ) -> tuple[np.ndarray, float]:
         from scipy.optimize import minimize
 
-        l2 = self.params.l2
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             prm = Weights.unpack(theta, layout, fixed_balance)
@@ -279,6 +291,7 @@ class FactorGraph(LabelModel):
         reg: np.ndarray,
         centre: np.ndarray,
         S: np.ndarray,
+        l2: float,
     ) -> np.ndarray:
         p = self.params
         rng = np.random.default_rng(p.seed)
@@ -295,7 +308,7 @@ class FactorGraph(LabelModel):
             _, g_data, _ = engine.data_term(feats, weights, prm, layout)
             for _ in range(p.sweeps):
                 chains.sweep(prm)
-            grad = g_data - chains.expectations(layout) - p.l2 * reg * (theta - centre)
+            grad = g_data - chains.expectations(layout) - l2 * reg * (theta - centre)
             m1 = beta1 * m1 + (1 - beta1) * grad
             m2 = beta2 * m2 + (1 - beta2) * grad**2
             step = (
