@@ -10,8 +10,6 @@ from typing import Any
 
 __all__ = ["main"]
 
-_INTERFACES = ("label_model", "query_strategy", "anomaly_scorer", "encoder", "slice_head", "error_finder")
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weasul", description="Weak supervision from composable plugins.")
@@ -34,8 +32,13 @@ def _parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser("new-plugin", help="create a plugin package from the template")
     new.add_argument("name", help="plugin name, kebab-case, e.g. my-vote")
-    new.add_argument("--interface", required=True, choices=_INTERFACES)
+    new.add_argument(
+        "--interface",
+        required=True,
+        help="e.g. LabelModel, label_models or label-model (checked by the scaffold)",
+    )
     new.add_argument("--dir", default=".", help="parent folder of the new package (default: .)")
+    new.add_argument("--into", help="add the plugin to this existing package folder instead")
 
     label = sub.add_parser("label", help="answer active-learning queries of a spec in the terminal")
     label.add_argument("spec")
@@ -167,8 +170,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
-    from weasul.scaffold import new_plugin
+    from weasul.scaffold import add_plugin, new_plugin
 
+    if args.into:
+        changed = add_plugin(args.name, args.interface, args.into)
+        print(f"added {args.name} to {args.into}: {', '.join(str(p) for p in changed)}")
+        print(f"reinstall it so the new entry point registers: pip install -e {args.into}")
+        return 0
     folder = new_plugin(args.name, args.interface, args.dir)
     print(f"created {folder}; install it with: pip install -e {folder}")
     return 0

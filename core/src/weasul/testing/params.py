@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.metadata as md
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from weasul.errors import SpecError
 from weasul.plugin import Plugin
 from weasul.testing.checks import checks_for
 
 __all__ = ["parametrize_with_checks", "plugin_id", "installed_plugins"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def plugin_id(plugin: Plugin) -> str:
@@ -56,14 +58,20 @@ def _params(plugins: Iterable[Plugin], expected_failures: dict[str, str] | None)
 
 def parametrize_with_checks(
     plugins: Iterable[Plugin], *, expected_failures: dict[str, str] | None = None
-) -> Any:
+) -> Callable[[F], F]:
     """A `pytest.mark.parametrize("plugin, check", ...)` over every check of every plugin.
 
     expected_failures: check name (or `<id>-<check>`) -> reason; those run as strict xfail.
+    A key that names no check of these plugins raises SpecError listing the check names.
     """
     import pytest
 
-    return pytest.mark.parametrize("plugin, check", _params(plugins, expected_failures))
+    mark = pytest.mark.parametrize("plugin, check", _params(plugins, expected_failures))
+
+    def apply(test: F) -> F:
+        return cast(F, mark(test))
+
+    return apply
 
 
 def installed_plugins() -> list[Any]:
