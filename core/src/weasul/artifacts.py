@@ -1,6 +1,7 @@
 """Write, read and fingerprint artifact values without pickle.
 
-Arrays go to .npy, sparse matrices to .npz, text and tables to .parquet.
+Arrays go to .npy, sparse matrices to .npz, text and tables to .parquet (which needs pandas
+and pyarrow, the `table` extra of weasul-core; both are imported only here, when needed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from weasul._lazy import missing_table_extra, require_parquet
 from weasul.errors import DataError
 
 __all__ = ["fingerprint", "write_value", "read_value", "SUFFIXES"]
@@ -40,6 +42,16 @@ def fingerprint(value: Any) -> str:
     return h.hexdigest()[:32]
 
 
+def _need_parquet(purpose: str) -> Any:
+    """pandas, once pyarrow (its parquet engine) is known to be there too."""
+    try:
+        import pandas as pd
+    except ImportError as err:
+        raise missing_table_extra(purpose, err) from err
+    require_parquet(purpose)
+    return pd
+
+
 def write_value(value: Any, stem: Path) -> Path:
     """Write `value` to `stem` + the suffix its type needs; returns the path."""
     stem.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +62,7 @@ def write_value(value: Any, stem: Path) -> Path:
         scipy.sparse.save_npz(path, value.tocsr())
         return path
     if hasattr(value, "to_parquet"):
+        _need_parquet("storing a table artifact")
         path = stem.with_name(stem.name + ".parquet")
         frame = value.copy()
         frame.columns = [str(c) for c in frame.columns]
@@ -57,8 +70,7 @@ def write_value(value: Any, stem: Path) -> Path:
         return path
     arr = np.asarray(value)
     if arr.dtype == object:
-        import pandas as pd
-
+        pd = _need_parquet("storing a text artifact")
         path = stem.with_name(stem.name + ".parquet")
         pd.DataFrame({"text": [str(v) for v in arr.tolist()]}).to_parquet(path, index=False)
         return path
@@ -76,8 +88,7 @@ def read_value(path: Path, kind: str) -> Any:
 
         return scipy.sparse.load_npz(path)
     if path.suffix == ".parquet":
-        import pandas as pd
-
+        pd = _need_parquet(f"reading the artifact {path.name}")
         frame = pd.read_parquet(path)
         return frame["text"].to_numpy(dtype=object) if kind == "text" else frame
     raise DataError(f"unknown artifact file type: {path}")

@@ -10,6 +10,8 @@ from typing import Any
 
 __all__ = ["main"]
 
+_INTERFACES = ("label_model", "query_strategy", "anomaly_scorer", "encoder", "slice_head", "error_finder")
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weasul", description="Weak supervision from composable plugins.")
@@ -24,21 +26,25 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")
 
-    plugins = sub.add_parser("plugins", help="list installed plugins and whether they load")
+    plugins = sub.add_parser(
+        "plugins",
+        help="list installed plugins (from metadata; statuses from the last --check)",
+        description="List installed plugins from their entry points without importing them. The "
+        "status column shows the outcome of the last `weasul plugins --check` while the installed "
+        "distributions are unchanged, else 'unchecked'.",
+    )
     plugins.add_argument("--group", help="only this group, e.g. label_models")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
+    plugins.add_argument(
+        "--check", action="store_true", help="import each plugin, show whether it loads and remember it"
+    )
 
     sub.add_parser("schema", help="print the JSON Schema of the spec with every installed plugin's params")
 
     new = sub.add_parser("new-plugin", help="create a plugin package from the template")
     new.add_argument("name", help="plugin name, kebab-case, e.g. my-vote")
-    new.add_argument(
-        "--interface",
-        required=True,
-        help="e.g. LabelModel, label_models or label-model (checked by the scaffold)",
-    )
+    new.add_argument("--interface", required=True, choices=_INTERFACES)
     new.add_argument("--dir", default=".", help="parent folder of the new package (default: .)")
-    new.add_argument("--into", help="add the plugin to this existing package folder instead")
 
     label = sub.add_parser("label", help="answer active-learning queries of a spec in the terminal")
     label.add_argument("spec")
@@ -128,37 +134,49 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(rows: list[list[str]]) -> str:
+    """Plain aligned columns; `rich` would cost more start-up time than the whole listing."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def _cmd_plugins(args: argparse.Namespace) -> int:
-    from weasul.plugins import available
+    from weasul import plugins
 
-    infos = available(args.group, debug=args.debug)
+    checked_at: str | None
+    if args.check:
+        infos, checked_at = plugins.check(args.group, debug=args.debug), "now"
+    else:
+        infos, checked_at = plugins.listing(args.group)
+    rows = [
+        {
+            **info.as_dict(),
+            "group": info.group.removeprefix("weasul."),
+            "status": "unchecked" if info.status == "listed" else info.status,
+        }
+        for info in infos
+    ]
     if args.json:
-        print(
-            json.dumps([{**i.as_dict(), "group": i.group.removeprefix("weasul.")} for i in infos], indent=1)
-        )
+        print(json.dumps(rows, indent=1))
         return 0
-    from rich.table import Table
-
-    table = Table()
-    for column in ("group", "name", "distribution", "version", "status"):
-        table.add_column(column)
-    for info in infos:
-        colour = "green" if info.status == "ok" else "red"
-        table.add_row(
-            info.group.removeprefix("weasul."),
-            info.name,
-            info.distribution,
-            info.version,
-            f"[{colour}]{info.status}[/]",
+    columns = ["group", "name", "distribution", "version", "status"]
+    if not rows:
+        print("no plugins installed" + (f" in group {args.group}" if args.group else ""))
+        return 0
+    print(_table([columns, *([str(row[c]) for c in columns] for row in rows)]))
+    for row in rows:
+        if row["error"]:
+            first = row["error"] if args.debug else row["error"].strip().splitlines()[-1]
+            print(f"{row['group']}/{row['name']} ({row['distribution']}): {first}")
+    if checked_at is None:
+        print(
+            "\nunchecked: not imported since the installed packages changed; "
+            "`weasul plugins --check` imports each plugin and shows whether it loads"
         )
-    console = _console()
-    console.print(table)
-    for info in infos:
-        if info.error:
-            first = info.error if args.debug else info.error.strip().splitlines()[-1]
-            console.print(
-                f"[red]{info.group.removeprefix('weasul.')}/{info.name}[/] ({info.distribution}): {first}"
-            )
+    elif checked_at != "now":
+        print(f"\nstatuses from the check of {checked_at}; `weasul plugins --check` checks again")
     return 0
 
 
@@ -170,13 +188,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
-    from weasul.scaffold import add_plugin, new_plugin
+    from weasul.scaffold import new_plugin
 
-    if args.into:
-        changed = add_plugin(args.name, args.interface, args.into)
-        print(f"added {args.name} to {args.into}: {', '.join(str(p) for p in changed)}")
-        print(f"reinstall it so the new entry point registers: pip install -e {args.into}")
-        return 0
     folder = new_plugin(args.name, args.interface, args.dir)
     print(f"created {folder}; install it with: pip install -e {folder}")
     return 0

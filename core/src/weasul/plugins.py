@@ -1,40 +1,75 @@
-"""Find, check and instantiate plugins through the registry."""
+"""Find, check and instantiate plugins through the registry.
+
+Listing (`available(load=False)`, `listing`) reads entry-point metadata only and imports no
+plugin, interface or numpy: `weasul plugins` stays fast however many plugins are installed.
+Whether a plugin imports is known after a check (`available()`, `check`), whose outcome
+`check` records in a cache keyed on the installed distributions.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal, overload
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import weasul_registry as registry
-from weasul_registry import PluginRecord
+from weasul_registry import PluginRecord, statuscache
 
 from weasul.errors import PluginContractError, PluginLoadError, PluginNotFoundError, SpecError
-from weasul.interfaces import (
-    INTERFACES,
-    AnomalyScorer,
-    Classifier,
-    DatasetLoader,
-    Encoder,
-    ErrorFinder,
-    LabelingFunctionPack,
-    LabelModel,
-    Oracle,
-    QueryStrategy,
-    Reporter,
-    SliceHead,
-)
-from weasul.plugin import API_VERSION, Plugin
 
-__all__ = ["GROUPS", "PluginInfo", "available", "create", "entry_point_group", "load_class"]
+if TYPE_CHECKING:
+    from weasul.interfaces import (
+        AnomalyScorer,
+        Classifier,
+        DatasetLoader,
+        Encoder,
+        ErrorFinder,
+        LabelingFunctionPack,
+        LabelModel,
+        Oracle,
+        QueryStrategy,
+        Reporter,
+        SliceHead,
+    )
+    from weasul.plugin import Plugin
+
+__all__ = [
+    "GROUPS",
+    "PluginInfo",
+    "available",
+    "cache_file",
+    "check",
+    "create",
+    "entry_point_group",
+    "listing",
+    "load_class",
+]
 
 PluginInfo = PluginRecord
-GROUPS: tuple[str, ...] = tuple(INTERFACES)
+#: The entry-point groups (without the `weasul.` prefix), in the order of `interfaces.INTERFACES`;
+#: spelled out so that listing need not import the interfaces (a test keeps the two equal).
+GROUPS: tuple[str, ...] = (
+    "label_models",
+    "query_strategies",
+    "anomaly_scorers",
+    "encoders",
+    "slice_heads",
+    "error_finders",
+    "datasets",
+    "labeling_functions",
+    "oracles",
+    "classifiers",
+    "reporters",
+)
 _PREFIX = "weasul."
 
 
 def entry_point_group(group: str) -> str:
     """`label_models` -> `weasul.label_models`; raises SpecError for an unknown group."""
     short = group.removeprefix(_PREFIX)
-    if short not in INTERFACES:
+    if short not in GROUPS:
         hint = registry.suggest(short, GROUPS)
         did = f" did you mean '{hint}'?" if hint else ""
         raise SpecError(f"unknown plugin group '{group}';{did} groups are: {', '.join(GROUPS)}")
@@ -43,6 +78,9 @@ def entry_point_group(group: str) -> str:
 
 def _check(record: PluginRecord, obj: Any) -> None:
     """Refuse objects that are not plugin classes of the group's interface or target another API."""
+    from weasul.interfaces import INTERFACES
+    from weasul.plugin import API_VERSION
+
     interface = INTERFACES[record.group.removeprefix(_PREFIX)]
     if not (isinstance(obj, type) and issubclass(obj, interface)):
         raise registry.IncompatibleError(
@@ -55,18 +93,47 @@ def _check(record: PluginRecord, obj: Any) -> None:
         )
 
 
+def _discover(group: str | None) -> list[PluginRecord]:
+    groups = [entry_point_group(group)] if group else [_PREFIX + g for g in GROUPS]
+    installed = registry.snapshot()
+    return [r for full in groups for r in registry.discover(full, entry_points=installed.select(group=full))]
+
+
 def available(group: str | None = None, *, load: bool = True, debug: bool = False) -> list[PluginInfo]:
     """Every installed plugin (of one group, or all), with status after loading.
 
     With `load=False` nothing is imported and every status is `listed`.
     """
-    groups = [entry_point_group(group)] if group else [_PREFIX + g for g in GROUPS]
-    installed = registry.snapshot()
-    out: list[PluginInfo] = []
-    for full in groups:
-        for record in registry.discover(full, entry_points=installed.select(group=full)):
-            out.append(registry.load(record, check=_check, debug=debug) if load else record)
-    return out
+    records = _discover(group)
+    return [registry.load(r, check=_check, debug=debug) for r in records] if load else records
+
+
+def cache_file() -> Path:
+    """Where `check` records statuses: `$XDG_CACHE_HOME/weasul` (default `~/.cache/weasul`),
+    one file per Python environment."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "weasul"
+    environment = hashlib.sha256(sys.prefix.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return root / f"plugin-status-{environment}.json"
+
+
+def check(group: str | None = None, *, debug: bool = False) -> list[PluginInfo]:
+    """Import every plugin (of one group, or all), record the statuses in `cache_file()` and
+    return them. A plugin that fails to import is `broken` with the reason; the rest still load."""
+    records = available(group, load=True, debug=debug)
+    try:
+        statuscache.write_statuses(cache_file(), statuscache.environment_key(), records)
+    except OSError:  # a read-only home still gets the answer, only not remembered
+        pass
+    return records
+
+
+def listing(group: str | None = None) -> tuple[list[PluginInfo], str | None]:
+    """Every installed plugin without importing any, with the status of the last `check` when
+    the installed distributions have not changed since (else status `listed`), and when that
+    check ran (None without a valid one)."""
+    result = statuscache.read_statuses(cache_file(), statuscache.environment_key())
+    records = statuscache.apply_statuses(_discover(group), result)
+    return records, result.checked_at if result else None
 
 
 def load_class(group: str, name: str) -> type[Plugin]:

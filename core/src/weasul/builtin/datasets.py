@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
+from weasul._lazy import missing_table_extra, require_parquet
 from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
@@ -60,7 +61,10 @@ class WrenchDataset(DatasetLoader):
         return []
 
     def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise missing_table_extra("the wrench loader (its items table)", err) from err
 
         folder = check_folder(self.params.path)
         label_file = folder / "label.json"
@@ -185,12 +189,16 @@ class TableDataset(DatasetLoader):
         return []
 
     def _read(self, file: str) -> Any:
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise missing_table_extra("the table loader", err) from err
 
         path = Path(file).expanduser()
         if not path.is_file():
             raise DataError(f"data file '{file}' does not exist")
         if path.suffix == ".parquet":
+            require_parquet("reading parquet files")
             return pd.read_parquet(path)
         try:
             return pd.read_csv(path, encoding=self.params.encoding)
@@ -198,7 +206,10 @@ class TableDataset(DatasetLoader):
             raise DataError(f"cannot read {file} as csv: {err}") from err
 
     def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError as err:
+            raise missing_table_extra("the table loader", err) from err
 
         p = self.params
         splits = {}
