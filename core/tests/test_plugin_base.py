@@ -26,7 +26,7 @@ class Vote(LabelModel):
 def test_params_from_fields_or_model():
     assert Vote(smoothing=2.0).params.smoothing == 2.0
     assert Vote(Vote.Params(smoothing=3.0)).params.smoothing == 3.0
-    with pytest.raises(SpecError, match="Vote: params.smoothing"):
+    with pytest.raises(SpecError, match="Vote.params.smoothing"):
         Vote(smoothing="a lot")
     with pytest.raises(SpecError, match="params.smothing"):
         Vote(smothing=1.0)

@@ -167,6 +167,27 @@ def test_valid_spec_validates(toy_plugins, tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
 
 
+def test_create_reports_a_misspelt_parameter_as_validate_does(toy_plugins, tmp_path, capsys):
+    import weasul
+
+    spec = json.loads(json.dumps(VALID))
+    spec["steps"][0]["params"] = {"sed": 0}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    assert main(["validate", str(path)]) == 2
+    from_spec = capsys.readouterr().err.strip().removeprefix("error: ")
+    with pytest.raises(weasul.SpecError) as info:
+        weasul.create("label_models", "toy-vote", sed=0)
+    from_code = str(info.value)
+    # the same words after the location: the spec names the step, code names the class
+    assert from_spec.startswith("step 'lm' (steps[0]).params.sed: ")
+    assert from_code.startswith("ToyVoteLabelModel.params.sed: ")
+    assert from_spec.partition(".params.")[2] == from_code.partition(".params.")[2]
+    assert "unknown parameter (check the spelling); parameters are: " in from_code
+    assert "seed" in from_code and "did you mean 'seed'?" in from_code
+    assert "Extra inputs are not permitted" not in from_code
+
+
 def test_missing_file_and_huge_file(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
     big = tmp_path / "big.yaml"

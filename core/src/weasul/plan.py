@@ -12,7 +12,7 @@ from weasul.data import SPLIT_FIELDS
 from weasul.errors import PluginContractError, PluginError, SpecError
 from weasul.interfaces import DatasetLoader, Reporter
 from weasul.params import WeasulParams
-from weasul.plugin import Plugin
+from weasul.plugin import Plugin, format_validation_error
 from weasul.spec import ReporterSpec, Spec, StepSpec
 from weasul.steps import KINDS, InputSpec
 
@@ -93,18 +93,9 @@ def _check_params(cls: type[Plugin], params: dict[str, Any], from_inputs: set[st
     try:
         cls.Params.model_validate(params)
     except ValidationError as err:
-        problems = []
-        for p in err.errors():
-            field_name = str(p["loc"][0]) if p["loc"] else ""
-            if p["type"] == "missing" and field_name in from_inputs:
-                continue
-            loc = ".".join(str(x) for x in p["loc"])
-            msg = "unknown parameter (check the spelling)" if p["type"] == "extra_forbidden" else p["msg"]
-            valid = ", ".join(cls.Params.model_fields) or "none"
-            hint = f"; parameters are: {valid}" if p["type"] == "extra_forbidden" else ""
-            problems.append(f"{where}.params.{loc}: {msg}{hint}")
+        problems = format_validation_error(err, where, cls.Params, filled=from_inputs)
         if problems:
-            raise SpecError("; ".join(problems)) from None
+            raise SpecError(problems) from None
 
 
 def _check_declared_kinds(cls: type[Plugin], use: str) -> None:

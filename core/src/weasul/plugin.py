@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from weasul.errors import DataError, NotFittedError, PluginContractError, SpecError
 from weasul.params import WeasulParams
@@ -22,13 +22,39 @@ __all__ = ["API_VERSION", "Plugin", "format_validation_error"]
 API_VERSION = 1
 
 
-def format_validation_error(err: ValidationError, where: str) -> str:
-    """One line per problem: `where: params.field: message`."""
-    lines = []
+def format_validation_error(
+    err: ValidationError,
+    where: str,
+    params: type[BaseModel] | None = None,
+    *,
+    filled: Collection[str] = (),
+) -> str:
+    """`where.params.<field>: <problem>` per problem, joined by "; "; the one wording of
+    parameter errors, for specs (`weasul validate`) and code (`weasul.create`) alike.
+
+    An unknown field reads "unknown parameter (check the spelling)" with the fields of
+    `params` and the closest of them. A missing field named in `filled` (a step input fills
+    it) is no problem. Returns "" when no problem is left.
+    """
+    import difflib
+
+    valid = list(params.model_fields) if params is not None else []
+    problems = []
     for problem in err.errors():
-        path = ".".join(str(p) for p in problem["loc"]) or "(params)"
-        lines.append(f"{where}: params.{path}: {problem['msg']}")
-    return "; ".join(lines)
+        loc = ".".join(str(x) for x in problem["loc"])
+        if problem["type"] == "missing" and loc.split(".")[0] in filled:
+            continue
+        at = f"{where}.params" + (f".{loc}" if loc else "")
+        if problem["type"] != "extra_forbidden":
+            problems.append(f"{at}: {problem['msg']}")
+            continue
+        message = f"{at}: unknown parameter (check the spelling)"
+        if params is not None:
+            message += f"; parameters are: {', '.join(valid) or 'none'}"
+            close = difflib.get_close_matches(loc.split(".")[-1], valid, n=1, cutoff=0.6)
+            message += f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(message)
+    return "; ".join(problems)
 
 
 class Plugin:
@@ -71,7 +97,7 @@ class Plugin:
         try:
             self.params = self.Params(**fields)
         except ValidationError as err:
-            raise SpecError(format_validation_error(err, type(self).__name__)) from None
+            raise SpecError(format_validation_error(err, type(self).__name__, self.Params)) from None
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
