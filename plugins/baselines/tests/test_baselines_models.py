@@ -119,13 +119,14 @@ def test_dawid_skene_beats_majority_vote_on_crowd_matrix():
     mv_acc = (MajorityVote().fit(L).predict(L) == y).mean()
     ds_acc = (ds.predict(L) == y).mean()
     assert ds_acc > mv_acc + 0.05, (ds_acc, mv_acc)
-    assert ds.confusion_.shape == (L.shape[1], 2, 2)
+    assert ds.confusion_.shape == (L.shape[1], 2, 3)  # last column: abstain (not modelled here)
+    assert (ds.confusion_[:, :, 2] == 1).all()
 
 
 def test_dawid_skene_multiclass_confusion():
     L, y, accs = generated(n=8000, m=6, k=3, accs=[0.9, 0.85, 0.8, 0.6, 0.5, 0.45], coverage=0.8)
     ds = DawidSkene(n_classes=3).fit(L)
-    diag = ds.confusion_[:, np.arange(3), np.arange(3)] / 0.8  # P(vote = y | y) / coverage
+    diag = ds.confusion_[:, np.arange(3), np.arange(3)]  # P(vote = y | y, votes): abstains not modelled
     np.testing.assert_allclose(diag.mean(axis=1), accs, atol=0.05)
     assert (ds.predict(L) == y).mean() > 0.85
 

@@ -17,7 +17,8 @@ overall sign makes the sources better than chance on average. With the class pri
 
 and the posterior is the naive-Bayes product over the sources that vote (abstains are
 uninformative at prediction time, as in Snorkel). Cost: one (2m, 2m) Gram product of the
-indicator matrix (chunked float32 BLAS) plus O(m^3) for the triplets.
+indicator matrix (chunked float32 BLAS) plus O(m * max_partners^2) for the triplets (each
+column uses its `max_partners` most strongly co-varying partners).
 """
 
 from __future__ import annotations
@@ -72,12 +73,43 @@ def _moments(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, G / n - np.outer(mean, mean)
 
 
+def _vote_share_prior(L: np.ndarray) -> np.ndarray:
+    """Class balance from the majority vote on rows with a vote (ties split evenly), shrunk
+    towards uniform by 5% and kept within [0.05, 0.95]: the triplet moments do not identify it."""
+    counts = np.column_stack([(L == 0).sum(axis=1), (L == 1).sum(axis=1)]).astype(np.float64)
+    covered = counts.sum(axis=1) > 0
+    if not covered.any():
+        return np.array([0.5, 0.5])
+    top = counts[covered] == counts[covered].max(axis=1, keepdims=True)
+    share = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+    p1 = float(np.clip(0.95 * share[1] + 0.025, 0.05, 0.95))
+    return np.array([1 - p1, p1])
+
+
+def _check_overlap(patterns: np.ndarray, counts: np.ndarray, min_share: float) -> None:
+    """Refuse crowd-like matrices where few source pairs vote on the same items."""
+    V = (patterns != -1).astype(np.float64)
+    co = V.T @ (V * counts[:, None])
+    m = co.shape[0]
+    share = float((co[np.triu_indices(m, 1)] >= 20).mean())
+    if share < min_share:
+        raise DataError(
+            f"triplet: only {share:.1%} of source pairs vote together on 20 or more items (needs "
+            f"{min_share:.0%}); with so little overlap the triplet moments measure which items each "
+            "source saw, not how often it is right, so accuracies cannot be identified. Use "
+            "dawid-skene, weighted-vote or auto, which need no co-voting triples"
+        )
+
+
 class Triplet(LabelModel):
     """FlyingSquid's closed-form triplet label model (binary; sources independent given Y).
 
     Learned state: `cond_` (m, 2, 2) P(lambda_j = vote | y) for y, vote in {0, 1}, and
-    `accuracies_` (m,) P(vote == y | the source votes) under the class prior. The class prior is `class_prior` or uniform.
-    Rows where every source abstains get the class prior. Raises DataError for K != 2.
+    `accuracies_` (m,) P(vote == y | the source votes) under the class prior. The class prior is
+    `class_prior` or, when omitted, the majority vote's class shares on rows with a vote (shrunk
+    5% towards uniform). Rows where every source abstains get the class prior. Raises DataError
+    for K != 2, a zero in `class_prior`, and matrices where too few source pairs vote on the
+    same items (`min_overlap`; crowd-like data).
     """
 
     class Params(LabelModelParams):
@@ -91,6 +123,18 @@ class Triplet(LabelModel):
             "median", pattern="^(median|mean)$", description="how triplet estimates combine"
         )
         clip: float = Field(1e-4, gt=0, lt=0.5, description="lower bound of P(vote | y)")
+        min_overlap: float = Field(
+            0.2,
+            ge=0,
+            le=1,
+            description="refuse L when fewer than this share of source pairs vote together on 20+ items",
+        )
+        max_partners: int = Field(
+            48,
+            ge=2,
+            description="per column, the most strongly co-varying columns of other sources used as "
+            "triplet partners (bounds the cost at m * max_partners^2 for hundreds of sources)",
+        )
 
     params: Params
 
@@ -114,8 +158,16 @@ class Triplet(LabelModel):
         if m < 3:
             raise DataError(f"triplet needs at least 3 sources, L has {m}")
         prior = resolve_prior(self.params.class_prior, 2)
-        prior = np.array([0.5, 0.5]) if prior is None else prior
+        prior = _vote_share_prior(L) if prior is None else prior
+        if prior.min() <= 0:
+            raise DataError(
+                f"triplet: class_prior {prior.tolist()} gives a class probability 0; the triplet "
+                "moments are covariances with Y, which vanish when one class never occurs, so no "
+                "accuracy can be identified. Give both classes a positive prior, or, if one class "
+                "truly never occurs, there is nothing to label"
+            )
         patterns, w, _ = compress_rows(L, 2)
+        _check_overlap(patterns, w, self.params.min_overlap)
         mean, C = _moments(patterns, w)
         d = 2 * m
         source = np.repeat(np.arange(m), 2)
@@ -126,11 +178,16 @@ class Triplet(LabelModel):
         floor = self.params.min_cov * np.sqrt(np.outer(var, var))  # ignore near-zero denominators
         usable = other & (absC > floor)
         u = np.full(d, np.nan)
+        cap = self.params.max_partners
         for a in np.flatnonzero(live):  # loop over columns, vectorised over pairs (b, c)
-            pair = usable[a][:, None] & usable[a][None, :] & usable
+            partners = np.flatnonzero(usable[a])
+            if partners.size > cap:  # the strongest covariances give the most stable ratios
+                partners = partners[np.argsort(-absC[a, partners], kind="stable")[:cap]]
+            pair = usable[np.ix_(partners, partners)]
             if not pair.any():
                 continue
-            est = np.outer(absC[a], absC[a])[pair] / absC[pair]
+            ca = absC[a, partners]
+            est = np.outer(ca, ca)[pair] / absC[np.ix_(partners, partners)][pair]
             u[a] = np.sqrt(np.median(est) if self.params.aggregate == "median" else est.mean())
         if np.all(np.isnan(u)):
             raise DataError(
