@@ -47,6 +47,12 @@ def test_listing_imports_no_plugin_and_shows_the_last_check(tmp_path, capsys):
         assert "tripwire" in out and "unchecked" in out and "weasul plugins --check" in out
         assert not marker.exists() and "cli_tripwire" not in sys.modules
 
+        # a check of one group says so about the others
+        assert main(["plugins", "--check", "--group", "oracles"]) == 0
+        capsys.readouterr()
+        assert main(["plugins"]) == 0
+        assert "not checked then" in capsys.readouterr().out and not marker.exists()
+
         checked = _rows(capsys, "--check")[("label_models", "tripwire")]
         assert checked["status"] == "broken" and "tripwire imported" in checked["error"]
         assert marker.exists()

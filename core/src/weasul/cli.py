@@ -170,13 +170,15 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
         if row["error"]:
             first = row["error"] if args.debug else row["error"].strip().splitlines()[-1]
             print(f"{row['group']}/{row['name']} ({row['distribution']}): {first}")
+    unchecked = sum(row["status"] == "unchecked" for row in rows)
     if checked_at is None:
         print(
-            "\nunchecked: not imported since the installed packages changed; "
+            "\nunchecked: no check since the installed packages last changed; "
             "`weasul plugins --check` imports each plugin and shows whether it loads"
         )
     elif checked_at != "now":
-        print(f"\nstatuses from the check of {checked_at}; `weasul plugins --check` checks again")
+        missed = f"; {unchecked} not checked then" if unchecked else ""
+        print(f"\nstatuses from the check of {checked_at}{missed}; `weasul plugins --check` checks again")
     return 0
 
 
