@@ -64,3 +64,28 @@ def npy_data(tmp_path):
         np.save(folder / f"L_{split}.npy", L)
         np.save(folder / f"Y_{split}.npy", y)
     return folder
+
+
+def toy_spec(data, **lm):
+    """npy data -> label_models/toy-vote -> oracles/gold -> query_strategies/toy-first (budget 5)."""
+    return {
+        "weasul": 1,
+        "name": "toy",
+        "data": {"use": "npy", "params": {"path": str(data), "splits": ["train", "test"]}},
+        "steps": [
+            {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.y"}, **lm},
+            {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
+            {
+                "id": "loop",
+                "use": "query_strategies/toy-first",
+                "params": {"budget": 5, "batch": 2},
+                "inputs": {"model": "lm", "oracle": "gold", "L": "data.L", "y": "data.y"},
+            },
+        ],
+    }
+
+
+@pytest.fixture(name="toy_spec")
+def toy_spec_fixture():
+    """The `toy_spec(data, **lm)` builder, for tests that need the toy pipeline."""
+    return toy_spec

@@ -93,19 +93,38 @@ def test_wrong_api_version_or_base_is_refused(tmp_path):
     source = (
         "import weasul\n"
         "class Old(weasul.LabelModel):\n"
-        "    api_version = 0\n"
+        "    api_version = 1\n"
+        "    step_inputs = {}\n"
         "    def fit(self, L, *, y_dev=None, expert=None): return self\n"
         "    def predict_proba(self, L): return L\n"
+        "    def run_step(self, inputs, ctx): return None\n"
         "class NotAPlugin:\n    pass\n"
     )
     eps = {"weasul.label_models": {"old": "api_old:Old", "stranger": "api_old:NotAPlugin"}}
     with fake_distribution(tmp_path, "weasul-old", eps, {"api_old": source}):
-        with pytest.raises(PluginContractError, match="targets weasul plugin API 0, this core implements 1"):
+        with pytest.raises(PluginContractError, match="targets weasul plugin API 1, this core implements 2") as err:
             weasul.create("label_models", "old")
+        assert "`weasul.steps.Step` subclass named by `step = MyStep`" in str(err.value)
         with pytest.raises(PluginContractError, match="not a subclass of weasul.LabelModel"):
             weasul.create("label_models", "stranger")
         statuses = {i.name: i.status for i in weasul.available("label_models")}
         assert statuses["old"] == statuses["stranger"] == "incompatible"
+
+
+def test_api_2_plugin_with_api_1_step_code_is_refused_when_defined():
+    with pytest.raises(PluginContractError, match="defines step_outputs, run_step \\(plugin API 1\\)"):
+
+        class Stale(LabelModel):
+            step_outputs = {"probs": "probs"}
+
+            def fit(self, L, *, y_dev=None, expert=None):
+                return self
+
+            def predict_proba(self, L):
+                return L
+
+            def run_step(self, inputs, ctx):
+                return None
 
 
 def test_create_is_typed_for_every_group():

@@ -48,8 +48,8 @@ def active_loop(
     strategy: QueryStrategy,
     oracle: Oracle,
     L: np.ndarray,
-    budget: int | None = None,
-    batch: int | None = None,
+    budget: int = 30,
+    batch: int = 1,
     eval: EvalSets | None = None,
     X: np.ndarray | None = None,
     callback: Callback | None = None,
@@ -62,8 +62,6 @@ def active_loop(
     `callback(record, model, state)` may add entries to each record (e.g. an end model's score).
     """
     L = check_label_matrix(L, allow_silent_sources=True)
-    budget = budget if budget is not None else strategy.params.budget  # type: ignore[attr-defined]
-    batch = batch if batch is not None else strategy.params.batch  # type: ignore[attr-defined]
     if budget < 0 or batch < 1:
         raise DataError(f"budget must be >= 0 and batch >= 1, got budget={budget}, batch={batch}")
     sets = _eval_sets(eval)

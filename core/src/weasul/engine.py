@@ -29,10 +29,11 @@ import weasul_registry
 from weasul import __version__
 from weasul.artifacts import SUFFIXES, fingerprint, read_value, write_value
 from weasul.data import SPLIT_FIELDS, Dataset
-from weasul.errors import DataError, WeasulError
+from weasul.errors import DataError, PluginContractError, WeasulError
 from weasul.executor import Executor
+from weasul.immutability import check_unchanged, fingerprint_inputs
 from weasul.plan import Plan, PlannedStep, Ref, plan
-from weasul.plugin import Plugin
+from weasul.plugin import PersistentPlugin, Plugin
 from weasul.spec import Spec, load_spec, parse_spec
 from weasul.steps import StepContext, StepOutput, fit_split
 
@@ -119,6 +120,7 @@ def _step_key(step: PlannedStep, store: _Store) -> str:
         "version": record.version,
         "core": __version__,
         "params": step.params,
+        "step": [f"{step.step_cls.__module__}:{step.step_cls.__qualname__}", step.step_params],
         "fit_on": step.spec.fit_on,
         "inputs": {k: store.fingerprint(r) for k, r in sorted(step.refs.items())},
     }
@@ -127,7 +129,7 @@ def _step_key(step: PlannedStep, store: _Store) -> str:
 
 def _cacheable(output: StepOutput) -> bool:
     models = [v for v in output.artifacts.values() if isinstance(v, Plugin)]
-    return all(m.persistable for m in models)
+    return all(isinstance(m, PersistentPlugin) and m.persistable for m in models)
 
 
 def _write_arrays(output: StepOutput, folder: Path) -> list[Path]:
@@ -145,7 +147,7 @@ def _write_cache_entry(output: StepOutput, folder: Path) -> None:
     """Everything needed to restore a step: arrays, fitted models (safetensors) and metrics."""
     _write_arrays(output, folder)
     for name, value in output.artifacts.items():
-        if isinstance(value, Plugin):
+        if isinstance(value, PersistentPlugin):
             value.save(folder / f"{name}.safetensors")
             cls = type(value)
             (folder / f"{name}.class").write_text(f"{cls.__module__}:{cls.__qualname__}")
@@ -158,7 +160,7 @@ def _read_outputs(folder: Path, kinds: dict[str, str]) -> StepOutput:
         if kind.startswith("model"):
             module, _, qualname = (folder / f"{name}.class").read_text().partition(":")
             cls = getattr(importlib.import_module(module), qualname)
-            if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+            if not (isinstance(cls, type) and issubclass(cls, PersistentPlugin)):
                 raise DataError(f"cache entry {folder} names {module}:{qualname}, which is not a plugin")
             out.artifacts[name] = cls.load(folder / f"{name}.safetensors")
             continue
@@ -263,10 +265,13 @@ def _run_step(
         except (OSError, ValueError, WeasulError) as err:
             _log.warning("step %s: cache entry unreadable (%s); running again", step.id, err)
     plugin = step.cls(**params)
-    output = plugin.run_step(inputs, ctx)
+    runner = step.step_cls(step.step_cls.Params(**step.step_params))
+    before = fingerprint_inputs(inputs)
+    output = runner.run(plugin, inputs, ctx)
+    check_unchanged(before, inputs, f"{where} ({step.step_cls.__qualname__} of {step.spec.use})")
     if not isinstance(output, StepOutput):
-        raise WeasulError(
-            f"{where}: {step.spec.use}.run_step returned {type(output).__name__}, not StepOutput"
+        raise PluginContractError(
+            f"{where}: {step.step_cls.__qualname__}.run returned {type(output).__name__}, not StepOutput"
         )
     if cached is not None and _cacheable(output):
         tmp = cache_root / f".{key}.{os.getpid()}.tmp"

@@ -14,7 +14,7 @@ from weasul.interfaces import DatasetLoader, Reporter
 from weasul.params import WeasulParams
 from weasul.plugin import Plugin, format_validation_error
 from weasul.spec import ReporterSpec, Spec, StepSpec
-from weasul.steps import KINDS, InputSpec
+from weasul.steps import KINDS, InputSpec, Step, step_class
 
 __all__ = ["Ref", "PlannedStep", "Plan", "plan", "parse_ref"]
 
@@ -34,18 +34,22 @@ class Ref:
 
 @dataclass
 class PlannedStep:
+    """A checked step: the plugin class and its params, the step class and its step-only params."""
+
     spec: StepSpec
     cls: type[Plugin]
     params: dict[str, Any]
     refs: dict[str, Ref]
     outputs: dict[str, str] = field(default_factory=dict)
+    step_cls: type[Step[Any]] = Step
+    step_params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
         return self.spec.id
 
     def param_inputs(self) -> dict[str, Ref]:
-        return {k: r for k, r in self.refs.items() if _is_param_input(self.cls, k)}
+        return {k: r for k, r in self.refs.items() if _is_param_input(self.step_cls, k)}
 
 
 @dataclass
@@ -73,12 +77,10 @@ def parse_ref(text: str, where: str) -> Ref:
     return Ref(parts[0], parts[-1], parts[1] if len(parts) == 3 else None)
 
 
-def _is_param_input(cls: type[Plugin], name: str) -> bool:
-    """Whether input `name` fills the Params field of that name (it gets the fit_on split's value)."""
-    spec = cls.step_inputs.get(name)
-    if isinstance(spec, InputSpec) and spec.as_param:
-        return True
-    return spec is None and name in cls.Params.model_fields
+def _is_param_input(step_cls: type[Step[Any]], name: str) -> bool:
+    """Whether input `name` is declared to fill the plugin's Params field of that name."""
+    spec = step_cls.inputs.get(name)
+    return isinstance(spec, InputSpec) and spec.as_param
 
 
 def _kind_of_output(cls: type[Plugin], declared: str) -> str:
@@ -89,7 +91,9 @@ def _accepts(spec: InputSpec, kind: str) -> bool:
     return kind in spec.kinds or (kind.startswith("model:") and "model" in spec.kinds)
 
 
-def _check_params(cls: type[Plugin], params: dict[str, Any], from_inputs: set[str], where: str) -> None:
+def _check_params(
+    cls: type[Plugin] | type[Step[Any]], params: dict[str, Any], from_inputs: set[str], where: str
+) -> None:
     try:
         cls.Params.model_validate(params)
     except ValidationError as err:
@@ -98,14 +102,31 @@ def _check_params(cls: type[Plugin], params: dict[str, Any], from_inputs: set[st
             raise SpecError(problems) from None
 
 
-def _check_declared_kinds(cls: type[Plugin], use: str) -> None:
-    """A plugin's declared input and output kinds must be known kinds (catches plugin typos)."""
-    declared = [k for spec in cls.step_inputs.values() for k in spec.kinds] + list(cls.step_outputs.values())
+def _check_declared_kinds(step_cls: type[Step[Any]], use: str) -> None:
+    """A step's declared input and output kinds must be known kinds (catches plugin typos)."""
+    declared = [k for spec in step_cls.inputs.values() for k in spec.kinds] + list(step_cls.outputs.values())
     unknown = sorted({k for k in declared if k.split(":")[0] not in KINDS})
     if unknown:
         raise PluginContractError(
             f"'{use}' declares unknown artifact kinds {unknown}; kinds are {', '.join(KINDS)}"
         )
+
+
+def _split_params(
+    cls: type[Plugin], step_cls: type[Step[Any]], params: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A spec step's params, routed to the plugin's Params and the step's (step-only) Params."""
+    shared = sorted(set(cls.Params.model_fields) & set(step_cls.Params.model_fields))
+    if shared:
+        raise PluginContractError(
+            f"{cls.__qualname__} and its step {step_cls.__qualname__} both declare {', '.join(shared)}; "
+            "a parameter belongs to the plugin or to the step, not both"
+        )
+    step_fields = step_cls.Params.model_fields
+    return (
+        {k: v for k, v in params.items() if k not in step_fields},
+        {k: v for k, v in params.items() if k in step_fields},
+    )
 
 
 def _load(group: str, name: str, where: str) -> type[Plugin]:
@@ -139,7 +160,12 @@ def plan(spec: Spec) -> Plan:
             raise SpecError(
                 f"{where}.use: '{step.use}' cannot be a step; datasets go under 'data', reporters under 'report'"
             )
-        _check_declared_kinds(cls, step.use)
+        try:
+            step_cls = step_class(cls)
+        except PluginContractError as err:
+            raise SpecError(f"{where}.use: {err}") from None
+        _check_declared_kinds(step_cls, step.use)
+        plugin_params, step_params = _split_params(cls, step_cls, step.params)
         refs = {key: parse_ref(text, f"{where}.inputs.{key}") for key, text in step.inputs.items()}
         for key, ref in refs.items():
             at = f"{where}.inputs.{key}"
@@ -153,27 +179,27 @@ def plan(spec: Spec) -> Plan:
                 raise SpecError(
                     f"{at}: '{ref.source}' has no output '{ref.output}'; it produces {', '.join(kinds)}"
                 )
-            if _is_param_input(cls, key):
-                continue
-            if key not in cls.step_inputs:
-                valid = ", ".join(cls.step_inputs) or "none"
+            if key not in step_cls.inputs:
+                valid = ", ".join(step_cls.inputs) or "none"
                 raise SpecError(f"{at}: '{step.use}' takes no input '{key}'; its inputs are: {valid}")
-            expected = cls.step_inputs[key]
+            expected = step_cls.inputs[key]
             if not _accepts(expected, kinds[ref.output]):
                 raise SpecError(
                     f"{at}: '{step.inputs[key]}' is a {kinds[ref.output]} artifact but '{key}' needs "
                     f"{' or '.join(expected.kinds)}"
                 )
-        missing = [k for k, s in cls.step_inputs.items() if s.required and not s.as_param and k not in refs]
+        missing = [k for k, s in step_cls.inputs.items() if s.required and not s.as_param and k not in refs]
         if missing:
-            valid = ", ".join(cls.step_inputs)
+            valid = ", ".join(step_cls.inputs)
             raise SpecError(
                 f"{where}.inputs: missing required input(s) {', '.join(missing)} (inputs: {valid})"
             )
-        _check_params(cls, step.params, set(refs), where)
-        outputs = {k: _kind_of_output(cls, v) for k, v in cls.step_outputs.items()}
+        as_params = {k for k in refs if _is_param_input(step_cls, k)}
+        _check_params(cls, plugin_params, as_params, where)
+        _check_params(step_cls, step_params, set(), where)
+        outputs = {k: _kind_of_output(cls, v) for k, v in step_cls.outputs.items()}
         produced[step.id] = outputs
-        steps.append(PlannedStep(step, cls, dict(step.params), refs, outputs))
+        steps.append(PlannedStep(step, cls, plugin_params, refs, outputs, step_cls, step_params))
     # html goes last so that its page shows the figures the other reporters wrote
     wanted = [r if isinstance(r, ReporterSpec) else ReporterSpec(use=r) for r in spec.report.reporters]
     others = [r for r in wanted if r.use != "html"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from weasul.errors import DataError, NotFittedError, PluginContractError, SpecError
 from weasul.params import WeasulParams
@@ -16,10 +17,27 @@ from weasul.params import WeasulParams
 if TYPE_CHECKING:
     from typing import Self
 
-__all__ = ["API_VERSION", "Plugin", "format_validation_error"]
+    from weasul.steps import Step
+
+__all__ = ["API_VERSION", "UPGRADE_HINTS", "Plugin", "PersistentPlugin", "format_validation_error"]
 
 #: The plugin API this core implements; a plugin declares the version it targets.
-API_VERSION = 1
+#: 2: step code moved from the interfaces to `weasul.steps` (Core API 2).
+API_VERSION = 2
+
+#: What a plugin written for an older API must change, by the version it targets.
+UPGRADE_HINTS = {
+    1: (
+        "Core API 2 moved step code out of the interfaces: replace `step_inputs`, `step_outputs` and "
+        "`run_step` with a `weasul.steps.Step` subclass named by `step = MyStep` on the plugin class "
+        "(PLUGINS.md, 'Steps'), move step-only options into that step's Params, then set api_version = 2"
+    ),
+}
+
+#: Attributes of API 1 that a plugin class may no longer define.
+_API_1_STEP_ATTRIBUTES = ("step_inputs", "step_outputs", "run_step")
+
+P = TypeVar("P", bound=WeasulParams, default=WeasulParams, covariant=True)
 
 
 def format_validation_error(
@@ -57,26 +75,30 @@ def format_validation_error(
     return "; ".join(problems)
 
 
-class Plugin:
+class Plugin(Generic[P]):
     """Holds validated `params`; learned state lives in attributes ending in `_`, set by `fit`.
 
     Construct with a `Params` instance or with its fields: `DawidSkene(n_classes=3)`.
-    Subclasses define no `__init__`.
+    Subclasses define no `__init__`. Generic in its Params, so `class MyModel(LabelModel[MyParams])`
+    gives a typed `self.params`.
     """
 
     #: The entry-point group of the interface; set once by each interface class.
     group: ClassVar[str] = ""
     #: The plugin API version this class targets; checked when the plugin loads.
     api_version: ClassVar[int] = API_VERSION
-    #: Whether the default `save`/`load` (numpy state to safetensors) applies.
-    persistable: ClassVar[bool] = True
     Params: ClassVar[type[WeasulParams]] = WeasulParams
-    #: Inputs and outputs when the plugin runs as a spec step (see `weasul.steps`).
-    step_inputs: ClassVar[dict[str, Any]] = {}
-    step_outputs: ClassVar[dict[str, str]] = {}
+    params: P
+    #: How the plugin runs as a spec step; None: its interface's default (`weasul.steps`).
+    step: ClassVar[type[Step[Any]] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        stale = [name for name in _API_1_STEP_ATTRIBUTES if name in cls.__dict__]
+        if stale and cls.__dict__.get("api_version", API_VERSION) >= 2:
+            raise PluginContractError(
+                f"{cls.__qualname__} defines {', '.join(stale)} (plugin API 1); {UPGRADE_HINTS[1]}"
+            )
         if not (isinstance(cls.Params, type) and issubclass(cls.Params, WeasulParams)):
             raise PluginContractError(f"{cls.__qualname__}.Params must subclass weasul.WeasulParams")
         if "__init__" in cls.__dict__:
@@ -92,20 +114,16 @@ class Plugin:
                 raise PluginContractError(
                     f"{type(self).__name__} expects {self.Params.__qualname__}, got {type(params).__name__}"
                 )
-            self.params = params
+            self.params = cast(P, params)
             return
         try:
-            self.params = self.Params(**fields)
+            self.params = cast(P, self.Params(**fields))
         except ValidationError as err:
             raise SpecError(format_validation_error(err, type(self).__name__, self.Params)) from None
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
         return f"{type(self).__name__}({fields})"
-
-    def run_step(self, inputs: dict[str, Any], ctx: Any) -> Any:
-        """Run as a spec step; interfaces that can be steps override this."""
-        raise PluginContractError(f"{type(self).__name__} ({self.group}) cannot run as a step")
 
     def clone(self) -> Self:
         """A new, unfitted plugin with the same parameters."""
@@ -125,6 +143,17 @@ class Plugin:
         """Raise `NotFittedError` unless `fit` has run."""
         if not self.fitted_state():
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit() first")
+
+
+class PersistentPlugin(Plugin[P]):
+    """A plugin whose fitted state can be saved and loaded (models that label new data).
+
+    The default `save`/`load` writes numpy state and JSON values to safetensors (no pickle);
+    a plugin with other state overrides both, or sets `persistable = False`.
+    """
+
+    #: Whether `save`/`load` work for this class (the step cache stores only such models).
+    persistable: ClassVar[bool] = True
 
     # --- persistence --------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:

@@ -79,7 +79,7 @@ def entry_point_group(group: str) -> str:
 def _check(record: PluginRecord, obj: Any) -> None:
     """Refuse objects that are not plugin classes of the group's interface or target another API."""
     from weasul.interfaces import INTERFACES
-    from weasul.plugin import API_VERSION
+    from weasul.plugin import API_VERSION, UPGRADE_HINTS
 
     interface = INTERFACES[record.group.removeprefix(_PREFIX)]
     if not (isinstance(obj, type) and issubclass(obj, interface)):
@@ -89,7 +89,8 @@ def _check(record: PluginRecord, obj: Any) -> None:
     if getattr(obj, "api_version", None) != API_VERSION:
         raise registry.IncompatibleError(
             f"'{record.name}' from {record.distribution} {record.version} targets weasul plugin API "
-            f"{obj.api_version}, this core implements {API_VERSION}; upgrade or downgrade one of them"
+            f"{obj.api_version}, this core implements {API_VERSION}; "
+            + UPGRADE_HINTS.get(obj.api_version, "upgrade or downgrade one of them")
         )
 
 
@@ -182,7 +183,7 @@ def create(group: Literal["classifiers"], name: str, /, **params: Any) -> Classi
 def create(group: Literal["reporters"], name: str, /, **params: Any) -> Reporter: ...
 @overload
 def create(group: str, name: str, /, **params: Any) -> Plugin: ...
-def create(group: str, name: str, /, **params: Any) -> Plugin:
+def create(group: str, name: str, /, **params: Any) -> Plugin[Any]:
     """Instantiate `group/name` with params checked by its `Params` model."""
     cls = load_class(group, name)
     return cls(**params)

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from weasul.params import WeasulParams
 from weasul.plugins import available
 from weasul.spec import Spec
+from weasul.steps import Step, step_class
 
 __all__ = ["spec_schema"]
+
+
+def _add_step_params(params_schema: dict[str, Any], step_cls: type[Step[Any]]) -> None:
+    """A spec step's `params` hold the plugin's fields and its step's step-only fields."""
+    extra: type[WeasulParams] = step_cls.Params
+    step_schema = extra.model_json_schema(ref_template="#/$defs/{model}")
+    params_schema.setdefault("properties", {}).update(step_schema.get("properties", {}))
+    required = params_schema.get("required", []) + step_schema.get("required", [])
+    if required:
+        params_schema["required"] = required
+    params_schema.setdefault("$defs", {}).update(step_schema.get("$defs", {}))
 
 
 def spec_schema() -> dict[str, Any]:
@@ -25,6 +38,8 @@ def spec_schema() -> dict[str, Any]:
             continue
         group = info.group.removeprefix("weasul.")
         params_schema = info.obj.Params.model_json_schema(ref_template="#/$defs/{model}")
+        if group not in ("datasets", "reporters"):
+            _add_step_params(params_schema, step_class(info.obj))
         for name, sub in params_schema.pop("$defs", {}).items():
             defs.setdefault(name, sub)
         key = f"{group}__{info.name}__params"

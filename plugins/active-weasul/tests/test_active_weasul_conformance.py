@@ -6,7 +6,7 @@ PLUGINS = [
     *ActiveWeaSuL.examples(),
     NashaatModel(n_classes=2),
     MaxKL(),
-    MaxKL(batch=3, seed=4),
+    MaxKL(seed=4),
     Margin(),
     RandomBucket(),
     RandomItems(),

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from weasul.errors import DataError
 from weasul.plugins import create
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_confident import ConfidentLearning, CsvReviewOracle, make_reviewer, review_issues
 
 
@@ -106,7 +106,7 @@ def test_review_step_finds_reviews_and_refits():
         "text": {"train": texts[:200]},
     }
     finder = ConfidentLearning(review_budget=10, cv_folds=3)
-    out = finder.run_step(inputs, StepContext("review", out_dir=None, class_names=("sport", "bio")))  # type: ignore[arg-type]
+    out = run_step(finder, inputs, StepContext("review", out_dir=None, class_names=("sport", "bio")))
     m = out.metrics
     assert m["train"]["n_items"] == 200 and m["train"]["n_left_out"] == 0
     assert m["train"]["precision"] > 0.9 and m["review"]["changed"] == 10
@@ -124,14 +124,14 @@ def test_review_step_leaves_out_rows_without_votes_and_needs_probs_or_x():
     texts, y, weak, L = _text_data()
     P = np.eye(2)[y] * 0.9 + 0.05
     finder = ConfidentLearning()
-    out = finder.run_step(
+    out = run_step(finder,
         {"labels": {"train": weak}, "probs": {"train": P}, "L": {"train": L}}, StepContext("s", out_dir=None)
-    )  # type: ignore[arg-type]
+    )
     assert out.metrics["train"]["n_left_out"] == 10
     assert np.isnan(out.artifacts["scores"]["train"][-10:]).all()
     assert not set(out.artifacts["ranked"]["train"].tolist()) & set(range(290, 300))
     with pytest.raises(DataError, match="give 'probs'"):
-        finder.run_step({"labels": {"train": weak}}, StepContext("s", out_dir=None))  # type: ignore[arg-type]
+        run_step(finder, {"labels": {"train": weak}}, StepContext("s", out_dir=None))
 
 
 def test_active_weasul_store_oracle_through_the_registry(tmp_path):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from weasul.errors import DataError, SpecError
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_factor_graph import (
     FactorGraph,
     FactorGraphStructure,
@@ -105,7 +105,7 @@ def test_structure_step_gold_proxy(planted, tmp_path):
     step = FactorGraphStructure(method="gold-proxy", top_d=1)
     with pytest.raises(DataError, match="y_dev"):
         step.clone().fit(L)
-    out = step.run_step(
+    out = run_step(step,
         {"L": {"train": L[:3000], "test": L[3000:]}, "y": {"train": y[:3000], "test": y[3000:]}},
         StepContext("sl", tmp_path),
     )

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from weasul.errors import DataError, NotFittedError, SpecError, WeasulError
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_factor_graph import FactorGraph
 from weasul_factor_graph.experiments.synthetic import (
     TRUE_ACCURACY,
@@ -187,7 +187,7 @@ def test_inspection_and_persistence(tmp_path: Path, fitted, generated):
 def test_run_step_outputs_dependencies(tmp_path, generated):
     L, y = generated[1], generated[2]
     model = FactorGraph(dependencies=TRUE_DEPENDENCIES)
-    out = model.run_step(
+    out = run_step(model,
         {"L": {"train": L[:3000], "test": L[3000:4000]}, "y": {"test": y[3000:4000]}},
         StepContext("fg", tmp_path),
     )

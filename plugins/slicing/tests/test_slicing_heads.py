@@ -8,7 +8,7 @@ import pytest
 import torch
 from safetensors import safe_open
 from weasul.errors import DataError, NotFittedError
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_slicing import (
     BackboneHead,
     MixtureOfExperts,
@@ -155,7 +155,7 @@ def test_run_step_reports_per_slice_metrics(data, tmp_path):
     X, y, S, _ = data
     frame = pd.DataFrame(S, columns=["base", "intent_1", "intent_2"])
     head = SliceAttention(**FAST)
-    out = head.run_step(
+    out = run_step(head,
         {
             "X": {"train": X, "test": X[:100]},
             "y": {"train": y, "test": y[:100]},

@@ -8,7 +8,7 @@ import pytest
 from weasul.errors import DataError, SpecError
 from weasul.executor import Executor, ExecutorSpec
 from weasul.lf import LabelingFunction, labeling_function
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_slicing import SliceFunctions, slice_matrix, slice_names, slicing_function
 
 
@@ -87,7 +87,7 @@ def test_slice_functions_plugin_from_file_and_module(tmp_path):
     assert [f.name for f in pack.functions()] == ["loud", "tiny"]
     assert pack.names() == ["base", "loud", "tiny"]
     assert [f.name for f in SliceFunctions(path=str(file), only=["tiny"]).functions()] == ["tiny"]
-    out = pack.run_step({"items": {"train": FRAME, "test": FRAME.iloc[:2]}}, StepContext("s", tmp_path))
+    out = run_step(pack, {"items": {"train": FRAME, "test": FRAME.iloc[:2]}}, StepContext("s", tmp_path))
     S = out.artifacts["S"]
     assert set(S) == {"train", "test"} and list(S["train"].columns) == ["base", "loud", "tiny"]
     assert out.metrics["train"]["slice_sizes"] == {"base": 5, "loud": 1, "tiny": 1}

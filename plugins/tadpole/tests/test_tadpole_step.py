@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from weasul.steps import StepContext
+from weasul.steps import StepContext, run_step
 from weasul_tadpole import TadpoleScorer
+from weasul_tadpole.steps import TadpoleStep
 
 
 def test_run_step_outputs_and_corpus(tmp_path):
@@ -15,12 +16,12 @@ def test_run_step_outputs_and_corpus(tmp_path):
     texts = np.array([f"in {i}" if i < 150 else f"out {i}" for i in range(600)], dtype=object)
     ctx = StepContext(step_id="filter", out_dir=tmp_path)
     plugin = TadpoleScorer(
-        detectors=["knn", "pca"], repeats=1, fraction=0.25, segment_length=5, corpus_format="text"
+        detectors=["knn", "pca"], repeats=1, fraction=0.25, segment_length=5
     )
-    out = plugin.run_step(
-        {"X": {"train": task}, "general": {"train": general}, "text": {"train": texts}}, ctx
+    out = run_step(
+        plugin, {"X": {"train": task}, "general": {"train": general}, "text": {"train": texts}}, ctx, corpus_format="text"
     )
-    assert set(out.artifacts) == set(TadpoleScorer.step_outputs)
+    assert set(out.artifacts) == set(TadpoleStep.outputs)
     assert out.artifacts["scores"]["train"].shape == (600,)
     selected = out.artifacts["selected"]["train"]
     assert (selected < 150).mean() > 0.95 and len(selected) == 150
@@ -37,7 +38,7 @@ def test_run_step_continuous_weights_parquet(tmp_path):
     general = {"train": np.vstack([rng.normal(size=(100, 4)), rng.normal(size=(100, 4)) + 4.0])}
     ctx = StepContext(step_id="w", out_dir=tmp_path)
     plugin = TadpoleScorer(select="fixed", detector="knn", weighting="continuous", C=2.0)
-    out = plugin.run_step(
+    out = run_step(plugin,
         {"X": {"train": task}, "general": general, "text": {"train": [f"s{i}" for i in range(200)]}}, ctx
     )
     w = out.artifacts["weights"]["train"]

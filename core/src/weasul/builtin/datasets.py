@@ -60,7 +60,7 @@ class WrenchDataset(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
+    def load(self) -> Dataset:
         try:
             import pandas as pd
         except ImportError as err:
@@ -146,7 +146,7 @@ class NpyDataset(DatasetLoader):
             arr = np.where(arr == self.params.abstain, -1, arr)
         return arr
 
-    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
+    def load(self) -> Dataset:
         folder = check_folder(self.params.path)
         splits = {}
         for split in self.params.splits:
@@ -205,7 +205,7 @@ class TableDataset(DatasetLoader):
         except (UnicodeDecodeError, pd.errors.ParserError) as err:
             raise DataError(f"cannot read {file} as csv: {err}") from err
 
-    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
+    def load(self) -> Dataset:
         try:
             import pandas as pd
         except ImportError as err:

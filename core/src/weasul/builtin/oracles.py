@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from pydantic import Field
 
 from weasul.errors import DataError
 from weasul.interfaces import Oracle
 from weasul.params import WeasulParams
+from weasul.steps import InputSpec, OracleStep
 
-__all__ = ["GoldOracle"]
+__all__ = ["GoldOracle", "GoldOracleStep"]
+
+
+class GoldOracleStep(OracleStep):
+    """The oracle step, with the gold labels wired in from the data (`y: data.train.y`)."""
+
+    inputs: ClassVar[dict[str, InputSpec]] = {
+        "y": InputSpec(("labels",), required=False, as_param=True, doc="gold label per pool item"),
+    }
 
 
 class GoldOracle(Oracle):
@@ -19,6 +30,7 @@ class GoldOracle(Oracle):
         y: list[int] = Field(description="gold label per item; a spec wires it from data.<split>.y")
 
     params: Params
+    step = GoldOracleStep
 
     @classmethod
     def examples(cls) -> list[Oracle]:

@@ -55,7 +55,7 @@ class TwoGaussians(DatasetLoader):
         X = centroids[y] + rng.normal(0.0, p.scale, (n, 2))
         return Split(L=self.labeling_functions(X), y=y, X=X)
 
-    def load(self) -> Dataset:  # type: ignore[override]
+    def load(self) -> Dataset:
         return Dataset(
             "two-gaussians",
             {"train": self._sample(self.params.n_train, 0), "test": self._sample(self.params.n_test, 1)},
@@ -83,7 +83,7 @@ class ActiveWeaSuLSpam(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:  # type: ignore[override]
+    def load(self) -> Dataset:
         import scipy.sparse
 
         folder = check_folder(self.params.path)
@@ -175,7 +175,7 @@ class VisualRelations(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:  # type: ignore[override]
+    def load(self) -> Dataset:
         import pandas as pd
 
         folder = check_folder(self.params.path)

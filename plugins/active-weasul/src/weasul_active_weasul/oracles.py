@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from pydantic import Field
 from weasul.errors import DataError, StopRequested, WeasulError
 from weasul.interfaces import Oracle
 from weasul.params import WeasulParams
-from weasul.steps import InputSpec, StepContext, StepOutput, fit_split
 
+from weasul_active_weasul.steps import StoreOracleStep
 from weasul_active_weasul.store import LabelStore
 
 __all__ = ["StoreOracle", "TerminalOracle", "LabellingStopped"]
@@ -43,13 +43,7 @@ class StoreOracle(Oracle):
 
     params: Params
 
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        "items": InputSpec(("table",), required=False, doc="raw items; their id column gives stable ids"),
-        "text": InputSpec(("text",), required=False, doc="item texts, shown by the terminal oracle"),
-        "L": InputSpec(("label_matrix",), required=False, doc="LF votes of the pool, shown by the terminal oracle"),
-        "model": InputSpec(("model:label_models",), required=False, doc="label model whose belief is shown"),
-        "y": InputSpec(("labels",), required=False, as_param=True, doc="answers for experiments"),
-    }
+    step = StoreOracleStep
 
     @classmethod
     def examples(cls) -> list[Oracle]:
@@ -67,6 +61,7 @@ class StoreOracle(Oracle):
         text: Any = None,
         L: Any = None,
         model: Any = None,
+        class_names: Any = None,
     ) -> StoreOracle:
         """Give the oracle the pool's ids, raw items, texts, LF votes and label model; returns self.
 
@@ -81,20 +76,14 @@ class StoreOracle(Oracle):
                 raise DataError("oracle ids are not unique; each item needs its own stable id")
             self._ids = ids
         self._items, self._text, self._L, self._model = items, text, L, model
+        if class_names:
+            self._class_names = list(class_names)
         return self
 
     def observe(self, state: Any) -> None:
         """The active loop's current model and pool, so the belief shown is the latest fit."""
         self._model = state.model
         self._L = state.L
-
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Bind the fit_on split of the wired inputs; the oracle is the step's model."""
-        picked = {k: fit_split(v, ctx, k) for k, v in inputs.items() if k in ("items", "text", "L") and v}
-        self.bind(**picked, model=inputs.get("model"))
-        if ctx.class_names and isinstance(self, TerminalOracle) and not self.params.class_names:
-            self._class_names = list(ctx.class_names)
-        return StepOutput({"model": self}, {"stored_answers": len(self.store)})
 
     # --- store ---------------------------------------------------------------------------
     @property

@@ -20,7 +20,7 @@ Recipes (parameter `recipe`):
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -30,8 +30,9 @@ from weasul.errors import DataError
 from weasul.interfaces import ErrorFinder
 from weasul.params import WeasulParams
 from weasul.plugin import Plugin
-from weasul.steps import InputSpec, StepContext, StepOutput
 from weasul.validation import check_labels, check_probs
+
+from weasul_confident.steps import ConfidentReviewStep
 
 __all__ = ["ConfidentLearning", "RECIPES", "check_find_inputs"]
 
@@ -161,6 +162,7 @@ class ConfidentLearning(ErrorFinder):
             return self
 
     params: Params
+    step = ConfidentReviewStep
 
     @classmethod
     def examples(cls) -> list[Plugin]:
@@ -201,37 +203,3 @@ class ConfidentLearning(ErrorFinder):
         if p.low_memory:
             return engine.find_batched(y, P, self)  # type: ignore[no-any-return]
         return engine.find_in_memory(y, P, self)  # type: ignore[no-any-return]
-
-    # --- as a spec step ----------------------------------------------------------------------
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        "labels": InputSpec(("labels",), doc="the given labels, e.g. a label model's pred"),
-        "probs": InputSpec(
-            ("probs",), required=False, doc="out-of-sample probabilities; else from X by cross-validation"
-        ),
-        "X": InputSpec(
-            ("features",), required=False, doc="features for cross-validated probabilities and the end model"
-        ),
-        "L": InputSpec(
-            ("label_matrix",),
-            required=False,
-            doc="weak labels; rows where every source abstains are left out",
-        ),
-        "oracle": InputSpec(
-            ("model:oracles",), required=False, doc="reviewer of the top flagged items (fit split)"
-        ),
-        "text": InputSpec(("text",), required=False, doc="item texts shown to the reviewer"),
-        "y": InputSpec(("labels",), required=False, doc="gold labels, for metrics only"),
-    }
-    step_outputs: ClassVar[dict[str, str]] = {
-        "ranked": "indices",
-        "suggested": "labels",
-        "scores": "scores",
-        "labels": "labels",
-        "probs": "probs",
-    }
-
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Find issues (per split with probs, or on the fit split from X), review, refit."""
-        from weasul_confident.review import run_review_step
-
-        return run_review_step(self, inputs, ctx)

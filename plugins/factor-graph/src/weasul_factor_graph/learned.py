@@ -10,16 +10,16 @@ step it outputs, besides the label model's probabilities, the chosen `dependenci
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
-from weasul.steps import InputSpec, StepContext, StepOutput, fit_split
 from weasul.validation import check_label_matrix, check_labels, infer_n_classes
 
-from weasul_factor_graph.model import DependencyType, FactorGraph, FactorGraphParams, _step_output
+from weasul_factor_graph.model import DependencyType, FactorGraph, FactorGraphParams
+from weasul_factor_graph.steps import StructureLearningStep
 from weasul_factor_graph.structure import Dependency
 
 if TYPE_CHECKING:
@@ -60,14 +60,7 @@ class FactorGraphStructure(FactorGraph):
     Params: ClassVar[type[FactorGraphStructureParams]] = FactorGraphStructureParams
     params: FactorGraphStructureParams
 
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        "L": InputSpec(("label_matrix",), doc="fit on the fit_on split, predict every split"),
-        "y": InputSpec(
-            ("labels",),
-            required=False,
-            doc="gold labels; with method=gold-proxy those of the fit_on split rank the candidates",
-        ),
-    }
+    step = StructureLearningStep
 
     @classmethod
     def examples(cls) -> list[FactorGraph]:
@@ -140,18 +133,3 @@ class FactorGraphStructure(FactorGraph):
             for t, j, k, s in self.structure_
         ]
         return pd.DataFrame(rows, columns=["type", "j", "k", "strength", "weight"])
-
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Fit on `L[fit_on]` (gold-proxy: with `y[fit_on]`); outputs probs, pred, model and the
-        chosen dependencies table."""
-        L = inputs["L"]
-        y_fit = None
-        if self.params.method == "gold-proxy":
-            y = inputs.get("y") or {}
-            if not y:
-                raise DataError(f"step '{ctx.step_id}': method='gold-proxy' needs the input y (gold labels)")
-            y_fit = fit_split(y, ctx, "y")
-        self.fit(fit_split(L, ctx, "L"), y_dev=y_fit)
-        out = _step_output(self, inputs, ctx, L)
-        out.artifacts["dependencies"] = {ctx.fit_on: self.structure_table()}
-        return out

@@ -27,11 +27,11 @@ from weasul.data import ExpertLabels
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.progress import track
-from weasul.steps import InputSpec, StepContext, StepOutput, classification_metrics, fit_split
 from weasul.validation import check_label_matrix, infer_n_classes
 
 from weasul_factor_graph._inference import Engine, GibbsChains, Layout, logsumexp
 from weasul_factor_graph._inference import Params as Weights
+from weasul_factor_graph.steps import FactorGraphStep
 from weasul_factor_graph.structure import DependencyStructure, parse_dependencies
 
 if TYPE_CHECKING:
@@ -134,16 +134,7 @@ class FactorGraph(LabelModel):
     Params: ClassVar[type[FactorGraphParams]] = FactorGraphParams
     params: FactorGraphParams
 
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        **LabelModel.step_inputs,
-        "dependencies": InputSpec(
-            ("table",),
-            required=False,
-            as_param=True,
-            doc="a table with columns type, j, k (e.g. a structure step's)",
-        ),
-    }
-    step_outputs: ClassVar[dict[str, str]] = {**LabelModel.step_outputs, "dependencies": "table"}
+    step = FactorGraphStep
 
     @classmethod
     def examples(cls) -> list[FactorGraph]:
@@ -473,40 +464,8 @@ class FactorGraph(LabelModel):
         model.log_likelihood_ = None
         return model
 
-    # --- running as a spec step ----------------------------------------------------------------
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Fit on `L[fit_on]`, predict and score every split; also output the fitted dependencies."""
-        L = inputs["L"]
-        self.fit(fit_split(L, ctx, "L"))
-        return _step_output(self, inputs, ctx, L)
-
 
 def _node_marginals(engine: Engine, prm: Weights) -> tuple[np.ndarray, np.ndarray]:
     """Exact p(s_j | y) for every LF (m, S, K) and p(y) (K,)."""
     logz_y, node, _ = engine.marginals(prm)
     return node, np.exp(logz_y - logsumexp(logz_y, axis=0))
-
-
-def _step_output(
-    model: FactorGraph, inputs: dict[str, Any], ctx: StepContext, L: dict[str, np.ndarray]
-) -> StepOutput:
-    probs = {split: model.predict_proba(values) for split, values in L.items()}
-    metrics: dict[str, Any] = {}
-    for split, P in probs.items():
-        metrics[split] = {"coverage": float((L[split] != -1).any(axis=1).mean())}
-        y = (inputs.get("y") or {}).get(split)
-        if y is not None:
-            metrics[split].update(classification_metrics(y, P))
-    metrics.setdefault(ctx.fit_on, {})
-    metrics[ctx.fit_on].update(
-        {
-            "n_dependencies": len(model.dependencies_),
-            "inference": model.inference_,
-            "log_likelihood": model.log_likelihood_,
-        }
-    )
-    preds = {split: P.argmax(axis=1) for split, P in probs.items()}
-    table = model.dependency_table()
-    return StepOutput(
-        {"probs": probs, "pred": preds, "model": model, "dependencies": {ctx.fit_on: table}}, metrics
-    )

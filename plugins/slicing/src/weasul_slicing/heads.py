@@ -18,10 +18,10 @@ from weasul._lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import SliceHead
 from weasul.params import WeasulParams
-from weasul.steps import StepContext, StepOutput, classification_metrics, fit_split
 from weasul.validation import check_features, check_labels
 
-from weasul_slicing.metrics import default_slice_names, slice_metrics
+from weasul_slicing.metrics import default_slice_names
+from weasul_slicing.steps import SlicingStep
 
 if TYPE_CHECKING:
     from typing import Self
@@ -101,6 +101,7 @@ class _TorchSliceHead(SliceHead):
     kind: ClassVar[str] = "backbone"
     Params: ClassVar[type[WeasulParams]] = SliceHeadParams
     params: SliceHeadParams
+    step = SlicingStep
 
     def _nn(self) -> Any:
         return require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
@@ -155,23 +156,6 @@ class _TorchSliceHead(SliceHead):
         else base, slice_1, ..."""
         self.check_fitted()
         return list(self.slice_names_)
-
-    # --- as a spec step: overall and per-slice metrics ------------------------------------
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Fit on the fit_on split, predict every split, overall and per-slice metrics."""
-        X, y, S = inputs["X"], inputs["y"], inputs["S"]
-        self.fit(fit_split(X, ctx, "X"), fit_split(y, ctx, "y"), fit_split(S, ctx, "S"))
-        probs = {split: self.predict_proba(X[split], S[split]) for split in X if split in S}
-        metrics: dict[str, Any] = {}
-        for split, P in probs.items():
-            if y.get(split) is None:
-                continue
-            metrics[split] = {
-                "n": len(P),
-                **classification_metrics(np.asarray(y[split]), P),
-                "slices": slice_metrics(y[split], P, np.asarray(S[split]), self.names()),
-            }
-        return StepOutput({"probs": probs, "model": self}, metrics)
 
     # --- persistence: torch state dict in safetensors ----------------------------------------
     def save(self, path: str | Path) -> Path:

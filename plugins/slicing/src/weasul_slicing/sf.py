@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -18,7 +18,8 @@ from weasul.errors import DataError
 from weasul.interfaces import LabelingFunctionPack
 from weasul.lf import LabelingFunction, apply_lfs, labeling_function, load_functions
 from weasul.params import WeasulParams
-from weasul.steps import InputSpec, StepContext, StepOutput
+
+from weasul_slicing.steps import SliceFunctionStep
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,6 +96,7 @@ class SliceFunctions(LabelingFunctionPack):
             return self
 
     params: Params
+    step = SliceFunctionStep
 
     @classmethod
     def examples(cls) -> list[LabelingFunctionPack]:
@@ -111,18 +113,3 @@ class SliceFunctions(LabelingFunctionPack):
     def names(self) -> list[str]:
         """Names of the columns of S: 'base', then each slice function."""
         return slice_names(self.functions())
-
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        "items": InputSpec(("table",), doc="raw items; each slice function gets one row"),
-    }
-    step_outputs: ClassVar[dict[str, str]] = {"S": "slices"}
-
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """S for every split's items; slice sizes per split as metrics."""
-        sfs = list(self.functions())
-        S = {
-            s: slice_matrix(sfs, frame, executor=ctx.executor, as_frame=True)
-            for s, frame in inputs["items"].items()
-        }
-        metrics = {s: {"slice_sizes": {n: int(v) for n, v in m.sum(axis=0).items()}} for s, m in S.items()}
-        return StepOutput({"S": S}, metrics)

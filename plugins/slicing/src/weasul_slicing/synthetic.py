@@ -131,7 +131,7 @@ class SyntheticSlices(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return [cls(n_train=200, n_valid=50, n_test=200)]
 
-    def load(self) -> Dataset:  # type: ignore[override]
+    def load(self) -> Dataset:
         p = self.params
         splits = {}
         for offset, (name, n) in enumerate((("train", p.n_train), ("valid", p.n_valid), ("test", p.n_test))):

@@ -16,6 +16,7 @@ from weasul.params import WeasulParams
 
 from weasul_tadpole._text import check_texts
 from weasul_tadpole.cache import EmbeddingCache, text_digests
+from weasul_tadpole.steps import PartitionedEncoderStep
 
 __all__ = ["SentenceMiniLM", "default_model_path"]
 
@@ -59,6 +60,7 @@ class SentenceMiniLM(Encoder):
     """
 
     input_kind: ClassVar[InputKind] = "text"
+    step = PartitionedEncoderStep
 
     class Params(WeasulParams):
         model_path: str | None = Field(
@@ -130,15 +132,6 @@ class SentenceMiniLM(Encoder):
         self._backend()  # load the model once, before the workers share it
         chunks = [texts[i : i + chunk_size] for i in range(0, len(texts), chunk_size)]
         return cast(np.ndarray, executor.map_chunks(self.encode, chunks))
-
-    def run_step(self, inputs: dict[str, Any], ctx: Any) -> Any:
-        """Load the model, then encode every split (partition-wise on the spec's executor)."""
-        from weasul.steps import StepOutput, fit_split
-
-        X = inputs["X"]
-        self.fit(fit_split(X, ctx, "X"))
-        encoded = {split: self.encode_partitioned(v, ctx.executor) for split, v in X.items()}
-        return StepOutput({"X": encoded, "model": self}, {})
 
     def _salt(self) -> str:
         p = self.params

@@ -17,13 +17,12 @@ from pydantic import Field
 from weasul.errors import DataError
 from weasul.interfaces import AnomalyScorer
 from weasul.params import WeasulParams
-from weasul.steps import InputSpec, StepContext, StepOutput, fit_split
 from weasul.validation import check_features
 
 from weasul_tadpole.detectors import PAPER_DETECTORS
 from weasul_tadpole.ranking import make_detector, rank_detectors
-from weasul_tadpole.streaming import score_rows
-from weasul_tadpole.weights import relevance_weights, select_segments, write_corpus
+from weasul_tadpole.steps import TadpoleStep
+from weasul_tadpole.weights import relevance_weights, select_segments
 
 __all__ = ["TadpoleScorer"]
 
@@ -62,11 +61,10 @@ class TadpoleScorer(AnomalyScorer):
         segment_length: int = Field(15, ge=1, description="discrete: sentences per segment")
         C: float = Field(1.0, ge=0, description="continuous: sharpness of the sigmoid")
         alpha: float = Field(0.0, description="continuous: z-score where the weight is 0.5")
-        corpus_format: Literal["text", "parquet"] = "parquet"
-        chunk_size: int = Field(8192, ge=1, description="rows per scoring chunk / Dask partition")
         seed: int = 0
 
     params: Params
+    step = TadpoleStep
 
     def fit(self, X: Any, *, general: Any = None) -> TadpoleScorer:
         """Fit on task features `X` (n, d); `general` (m, d) general-corpus rows enable the ranking.
@@ -123,63 +121,3 @@ class TadpoleScorer(AnomalyScorer):
         return select_segments(
             scores, fraction=p.fraction, segment_length=p.segment_length, groups=groups
         ).astype(np.float64)
-
-    # --- as a spec step -------------------------------------------------------------------
-    step_inputs: ClassVar[dict[str, InputSpec]] = {
-        "X": InputSpec(("features",), doc="task (in-domain) sentence embeddings; fit on the fit_on split"),
-        "general": InputSpec(("features",), doc="general-corpus sentence embeddings to score and filter"),
-        "text": InputSpec(
-            ("text",), required=False, doc="the general corpus' sentences, to write the corpus"
-        ),
-    }
-    step_outputs: ClassVar[dict[str, str]] = {
-        "scores": "scores",
-        "weights": "scores",
-        "selected": "indices",
-        "ranking": "table",
-        "model": "model",
-    }
-
-    def run_step(self, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
-        """Rank and fit on the task data, then score, weight and filter every split of `general`."""
-        import pandas as pd
-
-        general = inputs["general"]
-        self.fit(fit_split(inputs["X"], ctx, "X"), general=fit_split(general, ctx, "general"))
-        texts = inputs.get("text") or {}
-        scores: dict[str, np.ndarray] = {}
-        weights: dict[str, np.ndarray] = {}
-        selected: dict[str, np.ndarray] = {}
-        metrics: dict[str, Any] = {}
-        for split, G in general.items():
-            s = score_rows(
-                check_features(G, name=f"general.{split}"),
-                self,
-                chunk_size=self.params.chunk_size,
-                executor=ctx.executor,
-            )
-            w = self.relevance(s)
-            scores[split], weights[split] = s, w
-            selected[split] = np.flatnonzero(w >= 0.5)
-            metrics[split] = {
-                "kept_share": float(selected[split].size / s.size),
-                "mean_weight": float(w.mean()),
-            }
-            if split in texts:
-                suffix = "parquet" if self.params.corpus_format == "parquet" else "txt"
-                path = write_corpus(
-                    list(texts[split]),
-                    w >= 0.5,
-                    ctx.out_dir / f"corpus-{split}.{suffix}",
-                    weights=w,
-                    scores=s,
-                    format=self.params.corpus_format,
-                )
-                metrics[split]["corpus"] = str(path)
-        metrics["detector"] = self.detector_name_
-        metrics["ranking"] = self.ranking_
-        table = {ctx.fit_on: pd.DataFrame(self.ranking_)}
-        return StepOutput(
-            {"scores": scores, "weights": weights, "selected": selected, "ranking": table, "model": self},
-            metrics,
-        )
