@@ -179,17 +179,7 @@ def _violations(source: str, where: str, own: str) -> list[str]:
 
 
 #: Distributions with violations still being removed: folder -> reason (strict xfail).
-_LAZY = (
-    "imports require from the private weasul._lazy, which core's public API does not export yet; "
-    "core to export it (e.g. `from weasul import require`) and the plugin to import that"
-)
-KNOWN: dict[str, str] = {
-    "contrib/pyod": _LAZY,
-    "contrib/snorkel": _LAZY,
-    "plugins/confident": _LAZY,
-    "plugins/slicing": _LAZY,
-    "plugins/tadpole": _LAZY,
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from weasul._lazy import missing_table_extra, require_parquet
+from weasul.lazy import missing_table_extra, require_parquet
 from weasul.errors import DataError
 
 __all__ = ["fingerprint", "write_value", "read_value", "SUFFIXES"]

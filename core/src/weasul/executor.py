@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field
 
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.params import WeasulParams
 
 if TYPE_CHECKING:

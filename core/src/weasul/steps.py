@@ -174,7 +174,7 @@ class Step(Generic[PluginT]):
             except ValidationError as err:
                 from weasul.plugin import format_validation_error
 
-                raise SpecError(format_validation_error(err, type(self).__name__)) from None
+                raise SpecError(format_validation_error(err, type(self).__name__, self.Params)) from None
         elif fields or not isinstance(params, self.Params):
             raise TypeError(f"{type(self).__name__} takes a {self.Params.__qualname__} or keyword fields")
         self.params = params

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, field_validator
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.errors import DataError, MissingDependencyError, SpecError
 from weasul.interfaces import AnomalyScorer
 from weasul.params import WeasulParams

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import Classifier
 from weasul.params import WeasulParams

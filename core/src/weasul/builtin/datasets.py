@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from weasul._lazy import missing_table_extra, require_parquet
+from weasul.lazy import missing_table_extra, require_parquet
 from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader

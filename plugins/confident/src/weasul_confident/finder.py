@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.data import LabelIssues
 from weasul.errors import DataError
 from weasul.interfaces import ErrorFinder

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from weasul._lazy import require
+from weasul.lazy import require
 
 from weasul_confident.analysis import prevalence_curve, rank_changes, ranking_flips
 

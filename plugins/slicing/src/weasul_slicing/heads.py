@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import SliceHead
 from weasul.params import WeasulParams

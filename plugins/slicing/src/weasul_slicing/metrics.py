@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import Field
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import Reporter
 from weasul.params import WeasulParams

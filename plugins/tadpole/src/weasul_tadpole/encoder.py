@@ -9,7 +9,7 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 from pydantic import Field
-from weasul._lazy import require
+from weasul.lazy import require
 from weasul.errors import DataError, MissingDependencyError
 from weasul.interfaces import Encoder, InputKind
 from weasul.params import WeasulParams

@@ -129,7 +129,7 @@ def run(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Train every arm from the same base; returns per-arm held-out losses (mean and std over seeds)."""
-    from weasul._lazy import require
+    from weasul.lazy import require
 
     mlm = require("weasul_tadpole._mlm", extra="text", distribution="weasul-tadpole")
     import torch

@@ -1,4 +1,4 @@
-"""Import heavy optional modules where they are first needed."""
+"""Import heavy optional modules where they are first needed (public: plugins use `require`)."""
 
 from __future__ import annotations
 
