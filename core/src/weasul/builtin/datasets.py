@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydantic import Field
 
-from weasul.lazy import missing_table_extra, require_parquet
 from weasul.data import Dataset, Split
 from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
+from weasul.lazy import missing_table_extra, require_parquet
 from weasul.params import WeasulParams
 from weasul.validation import check_folder, check_label_matrix, check_labels
 
@@ -40,6 +41,43 @@ def remove_fine_type_prefix(texts: Any) -> tuple[list[str], bool]:
     return [(p[1] if len(p) > 1 else "").lower() for p in parts], True
 
 
+def _read_json(file: Path) -> Any:
+    """Parse a json file; a DataError names the file and the position, never its content."""
+    try:
+        return json.loads(file.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        where = f" (line {err.lineno}, column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
+        raise DataError(f"{file} is not valid json{where}; check the file") from None
+
+
+def _missing_rows(values: Any) -> list[int]:
+    """Row numbers (0-based) whose cell is None or NaN."""
+    import pandas as pd
+
+    return [int(i) for i in np.flatnonzero(pd.isna(pd.Series(values, dtype=object)).to_numpy())]
+
+
+def _wrench_label(value: Any, key: str, file: Path, n_classes: int) -> int:
+    """One WRENCH gold label: None or -1 = unlabelled, else a whole number in 0..K-1."""
+    if value is None:
+        return -1
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(
+            f"{file}: item '{key}' has label {value!r}; labels are class numbers 0..{n_classes - 1}"
+        )
+    if not np.isfinite(value) or value != int(value):
+        raise DataError(
+            f"{file}: item '{key}' has label {value!r}; labels are whole numbers 0..{n_classes - 1}"
+        )
+    label = int(value)
+    if label < -1 or label >= n_classes:
+        raise DataError(
+            f"{file}: item '{key}' has label {label} but label.json names {n_classes} classes; "
+            f"use 0..{n_classes - 1} (or null / -1 for an unlabelled item)"
+        )
+    return label
+
+
 class WrenchDataset(DatasetLoader):
     """WRENCH benchmark json: `{id: {data, label, weak_labels}}` per split plus `label.json`."""
 
@@ -60,53 +98,114 @@ class WrenchDataset(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return []
 
+    def _class_names(self, folder: Path) -> tuple[str, ...]:
+        label_file = folder / "label.json"
+        if not label_file.is_file():
+            raise DataError(f"{folder} has no label.json; is it a WRENCH data set folder?")
+        names = _read_json(label_file)
+        if not isinstance(names, dict) or not names:
+            raise DataError(f'{label_file} must map class numbers to names, e.g. {{"0": "ham", "1": "spam"}}')
+        missing = [str(i) for i in range(len(names)) if str(i) not in names]
+        if missing:
+            raise DataError(
+                f"{label_file} must have the keys 0..{len(names) - 1} (one per class); "
+                f"missing {', '.join(repr(k) for k in missing)}"
+            )
+        return tuple(str(names[str(i)]) for i in range(len(names)))
+
+    def _split(self, file: Path, rows: Any, drop: set[str], n_classes: int) -> Split:
+        import pandas as pd
+
+        if not isinstance(rows, dict) or not rows:
+            raise DataError(f"{file} must be a non-empty object {{id: {{data, label, weak_labels}}}}")
+        keep = [(str(k), v) for k, v in rows.items() if not (file.stem == "train" and k in drop)]
+        width: tuple[str, int] | None = None
+        for key, row in keep:
+            if not isinstance(row, dict):
+                raise DataError(f"{file}: item '{key}' is not an object with data, label and weak_labels")
+            for field in ("data", "weak_labels"):
+                if field not in row:
+                    raise DataError(
+                        f"{file}: item '{key}' has no '{field}'; every item needs data and weak_labels"
+                    )
+            if not isinstance(row["data"], dict):
+                raise DataError(f"{file}: item '{key}' has 'data' that is not an object")
+            votes = row["weak_labels"]
+            if not isinstance(votes, list) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) for v in votes
+            ):
+                raise DataError(
+                    f"{file}: item '{key}' has weak_labels that are not a list of numbers (-1 = abstain)"
+                )
+            if width is None:
+                width = (key, len(votes))
+            elif len(votes) != width[1]:
+                raise DataError(
+                    f"{file}: item '{key}' has {len(votes)} weak labels but item '{width[0]}' has {width[1]}; "
+                    "every item needs one vote per labeling function"
+                )
+        L = np.array([v["weak_labels"] for _, v in keep])
+        y = np.array([_wrench_label(v.get("label"), k, file, n_classes) for k, v in keep], dtype=np.int64)
+        unlabelled = np.flatnonzero(y < 0)
+        if 0 < unlabelled.size < y.size:
+            raise DataError(
+                f"{file}: {unlabelled.size} of {y.size} items have no label (first: '{keep[unlabelled[0]][0]}'); "
+                "label them, drop them, or leave every label null to use the split unlabelled"
+            )
+        items = pd.DataFrame([{"id": k, **v["data"]} for k, v in keep])
+        text = None
+        field = self.params.text_field
+        if field in items:
+            missing = _missing_rows(items[field])
+            if missing:
+                raise DataError(
+                    f"{file}: item '{keep[missing[0]][0]}' has no {field} ({len(missing)} item(s) in all); "
+                    f"give every item a '{field}' string (\"\" for an empty one)"
+                )
+            if self.params.remove_label_leaks:
+                cleaned, leaked = remove_fine_type_prefix(items[field])
+                if leaked:
+                    _log.warning("%s: every text starts with its fine label (a leak); removed it", file)
+                    items[field] = cleaned
+            text = items[field].astype(str).to_numpy(dtype=object)
+        L = check_label_matrix(L, n_classes=n_classes, name=f"{file}: weak_labels", allow_silent_sources=True)
+        return Split(L=L, y=None if unlabelled.size else y, text=text, items=items)
+
     def load(self) -> Dataset:
         try:
-            import pandas as pd
+            import pandas  # noqa: F401
         except ImportError as err:
             raise missing_table_extra("the wrench loader (its items table)", err) from err
 
         folder = check_folder(self.params.path)
-        label_file = folder / "label.json"
-        if not label_file.is_file():
-            raise DataError(f"{folder} has no label.json; is it a WRENCH data set folder?")
-        names = json.loads(label_file.read_text())
-        class_names = tuple(names[str(i)] for i in range(len(names)))
+        class_names = self._class_names(folder)
         drop: set[str] = set()
         if self.params.drop_labeled_ids and (folder / "labeled_ids.json").is_file():
-            drop = set(json.loads((folder / "labeled_ids.json").read_text())["labeled_ids"])
+            drop = set(_read_json(folder / "labeled_ids.json")["labeled_ids"])
         splits = {}
         for split in self.params.splits:
             file = folder / f"{split}.json"
             if not file.is_file():
                 raise DataError(f"{folder} has no {split}.json")
-            try:
-                rows: dict[str, Any] = json.loads(file.read_text())
-            except json.JSONDecodeError as err:
-                raise DataError(f"{file} is not valid json: {err}") from err
-            keep = [(k, v) for k, v in rows.items() if not (split == "train" and k in drop)]
-            L = np.array([v["weak_labels"] for _, v in keep], dtype=np.int64)
-            y = np.array([-1 if v.get("label") is None else v["label"] for _, v in keep], dtype=np.int64)
-            items = pd.DataFrame([{"id": k, **v["data"]} for k, v in keep])
-            if self.params.remove_label_leaks and self.params.text_field in items:
-                cleaned, leaked = remove_fine_type_prefix(items[self.params.text_field])
-                if leaked:
-                    _log.warning(
-                        "%s/%s: every text starts with its fine label (a leak); removed it",
-                        folder.name,
-                        split,
-                    )
-                    items[self.params.text_field] = cleaned
-            text = (
-                items[self.params.text_field].to_numpy(dtype=object)
-                if self.params.text_field in items
-                else None
-            )
-            L = check_label_matrix(
-                L, n_classes=len(class_names), name=f"{split}.weak_labels", allow_silent_sources=True
-            )
-            splits[split] = Split(L=L, y=None if (y < 0).any() else y, text=text, items=items)
+            splits[split] = self._split(file, _read_json(file), drop, len(class_names))
         return Dataset(folder.name, splits, class_names)
+
+
+def _whole_numbers(values: Any, name: str) -> np.ndarray:
+    """An integer array from a numeric one; NaN, inf and fractions are refused, never truncated."""
+    arr: np.ndarray = np.asarray(values)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise DataError(f"{name} has dtype {arr.dtype}; expected whole numbers")
+    if np.issubdtype(arr.dtype, np.floating):
+        if not np.all(np.isfinite(arr)):
+            raise DataError(
+                f"{name} contains NaN or inf at index {int(np.flatnonzero(~np.isfinite(arr.ravel()))[0])}"
+            )
+        if not np.all(arr == np.round(arr)):
+            raise DataError(f"{name} has non-integer values; labels and votes are whole numbers")
+    return arr.astype(np.int64)
 
 
 class NpyDataset(DatasetLoader):
@@ -127,46 +226,77 @@ class NpyDataset(DatasetLoader):
 
     def _read(self, folder: Path, stem: str) -> Any:
         for candidate in (stem, stem.replace("Y_", "y_")):
-            if (folder / f"{candidate}.npy").is_file():
-                return np.load(folder / f"{candidate}.npy", allow_pickle=False)
-            if (folder / f"{candidate}.npz").is_file():
-                import scipy.sparse
+            for suffix in (".npy", ".npz"):
+                file = folder / f"{candidate}{suffix}"
+                if not file.is_file():
+                    continue
+                try:
+                    if suffix == ".npy":
+                        return np.load(file, allow_pickle=False)
+                    import scipy.sparse
 
-                return scipy.sparse.load_npz(folder / f"{candidate}.npz")
+                    return scipy.sparse.load_npz(file)
+                except (ValueError, OSError, EOFError, KeyError) as err:
+                    raise DataError(
+                        f"{file} is not a readable numpy file ({type(err).__name__}); rewrite it"
+                    ) from None
         return None
 
-    def _labels(self, arr: np.ndarray) -> np.ndarray:
-        arr = np.asarray(arr).astype(np.int64).reshape(len(arr), -1)
+    def _labels(self, values: Any, name: str) -> np.ndarray:
+        arr = _whole_numbers(values, name)
+        arr = arr.reshape(len(arr), -1) if arr.ndim else arr
         if self.params.signed:
+            bad = arr[~np.isin(arr, (-1, 0, 1))]
+            if bad.size:
+                raise DataError(f"{name} has value {int(bad[0])}; signed votes are -1, +1 and 0 (abstain)")
             out = np.full(arr.shape, -1, dtype=np.int64)
             out[arr == 1] = 1
             out[arr == -1] = 0
             return out
         if self.params.abstain != -1:
-            arr = np.where(arr == self.params.abstain, -1, arr)
+            return np.where(arr == self.params.abstain, -1, arr)
         return arr
 
     def load(self) -> Dataset:
         folder = check_folder(self.params.path)
-        splits = {}
+        raw = {}
         for split in self.params.splits:
             L, y, X = (self._read(folder, f"{p}_{split}") for p in ("L", "Y", "X"))
-            if L is None and y is None and X is None:
-                continue
-            L = (
-                None
-                if L is None
-                else check_label_matrix(self._labels(L), name=f"L_{split}", allow_silent_sources=True)
-            )
-            y = None if y is None else check_labels(self._labels(y).ravel(), name=f"Y_{split}")
-            splits[split] = Split(L=L, y=y, X=X)
-        if not splits:
+            if L is not None or y is not None or X is not None:
+                raw[split] = (L, y, X)
+        if not raw:
             raise DataError(f"{folder} has no L_/Y_/X_ files for splits {self.params.splits}")
-        k = self.params.class_names or [
-            str(c)
-            for c in range(max(2, 1 + max(int(s.L.max()) if s.L is not None else 0 for s in splits.values())))
-        ]
-        return Dataset(folder.name, splits, tuple(k))
+        given = self.params.class_names
+        Ls = {
+            s: check_label_matrix(
+                self._labels(L, f"L_{s}"),
+                n_classes=len(given) if given else None,
+                name=f"L_{s}",
+                allow_silent_sources=True,
+            )
+            for s, (L, _, _) in raw.items()
+            if L is not None
+        }
+        ys = {s: self._labels(y, f"Y_{s}").ravel() for s, (_, y, _) in raw.items() if y is not None}
+        if given:
+            k = len(given)
+        elif Ls:
+            k = max(2, 1 + max(int(L.max()) for L in Ls.values()))
+        else:
+            k = max(2, 1 + max(int(y.max(initial=0)) for y in ys.values()))
+        for split, y in ys.items():
+            if y.size and y.max() >= k:
+                source = "class_names" if given else "the label matrices"
+                raise DataError(
+                    f"Y_{split} has label {int(y.max())} but {source} use classes 0..{k - 1}; "
+                    "fix the labels or pass class_names naming every class"
+                )
+        splits = {
+            s: Split(L=Ls.get(s), y=check_labels(ys[s], name=f"Y_{s}") if s in ys else None, X=X)
+            for s, (_, _, X) in raw.items()
+        }
+        names = tuple(given) if given else tuple(str(c) for c in range(k))
+        return Dataset(folder.name, splits, names)
 
 
 class TableDataset(DatasetLoader):
@@ -195,15 +325,92 @@ class TableDataset(DatasetLoader):
             raise missing_table_extra("the table loader", err) from err
 
         path = Path(file).expanduser()
+        if path.is_dir():
+            raise DataError(f"data file '{file}' is a folder, not a file; name a csv or parquet file")
         if not path.is_file():
             raise DataError(f"data file '{file}' does not exist")
         if path.suffix == ".parquet":
             require_parquet("reading parquet files")
-            return pd.read_parquet(path)
+            try:
+                frame = pd.read_parquet(path)
+            except (OSError, ValueError) as err:
+                raise DataError(f"cannot read {file} as parquet ({type(err).__name__}); rewrite it") from None
+        else:
+            frame = self._read_csv(path, file)
+        p = self.params
+        for role, column in (("text_column", p.text_column), ("label_column", p.label_column)):
+            if column is not None and column not in frame:
+                raise DataError(
+                    f"{file}: no column '{column}' ({role}); the file has {len(frame.columns)} column(s): "
+                    "check the header row"
+                )
+        if p.text_column is not None:
+            missing = _missing_rows(frame[p.text_column])
+            if missing:
+                raise DataError(
+                    f"{file}: text column '{p.text_column}' has missing cells at row(s) {missing[:10]}; "
+                    "fill them ('' for an empty text) or drop those rows"
+                )
+        if p.label_column is not None:
+            missing = _missing_rows(frame[p.label_column])
+            if missing:
+                raise DataError(
+                    f"{file}: label column '{p.label_column}' is empty at row {missing[0]} "
+                    f"({len(missing)} row(s) in all); label those rows or drop them"
+                )
+        return frame
+
+    def _read_csv(self, path: Path, file: str) -> Any:
+        import pandas as pd
+
+        if path.stat().st_size == 0:
+            raise DataError(f"{file} is empty (0 bytes); a csv needs a header row and data rows")
         try:
-            return pd.read_csv(path, encoding=self.params.encoding)
-        except (UnicodeDecodeError, pd.errors.ParserError) as err:
-            raise DataError(f"cannot read {file} as csv: {err}") from err
+            frame = pd.read_csv(path, encoding=self.params.encoding)
+            text = self.params.text_column
+            if text is not None and text in frame and frame[text].isna().any():
+                # an empty csv cell is an empty text, and "NA" / "nan" are words: read the column as is
+                raw = pd.read_csv(
+                    path, encoding=self.params.encoding, usecols=[text], dtype=str, keep_default_na=False
+                )
+                frame[text] = raw[text]
+        except UnicodeDecodeError:
+            raise DataError(
+                f"cannot read {file} as {self.params.encoding} text; set encoding (is it csv?)"
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{file} has no columns; a csv needs a header row") from None
+        except pd.errors.ParserError as err:
+            line = re.search(r"line (\d+)", str(err))
+            where = f" near line {line.group(1)}" if line else ""
+            raise DataError(
+                f"cannot read {file} as csv{where}: rows have different numbers of fields"
+            ) from None
+        return frame
+
+    def _label_values(self, frames: dict[str, Any]) -> list[Any]:
+        """The raw value of each class: label_values, the class names when the labels are those
+        names, or the sorted values of every split together (so each split maps them alike)."""
+        p = self.params
+        if p.label_values is not None:
+            return list(p.label_values)
+        seen = set()
+        for frame in frames.values():
+            seen.update(frame[p.label_column].unique().tolist())
+        if p.class_names and seen <= set(p.class_names):
+            return list(p.class_names)
+        try:
+            values = sorted(seen)
+        except TypeError:
+            raise DataError(
+                f"label column '{p.label_column}' mixes numbers and text; set label_values to the value of each class"
+            ) from None
+        if p.class_names and len(values) != len(p.class_names):
+            raise DataError(
+                f"label column '{p.label_column}' has {len(values)} label values over all splits but "
+                f"{len(p.class_names)} class_names were given; set label_values to the value of each class"
+            )
+        return values
 
     def load(self) -> Dataset:
         try:
@@ -212,25 +419,25 @@ class TableDataset(DatasetLoader):
             raise missing_table_extra("the table loader", err) from err
 
         p = self.params
+        frames = {
+            split: pd.concat([self._read(f) for f in files], ignore_index=True)
+            for split, files in p.files.items()
+        }
+        values = self._label_values(frames) if p.label_column is not None else []
+        lookup = {v: i for i, v in enumerate(values)}
         splits = {}
-        class_names = tuple(p.class_names or ())
-        for split, files in p.files.items():
-            frame = pd.concat([self._read(f) for f in files], ignore_index=True)
-            for column in (p.text_column, p.label_column):
-                if column is not None and column not in frame:
-                    raise DataError(f"{files}: no column '{column}'; columns are {list(frame.columns)}")
+        for split, frame in frames.items():
             y = None
             if p.label_column is not None:
                 raw = frame[p.label_column]
-                values = p.label_values or sorted(raw.unique().tolist())
-                lookup = {v: i for i, v in enumerate(values)}
                 unknown = set(raw.unique()) - set(lookup)
                 if unknown:
                     raise DataError(
-                        f"{split}: label values {sorted(map(str, unknown))} are not in label_values"
+                        f"{split}: label values {sorted(map(str, unknown))} are not in label_values "
+                        f"{[str(v) for v in values]}; add them or fix the labels"
                     )
                 y = raw.map(lookup).to_numpy(dtype=np.int64)
-                class_names = class_names or tuple(str(v) for v in values)
             text = frame[p.text_column].astype(str).to_numpy(dtype=object) if p.text_column else None
             splits[split] = Split(y=y, text=text, items=frame)
+        class_names = tuple(p.class_names or (str(v) for v in values))
         return Dataset("table", splits, class_names)
