@@ -3,12 +3,16 @@
 import json
 import logging
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+import weasul
+import weasul_registry
 from weasul.cache import (
     MANIFEST,
     StepCache,
@@ -18,6 +22,7 @@ from weasul.cache import (
     registered_name,
     tree_hash,
 )
+from weasul.errors import WeasulError
 from weasul.run_record import params_with_defaults
 from weasul.testing import samples
 from weasul_registry.testing import fake_distribution
@@ -251,3 +256,322 @@ def test_leftover_writes_are_cleaned(tmp_path):
     assert live.is_dir() and entry.is_dir()
     StepCache(root)  # a new cache cleans on creation: the live one stays
     assert live.is_dir()
+
+
+# --- through weasul.run ------------------------------------------------------------------------------
+
+LFS = """
+from weasul.lf import ABSTAIN, labeling_function
+
+CLASS_NAMES = ["HAM", "SPAM"]
+
+
+@labeling_function()
+def has_buy(row):
+    return 1 if "buy" in row.text else ABSTAIN
+
+
+@labeling_function()
+def has_love(row):
+    return 0 if "love" in row.text else ABSTAIN
+
+
+@labeling_function()
+def has_free(row):
+    return 1 if "free" in row.text else ABSTAIN
+"""
+
+
+class Recorder:
+    def __init__(self):
+        self.events = {}
+
+    @weasul_registry.hookimpl
+    def after_step(self, run_name, step_id, metrics, seconds, cached):
+        self.events[step_id] = cached
+
+
+@pytest.fixture
+def text_spec(tmp_path):
+    """A table of 200 comments; two files of three keyword LFs, each followed by a label model."""
+    rng = np.random.default_rng(0)
+    words = {0: ["love", "song", "nice", "free"], 1: ["buy", "free", "cheap", "love"]}
+    rows = []
+    for _ in range(200):
+        label = int(rng.integers(0, 2))
+        rows.append((" ".join(rng.choice(words[label], size=3)), label))
+    csv = tmp_path / "comments.csv"
+    csv.write_text("text,label\n" + "".join(f"{t},{c}\n" for t, c in rows))
+    lfs = tmp_path / "my_lfs.py"
+    lfs.write_text(LFS)
+    other = tmp_path / "other_lfs.py"
+    other.write_text(LFS.replace("has_love", "has_song").replace('"love"', '"song"'))
+    spec = {
+        "weasul": 1,
+        "name": "text",
+        "data": {
+            "use": "table",
+            "params": {"files": {"train": [str(csv)]}, "text_column": "text", "label_column": "label"},
+        },
+        "steps": [
+            {
+                "id": "lfs",
+                "use": "labeling_functions/python",
+                "params": {"path": str(lfs)},
+                "inputs": {"items": "data.items"},
+            },
+            {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "lfs.L", "y": "data.y"}},
+            {
+                "id": "other",
+                "use": "labeling_functions/python",
+                "params": {"path": str(other)},
+                "inputs": {"items": "data.items"},
+            },
+            {"id": "lm2", "use": "label_models/toy-vote", "inputs": {"L": "other.L"}},
+        ],
+        "report": {"html": False},
+    }
+    return spec, lfs, csv
+
+
+def _run(spec, runs):
+    recorder = Recorder()
+    result = weasul.run(spec, runs_dir=runs, hooks=[recorder])
+    return result, recorder.events
+
+
+def test_editing_an_lf_file_reruns_that_step_and_what_follows(toy_plugins, text_spec, tmp_path):
+    spec, lfs, _ = text_spec
+    first, events = _run(spec, tmp_path / "runs")
+    assert events == {"lfs": False, "lm": False, "other": False, "lm2": False}
+    _, events = _run(spec, tmp_path / "runs")
+    assert events == {"lfs": True, "lm": True, "other": True, "lm2": True}
+    # has_free now votes HAM: a different label matrix and different weak labels
+    lfs.write_text(LFS.replace('return 1 if "free"', 'return 0 if "free"'))
+    edited, events = _run(spec, tmp_path / "runs")
+    assert events == {"lfs": False, "lm": False, "other": True, "lm2": True}
+    assert (edited.artifacts["lfs.L"]["train"] != first.artifacts["lfs.L"]["train"]).any()
+    assert edited.metrics["lm"]["train"]["accuracy"] != first.metrics["lm"]["train"]["accuracy"]
+
+
+def test_editing_a_data_file_reruns_every_step(toy_plugins, text_spec, tmp_path):
+    spec, _, csv = text_spec
+    _run(spec, tmp_path / "runs")
+    csv.write_text(csv.read_text() + "buy buy buy,1\n")
+    _, events = _run(spec, tmp_path / "runs")
+    assert set(events.values()) == {False}
+
+
+EDITABLE = '''
+import numpy as np
+from weasul.interfaces import LabelModel
+
+
+class Prior(LabelModel):
+    """Ignores the votes: predicts a fixed class prior."""
+
+    def fit(self, L, *, y_dev=None, expert=None):
+        self.prior_ = np.array(PRIOR)
+        return self
+
+    def predict_proba(self, L):
+        return np.tile(self.prior_, (len(L), 1))
+
+
+PRIOR = [0.8, 0.2]
+'''
+
+
+def test_editing_a_plugin_source_reruns_its_step_and_what_follows(toy_plugins, npy_data, tmp_path):
+    root = tmp_path / "plugin"
+    eps = {"weasul.label_models": {"prior": "prior_plugin:Prior"}}
+    spec = {
+        "weasul": 1,
+        "name": "prior",
+        "data": {"use": "npy", "params": {"path": str(npy_data), "splits": ["train", "test"]}},
+        "steps": [
+            {"id": "lm", "use": "label_models/prior", "inputs": {"L": "data.L", "y": "data.y"}},
+            {"id": "vote", "use": "label_models/toy-vote", "inputs": {"L": "data.L"}},
+            {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
+            {
+                "id": "loop",
+                "use": "query_strategies/toy-first",
+                "params": {"budget": 2, "batch": 1},
+                "inputs": {"model": "lm", "oracle": "gold", "L": "data.L", "y": "data.y"},
+            },
+        ],
+        "report": {"html": False},
+    }
+    with fake_distribution(root, "weasul-prior", eps, {"prior_plugin": EDITABLE}):
+        first, events = _run(spec, tmp_path / "runs")
+        assert set(events.values()) == {False}
+        _, events = _run(spec, tmp_path / "runs")
+        # the gold oracle is not persistable, so it runs every time (and is keyed the same)
+        assert events == {"lm": True, "vote": True, "gold": False, "loop": True}
+        # a new prior (a longer file, so no stale bytecode is used), imported afresh
+        (root / "prior_plugin.py").write_text(EDITABLE.replace("[0.8, 0.2]", "[0.25, 0.75]"))
+        sys.modules.pop("prior_plugin")
+        edited, events = _run(spec, tmp_path / "runs")
+    assert events == {"lm": False, "vote": True, "gold": False, "loop": False}
+    assert np.allclose(edited.artifacts["lm.probs"]["test"][0], [0.25, 0.75])
+    assert np.allclose(first.artifacts["lm.probs"]["test"][0], [0.8, 0.2])
+
+
+def _lm_entry(runs):
+    """The cache folder of step lm of the toy spec (the one holding model.safetensors)."""
+    (folder,) = [
+        p
+        for p in (runs / "toy" / "cache").iterdir()
+        if (p / "model.safetensors").is_file()
+        and "probs.train.npy" in os.listdir(p)
+        and json.loads((p / MANIFEST).read_text())["step"] == "lm"
+    ]
+    return folder
+
+
+def _toy_spec(data):
+    return {
+        "weasul": 1,
+        "name": "toy",
+        "data": {"use": "npy", "params": {"path": str(data), "splits": ["train", "test"]}},
+        "steps": [{"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.y"}}],
+        "report": {"html": False},
+    }
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda f: _zero_fill(f / "probs.train.npy"), "probs.train.npy does not match its checksum"),
+        (lambda f: _truncate(f / "model.safetensors"), "model.safetensors has"),
+        (lambda f: (f / "probs.test.npy").unlink(), "missing file(s) probs.test.npy"),
+        (lambda f: np.save(f / "probs.extra.npy", np.ones((3, 2))), "unexpected file(s) probs.extra.npy"),
+        (lambda f: _edit_metrics(f / "metrics.json"), "metrics.json"),
+    ],
+    ids=["zero-filled", "truncated", "deleted", "extra", "edited-metrics"],
+)
+def test_a_damaged_entry_is_recomputed(toy_plugins, npy_data, tmp_path, caplog, damage, reason):
+    runs = tmp_path / "runs"
+    first, _ = _run(_toy_spec(npy_data), runs)
+    damage(_lm_entry(runs))
+    with caplog.at_level(logging.WARNING, logger="weasul.run"):
+        again, events = _run(_toy_spec(npy_data), runs)
+    assert events == {"lm": False}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("step lm: cache entry" in w and reason in w for w in warnings), warnings
+    assert again.metrics == first.metrics
+    for split in ("train", "test"):
+        np.testing.assert_array_equal(again.artifacts["lm.probs"][split], first.artifacts["lm.probs"][split])
+    # the recomputed entry is whole again
+    _, events = _run(_toy_spec(npy_data), runs)
+    assert events == {"lm": True}
+
+
+def test_saved_spec_has_the_defaults_that_ran_and_reruns_from_cache(toy_plugins, npy_data, tmp_path):
+    import yaml
+
+    result, _ = _run(_toy_spec(npy_data), tmp_path / "runs")
+    saved = yaml.safe_load((result.path / "spec.yaml").read_text())
+    assert saved["data"]["params"]["abstain"] == -1 and saved["data"]["params"]["signed"] is False
+    lm = saved["steps"][0]
+    assert lm["fit_on"] == "train" and lm["cache"] is True
+    toy = weasul_registry.load_one("weasul.label_models", "toy-vote")
+    assert set(lm["params"]) >= set(toy.Params.model_fields)
+    assert json.loads((result.path / "run.json").read_text())["spec"] == saved
+    # the saved spec is a valid spec, and the same run: every step comes from the cache
+    _, events = _run(result.path / "spec.yaml", tmp_path / "runs")
+    assert events == {"lm": True}
+
+
+def _record(result_or_runs):
+    folder = result_or_runs if (result_or_runs / "run.json").is_file() else None
+    if folder is None:
+        (folder,) = [p for p in (result_or_runs / "toy").iterdir() if p.name != "cache"]
+    return json.loads((folder / "run.json").read_text())
+
+
+def test_run_json_of_a_finished_run(toy_plugins, npy_data, tmp_path):
+    result, _ = _run(_toy_spec(npy_data), tmp_path / "runs")
+    record = _record(result.path)
+    assert record["status"] == "finished" and record["error"] is None
+    assert record["packages"]["weasul-core"] == weasul.__version__
+    assert record["packages"]["weasul-toys"] == "0.1.0" and "numpy" in record["packages"]
+    assert set(record["steps"]) == {"lm"} and record["steps"]["lm"]["cached"] is False
+    assert record["steps"]["lm"]["seconds"] >= 0 and record["seconds"] >= record["steps"]["lm"]["seconds"]
+    assert record["git"] is None or len(record["git"]["commit"]) == 40
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_run_json_names_the_git_commit_of_the_spec_folder(toy_plugins, npy_data, tmp_path):
+    import yaml
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "spec.yaml").write_text(yaml.safe_dump(_toy_spec(npy_data)))
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    for args in (["init", "-q"], ["add", "spec.yaml"], ["commit", "-q", "-m", "spec"]):
+        subprocess.run(["git", "-C", str(project), *args], check=True, env=env)
+    head = subprocess.run(
+        ["git", "-C", str(project), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    )
+    result, _ = _run(project / "spec.yaml", tmp_path / "runs")
+    record = _record(result.path)
+    assert record["git"] == {"commit": head.stdout.strip(), "dirty": False}
+    assert record["spec_file"] == str(project / "spec.yaml")
+
+
+def test_run_json_of_a_failed_run(toy_plugins, npy_data, tmp_path):
+    marker = tmp_path / "crash"
+    marker.write_text("x")
+    spec = _toy_spec(npy_data)
+    spec["steps"].append(
+        {
+            "id": "lm2",
+            "use": "label_models/flaky-vote",
+            "params": {"fail_if_exists": str(marker)},
+            "inputs": {"L": "data.L"},
+        }
+    )
+    with pytest.raises(WeasulError, match="simulated crash"):
+        weasul.run(spec, runs_dir=tmp_path / "runs")
+    record = _record(tmp_path / "runs")
+    assert record["status"] == "failed" and "simulated crash" in record["error"]
+    assert set(record["steps"]) == {"lm"}
+
+
+INTERRUPTING = '''
+import os
+import signal
+
+from weasul_toy_vote.toy_vote import ToyVoteLabelModel
+
+
+class Stopping(ToyVoteLabelModel):
+    """Interrupts its own run: a KeyboardInterrupt, or SIGTERM sent to this process."""
+
+    def fit(self, L, *, y_dev=None, expert=None):
+        if os.environ.get("STOP_WITH") == "sigterm":
+            os.kill(os.getpid(), signal.SIGTERM)
+        raise KeyboardInterrupt
+'''
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_run_json_of_an_interrupted_run(toy_plugins, npy_data, tmp_path, monkeypatch, how):
+    monkeypatch.setenv("STOP_WITH", how)
+    eps = {"weasul.label_models": {"stopping": "stopping_plugin:Stopping"}}
+    spec = _toy_spec(npy_data)
+    spec["steps"].append({"id": "stop", "use": "label_models/stopping", "inputs": {"L": "data.L"}})
+    with fake_distribution(tmp_path / "plugin", "weasul-stopping", eps, {"stopping_plugin": INTERRUPTING}):
+        with pytest.raises(KeyboardInterrupt):
+            weasul.run(spec, runs_dir=tmp_path / "runs")
+    record = _record(tmp_path / "runs")
+    assert record["status"] == "interrupted"
+    assert set(record["steps"]) == {"lm"}
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the run's handler is gone again

@@ -32,7 +32,7 @@ import numpy as np
 
 from weasul.artifacts import read_value, write_value
 from weasul.errors import WeasulError
-from weasul.plugin import Plugin
+from weasul.plugin import PersistentPlugin, Plugin
 
 __all__ = [
     "MANIFEST",
@@ -430,6 +430,8 @@ class StepCache:
             if "plugin" in out:
                 group, _, plugin = str(out["plugin"]).partition("/")
                 cls = load_class(group, plugin)
+                if not issubclass(cls, PersistentPlugin):
+                    raise _BadEntry(f"'{out['plugin']}' cannot load saved models")
                 if f"{cls.__module__}:{cls.__qualname__}" != out["class"]:
                     raise _BadEntry(
                         f"'{out['plugin']}' is now {cls.__module__}:{cls.__qualname__}, not {out['class']}"
@@ -468,9 +470,10 @@ class StepCache:
         names: dict[str, str] = {}
         for name, value in artifacts.items():
             if isinstance(value, Plugin):
+                persists = isinstance(value, PersistentPlugin) and value.persistable
                 registered = (plugin_names or {}).get(type(value)) or registered_name(type(value))
-                if not value.persistable or registered is None:
-                    why = "does not persist" if not value.persistable else "is not a registered plugin"
+                if not persists or registered is None:
+                    why = "is not a registered plugin" if persists else "does not persist"
                     _log.debug("step %s not cached: its %s (%s) %s", step_id, name, type(value).__name__, why)
                     return False
                 names[name] = registered
@@ -500,7 +503,7 @@ class StepCache:
         outputs: dict[str, Any] = {}
         for name, value in artifacts.items():
             kind = kinds.get(name, "")
-            if isinstance(value, Plugin):
+            if isinstance(value, PersistentPlugin):
                 path = value.save(tmp / f"{name}.safetensors")
                 cls = type(value)
                 outputs[name] = {

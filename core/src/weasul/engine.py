@@ -1,20 +1,21 @@
 """Run a spec: load data, run each step (or reuse it from the step cache), write the run folder.
 
-Run folder `runs/<name>/<time>/`: `spec.yaml` (resolved), `artifacts/<step>/<output>.<split>.*`,
-`metrics.json` (rewritten after every step, so an interrupted run keeps what finished),
-`run.log`, and reports. The step cache `runs/<name>/cache/<key>/` is keyed by the plugin,
-its version, params, fit split and the content of every input, so a rerun reuses finished
-steps and an interrupted run resumes where it stopped.
+Run folder `runs/<name>/<time>/`: `spec.yaml` (resolved, with every default),
+`artifacts/<step>/<output>.<split>.*`, `metrics.json` (rewritten after every step, so an
+interrupted run keeps what finished), `run.json` (status, timings, versions, git commit; see
+`weasul.run_record`), `run.log`, and reports. The step cache `runs/<name>/cache/<key>/` (see
+`weasul.cache`) is keyed by what ran: plugin and step code, resolved params, fit split, the
+content of every input and of every file the spec names, so a rerun reuses finished steps,
+an interrupted run resumes where it stopped, and an edit anywhere reruns what it affects.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
-import os
-import shutil
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -26,15 +27,16 @@ from typing import Any
 import numpy as np
 import weasul_registry
 
-from weasul import __version__
-from weasul.artifacts import SUFFIXES, fingerprint, read_value, write_value
+from weasul.artifacts import fingerprint, write_value
+from weasul.cache import StepCache, json_default, write_text_atomic
 from weasul.data import SPLIT_FIELDS, Dataset
-from weasul.errors import DataError, PluginContractError, WeasulError
+from weasul.errors import DataError, PluginContractError, StopRequested, WeasulError
 from weasul.executor import Executor
 from weasul.immutability import check_unchanged, fingerprint_inputs
 from weasul.plan import Plan, PlannedStep, Ref, plan
-from weasul.plugin import PersistentPlugin, Plugin
-from weasul.spec import Spec, load_spec, parse_spec
+from weasul.plugin import Plugin
+from weasul.run_record import RunRecord, params_with_defaults
+from weasul.spec import ReporterSpec, Spec, load_spec, parse_spec
 from weasul.steps import StepContext, StepOutput, fit_split
 
 __all__ = ["RunResult", "run", "validate"]
@@ -113,27 +115,31 @@ def _data_outputs(dataset: Dataset) -> dict[str, dict[str, Any]]:
 
 
 # --- the step cache ----------------------------------------------------------------------
-def _step_key(step: PlannedStep, store: _Store) -> str:
-    record = weasul_registry.find("weasul." + step.cls.group, step.spec.use.partition("/")[2])
-    parts = {
-        "use": step.spec.use,
-        "version": record.version,
-        "core": __version__,
-        "params": step.params,
-        "step": [f"{step.step_cls.__module__}:{step.step_cls.__qualname__}", step.step_params],
-        "fit_on": step.spec.fit_on,
-        "inputs": {k: store.fingerprint(r) for k, r in sorted(step.refs.items())},
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+def _resolved(spec: Spec, the_plan: Plan) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The spec as it runs, with every parameter default filled in; and each step's params so
+    resolved (plugin and step-only params together, as a spec writes them)."""
+    from weasul.plugins import load_class
 
-
-def _cacheable(output: StepOutput) -> bool:
-    models = [v for v in output.artifacts.values() if isinstance(v, Plugin)]
-    return all(isinstance(m, PersistentPlugin) and m.persistable for m in models)
+    out = spec.model_dump(mode="json")
+    if out.get("data") is not None and the_plan.data_params is not None:
+        out["data"]["params"] = the_plan.data_params.model_dump(mode="json")
+    by_step = {}
+    for entry, step in zip(out["steps"], the_plan.steps, strict=True):
+        by_step[step.id] = entry["params"] = {
+            **params_with_defaults(step.cls.Params, step.params, skip=step.param_inputs()),
+            **params_with_defaults(step.step_cls.Params, step.step_params),
+        }
+    reporters = []
+    for reporter in spec.report.reporters:
+        named = reporter if isinstance(reporter, ReporterSpec) else ReporterSpec(use=reporter)
+        cls = load_class("reporters", named.use)
+        reporters.append({"use": named.use, "params": params_with_defaults(cls.Params, named.params)})
+    out["report"]["reporters"] = reporters
+    return out, by_step
 
 
 def _write_arrays(output: StepOutput, folder: Path) -> list[Path]:
-    """A step's array and table artifacts, one file per output and split."""
+    """A step's array and table artifacts in the run folder, one file per output and split."""
     paths = []
     for name, value in output.artifacts.items():
         if isinstance(value, Plugin) or value is None:
@@ -141,45 +147,6 @@ def _write_arrays(output: StepOutput, folder: Path) -> list[Path]:
         for split, item in value.items():
             paths.append(write_value(item, folder / f"{name}.{split}"))
     return paths
-
-
-def _write_cache_entry(output: StepOutput, folder: Path) -> None:
-    """Everything needed to restore a step: arrays, fitted models (safetensors) and metrics."""
-    _write_arrays(output, folder)
-    for name, value in output.artifacts.items():
-        if isinstance(value, PersistentPlugin):
-            value.save(folder / f"{name}.safetensors")
-            cls = type(value)
-            (folder / f"{name}.class").write_text(f"{cls.__module__}:{cls.__qualname__}")
-    (folder / "metrics.json").write_text(json.dumps(output.metrics, default=_json_default))
-
-
-def _read_outputs(folder: Path, kinds: dict[str, str]) -> StepOutput:
-    out = StepOutput(metrics=json.loads((folder / "metrics.json").read_text()))
-    for name, kind in kinds.items():
-        if kind.startswith("model"):
-            module, _, qualname = (folder / f"{name}.class").read_text().partition(":")
-            cls = getattr(importlib.import_module(module), qualname)
-            if not (isinstance(cls, type) and issubclass(cls, PersistentPlugin)):
-                raise DataError(f"cache entry {folder} names {module}:{qualname}, which is not a plugin")
-            out.artifacts[name] = cls.load(folder / f"{name}.safetensors")
-            continue
-        values = {}
-        for path in sorted(folder.glob(f"{name}.*")):
-            if path.suffix in SUFFIXES:
-                values[path.name[len(name) + 1 : -len(path.suffix)]] = read_value(path, kind)
-        out.artifacts[name] = values
-    return out
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 # --- running -----------------------------------------------------------------------------
@@ -226,6 +193,44 @@ def _plugin_packages(the_plan: Plan) -> set[str]:
     return {cls.__module__.partition(".")[0] for cls in classes}
 
 
+def _distributions(spec: Spec) -> list[str]:
+    """The distribution of every plugin a spec names, from the registry (for run.json)."""
+    installed = weasul_registry.snapshot()
+    uses = [("datasets", spec.data.use)] if spec.data is not None else []
+    uses += [(step.use.partition("/")[0], step.use.partition("/")[2]) for step in spec.steps]
+    uses += [("reporters", r if isinstance(r, str) else r.use) for r in spec.report.reporters]
+    names = []
+    for group, name in uses:
+        full = "weasul." + group
+        try:
+            record = weasul_registry.find(full, name, entry_points=installed.select(group=full))
+        except weasul_registry.RegistryError:
+            continue
+        names.append(record.distribution)
+    return names
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Make SIGTERM raise KeyboardInterrupt during a run, so a terminated run is marked
+    `interrupted`; only in the main thread and where nobody handles SIGTERM already."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) not in (
+        signal.SIG_DFL,
+        None,
+    ):
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt("terminated (SIGTERM)")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class _LogHooks:
     """Writes lifecycle events to the run log."""
 
@@ -245,8 +250,19 @@ def _new_run_dir(runs_dir: Path, name: str) -> Path:
     return folder
 
 
+@dataclass
+class _Caching:
+    """What `_run_step` needs to key, read and write cache entries during one run."""
+
+    cache: StepCache
+    use_cache: bool
+    params: dict[str, dict[str, Any]]  # each step's resolved params
+    data_files: dict[str, str]  # content hashes of the files the data section names
+    uses: dict[str, tuple[type, str]]  # step id -> (plugin class, use)
+
+
 def _run_step(
-    step: PlannedStep, store: _Store, ctx: StepContext, cache_root: Path, use_cache: bool
+    step: PlannedStep, store: _Store, ctx: StepContext, caching: _Caching
 ) -> tuple[StepOutput, bool, str]:
     """Run one step or restore it from the cache; returns its output, whether it was cached,
     and its key (which also fingerprints the models it outputs)."""
@@ -257,13 +273,19 @@ def _run_step(
         value = inputs.pop(name)
         value = value if isinstance(value, Plugin) else fit_split(value, ctx, name)
         params[name] = value.tolist() if isinstance(value, np.ndarray) else value
-    key = _step_key(step, store)
-    cached = cache_root / key if step.spec.cache and use_cache else None
-    if cached is not None and (cached / "done").is_file():
-        try:
-            return _read_outputs(cached, step.outputs), True, key
-        except (OSError, ValueError, WeasulError) as err:
-            _log.warning("step %s: cache entry unreadable (%s); running again", step.id, err)
+    models = [v for v in [*inputs.values(), *params.values()] if isinstance(v, Plugin)]
+    key = caching.cache.key(
+        use=step.spec.use,
+        params=caching.params[step.id],
+        inputs={k: store.fingerprint(r) for k, r in step.refs.items()},
+        classes=[Plugin, step.cls, step.step_cls, *(type(m) for m in models)],
+        files=caching.data_files,
+        fit_on=step.spec.fit_on,
+    )
+    if step.spec.cache and caching.use_cache:
+        entry = caching.cache.read(key, step.id)
+        if entry is not None:
+            return StepOutput(entry.artifacts, entry.metrics), True, key
     plugin = step.cls(**params)
     runner = step.step_cls(step.step_cls.Params(**step.step_params))
     before = fingerprint_inputs(inputs)
@@ -273,14 +295,14 @@ def _run_step(
         raise PluginContractError(
             f"{where}: {step.step_cls.__qualname__}.run returned {type(output).__name__}, not StepOutput"
         )
-    if cached is not None and _cacheable(output):
-        tmp = cache_root / f".{key}.{os.getpid()}.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        _write_cache_entry(output, tmp)
-        (tmp / "done").write_text("ok")
-        shutil.rmtree(cached, ignore_errors=True)
-        tmp.rename(cached)
+    if step.spec.cache:
+        # registered names of the model classes this step may output: its own plugin's and
+        # those of the steps its model inputs come from
+        names = {step.cls: step.spec.use}
+        for ref in step.refs.values():
+            if ref.source in caching.uses:
+                names.setdefault(*caching.uses[ref.source])
+        caching.cache.write(key, step.id, output.artifacts, output.metrics, step.outputs, names)
     return output, False, key
 
 
@@ -296,18 +318,35 @@ def run(
     Raises SpecError before anything runs when the spec is wrong, DataError when data is.
     """
     spec_obj, _ = _as_spec(spec)
+    spec_file = Path(spec).resolve() if isinstance(spec, (str, Path)) else None
     the_plan = plan(spec_obj)
     manager = weasul_registry.make_hook_manager()
     manager.register(_LogHooks())
     for hook in hooks:
         manager.register(hook)
     run_dir = _new_run_dir(Path(runs_dir), spec_obj.name)
-    cache_root = Path(runs_dir) / spec_obj.name / "cache"
-    with _run_log(run_dir / "run.log", _plugin_packages(the_plan)):
+    with _run_log(run_dir / "run.log", _plugin_packages(the_plan)), _sigterm_interrupts():
         import yaml
 
-        resolved = spec_obj.model_dump(mode="json")
+        resolved, step_params = _resolved(spec_obj, the_plan)
         (run_dir / "spec.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
+        cache = StepCache(Path(runs_dir) / spec_obj.name / "cache")
+        data_params = resolved["data"]["params"] if resolved.get("data") else {}
+        caching = _Caching(
+            cache,
+            use_cache,
+            step_params,
+            cache.file_hashes(data_params),
+            {s.id: (s.cls, s.spec.use) for s in the_plan.steps},
+        )
+        record = RunRecord(
+            run_dir,
+            resolved,
+            spec_file=spec_file,
+            distributions=_distributions(spec_obj),
+            classes=[step.step_cls for step in the_plan.steps],
+            files=caching.data_files,
+        )
         hook = manager.hook
         hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
         metrics: dict[str, Any] = {}
@@ -330,16 +369,22 @@ def run(
                     step.id, run_dir / "artifacts" / step.id, step.spec.fit_on, class_names, executor
                 )
                 started = time.perf_counter()
-                output, was_cached, key = _run_step(step, store, ctx, cache_root, use_cache)
+                output, was_cached, key = _run_step(step, store, ctx, caching)
                 seconds = time.perf_counter() - started
                 for name, kind in step.outputs.items():
                     if name in output.artifacts:
                         model_print = f"{key}/{name}" if kind.startswith("model") else None
                         store.put(step.id, name, kind, output.artifacts[name], model_print)
                 for path in _write_arrays(output, ctx.out_dir):
-                    hook.artifact_written(run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path))
+                    hook.artifact_written(
+                        run_name=spec_obj.name, step_id=step.id, name=path.name, path=str(path)
+                    )
                 metrics[step.id] = output.metrics
-                (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=1, default=_json_default))
+                write_text_atomic(
+                    run_dir / "metrics.json", json.dumps(metrics, indent=1, default=json_default)
+                )
+                record.add_files(cache.file_hashes(step_params[step.id]))
+                record.step(step.id, use=step.spec.use, key=key, cached=was_cached, seconds=seconds)
                 _log.info(
                     "step %s (%s) done in %.2fs%s",
                     step.id,
@@ -360,14 +405,25 @@ def run(
                         run_name=spec_obj.name, step_id="report", name=path.name, path=str(path)
                     )
             status = "ok"
+            record.finish("finished")
+        except KeyboardInterrupt as err:
+            _log.info("run %s interrupted in %s", spec_obj.name, current)
+            record.finish("interrupted", f"{current}: {err or 'KeyboardInterrupt'}")
+            raise
+        except StopRequested as err:
+            _log.info("run %s stopped in %s: %s", spec_obj.name, current, err)
+            record.finish("interrupted", f"{current}: {err}")
+            raise
         except WeasulError as err:
             # the caller reports the message; the traceback goes to run.log only
             _log.info("run %s stopped in %s: %s", spec_obj.name, current, err)
             _log.debug("traceback", exc_info=True)
+            record.finish("failed", f"{current}: {err}")
             raise
         except Exception as err:
             _log.info("run %s failed in %s", spec_obj.name, current)
             _log.debug("traceback", exc_info=True)
+            record.finish("failed", f"{current}: {type(err).__name__}: {err}")
             raise WeasulError(
                 f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"
             ) from err

@@ -45,7 +45,8 @@ def params_with_defaults(
         if name in out or name in skip or info.is_required():
             continue
         out[name] = info.get_default(call_default_factory=True)
-    return json.loads(json.dumps(out, default=_jsonable))
+    resolved: dict[str, Any] = json.loads(json.dumps(out, default=_jsonable))
+    return resolved
 
 
 def _jsonable(value: Any) -> Any:
@@ -67,10 +68,10 @@ def _requirements(dist: md.Distribution) -> list[str]:
     return names
 
 
-def package_versions(classes: Iterable[type]) -> dict[str, str]:
-    """Versions of the distributions that provide `classes`, of weasul-core and weasul-registry,
-    and of their direct requirements, by name."""
-    wanted: list[str] = ["weasul-core", "weasul-registry"]
+def package_versions(distributions: Iterable[str] = (), classes: Iterable[type] = ()) -> dict[str, str]:
+    """Versions of weasul-core, weasul-registry, the named distributions and those that provide
+    `classes`, and of their direct requirements, by name."""
+    wanted: list[str] = ["weasul-core", "weasul-registry", *distributions]
     for cls in classes:
         dist = distribution_of(cls)
         if dist is not None:
@@ -125,7 +126,8 @@ class RunRecord:
         spec: Mapping[str, Any],
         *,
         spec_file: Path | None,
-        classes: Iterable[type],
+        distributions: Iterable[str] = (),
+        classes: Iterable[type] = (),
         files: Mapping[str, str] | None = None,
     ) -> None:
         self.path = run_dir / "run.json"
@@ -140,7 +142,7 @@ class RunRecord:
             "spec_file": str(spec_file) if spec_file is not None else None,
             "git": git_state(where),
             "python": platform.python_version(),
-            "packages": package_versions(classes),
+            "packages": package_versions(distributions, classes),
             "files": dict(files or {}),
             "steps": {},
             "spec": dict(spec),
