@@ -11,11 +11,23 @@ from weasul.errors import SpecError
 from weasul.executor import ExecutorSpec
 from weasul.params import WeasulParams
 
-__all__ = ["DataSpec", "StepSpec", "ReporterSpec", "ReportSpec", "Spec", "load_spec", "parse_spec"]
+__all__ = [
+    "DataSpec",
+    "StepSpec",
+    "ReporterSpec",
+    "ReportSpec",
+    "Spec",
+    "load_spec",
+    "load_yaml",
+    "parse_spec",
+]
 
 _ID = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 _USE = r"^[a-z_]+/[A-Za-z0-9_.-]+$"
 _MAX_BYTES = 5_000_000
+#: The most values (mappings, lists, scalars) a spec may hold once YAML aliases are expanded: a
+#: spec is a small file, and a few hundred bytes of nested aliases can expand to gigabytes.
+_MAX_EXPANDED = 100_000
 
 
 class DataSpec(WeasulParams):
@@ -99,6 +111,93 @@ def parse_spec(raw: Any, source: str = "spec") -> Spec:
         raise SpecError(f"{source}: " + "; ".join(problems) + more) from None
 
 
+def _expanded_size(root: Any, limit: int) -> int:
+    """How many nodes the YAML graph holds with every alias expanded (each shared node counted
+    each time it is used), without expanding it; stops past `limit`; refuses a cycle."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            mark = node.start_mark
+            raise SpecError(f"line {mark.line + 1}: an alias refers to itself (a recursive structure)")
+        busy.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        busy.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _loader(source: str) -> Any:
+    """A yaml SafeLoader that refuses duplicate keys and aliases expanding past `_MAX_EXPANDED`."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no type hints
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue  # `<<: *defaults` may be overridden on purpose
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        hash(key)
+                    except TypeError:  # an unhashable key: the base class explains it
+                        continue
+                    line = key_node.start_mark.line + 1
+                    if key in seen:
+                        raise SpecError(
+                            f"{source} line {line}: duplicate key {key!r} (first at line {seen[key]}); "
+                            "a key may appear once in a mapping: merge the two blocks"
+                        )
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+        def get_single_data(self) -> Any:
+            node = self.get_single_node()
+            if node is None:
+                return None
+            try:
+                expanded = _expanded_size(node, _MAX_EXPANDED)
+            except SpecError as err:
+                raise SpecError(f"{source} {err}") from None
+            if expanded > _MAX_EXPANDED:
+                raise SpecError(
+                    f"{source}: its YAML aliases expand to more than {_MAX_EXPANDED} values; "
+                    "a spec is a small file: write the values out or use fewer nested aliases"
+                )
+            return self.construct_document(node)
+
+    return Loader
+
+
+def load_yaml(text: str, source: str = "spec") -> Any:
+    """Parse YAML text safely: no duplicate keys, no alias bombs, no Python objects."""
+
+    loader = _loader(source)(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def load_spec(path: str | Path) -> tuple[Spec, dict[str, Any]]:
     """Read and validate a YAML or JSON spec file; returns the Spec and the raw data."""
     import yaml
@@ -116,7 +215,7 @@ def load_spec(path: str | Path) -> tuple[Spec, dict[str, Any]]:
     if "\x00" in text:
         raise SpecError(f"{path} contains NUL bytes; it is not a text spec")
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text, str(path))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
