@@ -22,20 +22,25 @@ from typing import Any
 
 import numpy as np
 
-from weasul.data import LabelIssues, QueryState
-from weasul.errors import DataError, NotFittedError, WeasulError
+from weasul.builtin.oracles import GoldOracle
+from weasul.data import ExpertLabels, LabelIssues, QueryState
+from weasul.errors import DataError, NotFittedError, PluginContractError, WeasulError
+from weasul.immutability import check_unchanged, fingerprint_inputs
 from weasul.interfaces import (
     AnomalyScorer,
     Classifier,
     Encoder,
     ErrorFinder,
     LabelModel,
+    LabelModelParams,
     Oracle,
     QueryStrategy,
     SliceHead,
 )
 from weasul.plugin import Plugin
+from weasul.steps import Step, StepContext, step_class
 from weasul.testing import samples
+from weasul.validation import check_label_matrix, infer_n_classes
 
 __all__ = ["HEAVY_MODULES", "Check", "checks_for"]
 
@@ -538,6 +543,108 @@ def check_raises_weasul_errors(plugin: Plugin) -> None:
     raise AssertionError("empty input did not raise a WeasulError")
 
 
+class _KitVote(LabelModel):
+    """Majority vote whose class prior also counts expert answers, so a refit with answers
+    changes its fitted state (the step check's model input for an active loop)."""
+
+    class Params(LabelModelParams):
+        pass
+
+    params: Params
+
+    def fit(self, L: Any, *, y_dev: Any = None, expert: ExpertLabels | None = None) -> _KitVote:
+        L = check_label_matrix(L, n_classes=self.params.n_classes)
+        self.n_classes_ = infer_n_classes(L, self.params.n_classes)
+        self.n_sources_ = L.shape[1]
+        counts = np.array([(L == c).sum() for c in range(self.n_classes_)], dtype=float) + 1
+        if expert is not None:
+            counts += np.bincount(np.asarray(expert.labels), minlength=self.n_classes_)[: self.n_classes_]
+        self.class_prior_ = counts / counts.sum()
+        return self
+
+    def predict_proba(self, L: Any) -> np.ndarray:
+        self.check_fitted()
+        L = check_label_matrix(
+            L,
+            n_classes=self.n_classes_,
+            n_sources=self.n_sources_,
+            allow_silent_sources=True,
+            allow_no_votes=True,
+        )
+        votes = np.stack([(L == c).sum(axis=1) for c in range(self.n_classes_)], axis=1) + self.class_prior_
+        return np.asarray(votes / votes.sum(axis=1, keepdims=True))
+
+
+def _step_samples(k: int, seed: int, n: int = 240) -> dict[str, Any]:
+    """One split of coherent sample artifacts by kind: the same n items everywhere."""
+    L, y = samples.label_matrix(n=n, k=k, seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    X = rng.normal(0, 3, (k, 6))[y] + rng.normal(0, 1, (n, 6))
+    probs = np.full((n, k), 0.1 / (k - 1))
+    probs[np.arange(n), y] = 0.9
+    noisy = y.copy()
+    noisy[: n // 10] = (y[: n // 10] + 1) % k
+    return {
+        "label_matrix": L,
+        "labels": y,
+        "given_labels": noisy,
+        "probs": probs,
+        "features": X,
+        "text": np.array(samples.texts(n=n, seed=seed), dtype=object),
+        "slices": samples.slices(n, seed),
+    }
+
+
+def _step_inputs(step_cls: type[Step[Any]], plugin: Plugin) -> dict[str, Any] | None:
+    """Split-wise inputs (train and test) for every input of `step_cls` the kit can make;
+    None when a required one is of a kind it cannot make (tables, other models)."""
+    k = samples.n_classes_of(plugin)
+    splits = {"train": _step_samples(k, 0), "test": _step_samples(k, 1)}
+    train = splits["train"]
+    inputs: dict[str, Any] = {}
+    for name, spec in step_cls.inputs.items():
+        if spec.as_param:
+            continue
+        value: Any = None
+        kinds = sorted(spec.kinds, key=lambda kind: kind != getattr(plugin, "input_kind", None))
+        for kind in kinds:
+            if kind == "model:label_models":
+                value = _KitVote(n_classes=k).fit(train["label_matrix"])
+            elif kind == "model:oracles":
+                value = GoldOracle(y=[int(v) for v in train["labels"]])
+            elif kind == "labels" and name == "labels":  # the given labels an error finder checks
+                value = {s: v["given_labels"] for s, v in splits.items()}
+            elif kind in train:
+                value = {s: v[kind] for s, v in splits.items()}
+            if value is not None:
+                break
+        if value is None and spec.required:
+            return None
+        if value is not None:
+            inputs[name] = value
+    return inputs
+
+
+def check_step_inputs_unchanged(plugin: Plugin) -> None:
+    """The plugin's step (`weasul.steps.step_class`) runs on sample inputs and leaves them, and
+    the models among them, exactly as they were (the engine refuses a step that changes one)."""
+    step_cls = step_class(type(plugin))
+    inputs = _step_inputs(step_cls, plugin)
+    if inputs is None:
+        return  # a required input of a kind the kit cannot make; the engine still checks it
+    step = step_cls()
+    before = fingerprint_inputs(inputs)
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = StepContext(
+            step_id="kit", out_dir=Path(tmp), class_names=tuple(map(str, range(samples.n_classes_of(plugin))))
+        )
+        step.run(_fresh(plugin), inputs, ctx)
+    try:
+        check_unchanged(before, inputs, f"step {step_cls.__name__} of {type(plugin).__name__}")
+    except PluginContractError as err:
+        raise AssertionError(str(err)) from None
+
+
 _BY_INTERFACE: list[tuple[type, list[Check]]] = [
     (
         LabelModel,
@@ -560,6 +667,14 @@ _BY_INTERFACE: list[tuple[type, list[Check]]] = [
 _RUNNABLE = tuple(cls for cls, _ in _BY_INTERFACE if cls is not Oracle)
 
 
+def _has_step(plugin: Plugin) -> bool:
+    try:
+        step_class(type(plugin))
+    except PluginContractError:
+        return False
+    return True
+
+
 def checks_for(plugin: Plugin) -> list[Check]:
     """The checks that apply to `plugin`, by interface and capabilities."""
     checks: list[Check] = [check_params_json_roundtrip, check_clone_unfitted, check_light_import]
@@ -570,6 +685,8 @@ def checks_for(plugin: Plugin) -> list[Check]:
         checks.append(check_label_model_n_classes)
     if isinstance(plugin, _RUNNABLE):
         checks.extend([check_inputs_unchanged, check_no_network, check_raises_weasul_errors])
+        if _has_step(plugin):
+            checks.append(check_step_inputs_unchanged)
         if getattr(plugin, "persistable", False):
             checks.append(check_save_load)
     return checks
