@@ -360,12 +360,19 @@ A weasul `{abc}` plugin, registered as `{group}/{name}`.
     python benchmarks/bench_{stem}.py  # fit time as JSON
 {example}
 Replace the body of `src/{module}/{stem}.py` with your method; keep `Params` for every
-parameter, heavy imports inside methods, and the conformance test passing. Never change the
-arrays you are given (work on a copy). In a spec the plugin runs as `{group}/{name}` through
-its interface's default step, `weasul.steps.{step}`; set `step = MyStep` on the class (a
-subclass of that step) to add outputs or step-only options (weasul's PLUGINS.md, "Steps").
+parameter, heavy imports inside methods (`weasul.lazy.require`), and the conformance test
+passing. Never change the arrays you are given: copy them first.
+
+In a spec the plugin runs through its interface's default step, `weasul.steps.{step}`
+(inputs, outputs, step-only options). To add an output or an option, subclass that step, call
+`super().run()` in its `run`, and set `step = MyStep` on the class. A step never changes its
+inputs (copy an array, `clone()` a model before refitting it); the engine checks. Finished
+steps are cached, keyed on this package's code, the params, the inputs and every file the params
+name (call such params `path`, `files` or `*_path`); `weasul run SPEC --no-cache` reruns all.
+See weasul's PLUGINS.md ("Steps", "The dependency rule") and docs/spec.md.
+
 Add a second plugin to this package with
-`weasul new-plugin OTHER-NAME --interface ... --into .`.
+`weasul new-plugin OTHER-NAME --interface INTERFACE --into .`.
 """
 
 _README_MORE = """
