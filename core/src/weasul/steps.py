@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         SliceHead,
     )
     from weasul.plugin import Plugin
+    from weasul.report import ReportSection
 
 __all__ = [
     "KINDS",
@@ -183,6 +184,21 @@ class Step(Generic[PluginT]):
         """Fit and apply `plugin` on split-wise `inputs`; never change `inputs` or what they hold."""
         raise NotImplementedError(f"{type(self).__name__}.run")
 
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """This step's sections of report.html (the reporter hook; see `weasul.report`).
+
+        `metrics` is the step's entry of metrics.json, `artifacts_dir` its folder of array
+        artifacts (`<output>.<split>.npy|npz|parquet`; read them with
+        `weasul.report.read_artifacts`, it may be missing). Override it to show tables and
+        figures (`weasul.report.Table`, `line_chart`, `bar_chart`, `heatmap`) and a `Headline`
+        for the summary card. Called when report.html is written (after the last step, and by
+        `weasul report RUN_DIR`); it must not write files.
+        The default is a compact table of the scalar metrics per split.
+        """
+        from weasul.report import metrics_section
+
+        return [metrics_section(step_id, metrics)]
+
 
 def _metrics_with_gold(
     probs: Mapping[str, np.ndarray], gold: Mapping[str, Any] | None
@@ -217,6 +233,12 @@ class LabelModelStep(Step["LabelModel"]):
         }
         preds = {split: P.argmax(axis=1) for split, P in probs.items()}
         return StepOutput({"probs": probs, "pred": preds, "model": plugin}, metrics)
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """Scores per split and the predicted class shares."""
+        from weasul.report import label_model_sections
+
+        return label_model_sections(step_id, metrics, artifacts_dir)
 
 
 class ActiveLoopParams(StepParams):
@@ -269,6 +291,12 @@ class ActiveLoopStep(Step["QueryStrategy"]):
         return StepOutput(
             {"queried": {ctx.fit_on: queried}, "probs": probs, "model": model}, {"history": history}
         )
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The learning curve and the queried items with their answers."""
+        from weasul.report import active_loop_sections
+
+        return active_loop_sections(step_id, metrics, artifacts_dir)
 
 
 class AnomalyScorerStep(Step["AnomalyScorer"]):
@@ -367,6 +395,12 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
         }
         metrics = {s: {"lf_summary": lf_summary(v, y.get(s), names)} for s, v in L.items()}
         return StepOutput({"L": L}, metrics)
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The LF table per split and a coverage/accuracy chart."""
+        from weasul.report import lf_sections
+
+        return lf_sections(step_id, metrics, artifacts_dir)
 
 
 class OracleStep(Step["Oracle"]):

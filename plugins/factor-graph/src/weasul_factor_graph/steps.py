@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+import numpy as np
 from weasul.errors import DataError
 from weasul.steps import InputSpec, LabelModelStep, StepContext, StepOutput, fit_split
 
 if TYPE_CHECKING:
     from weasul.interfaces import LabelModel
+    from weasul.report import ReportSection
 
     from weasul_factor_graph.model import FactorGraph
 
@@ -46,6 +50,48 @@ class FactorGraphStep(LabelModelStep):
         )
         out.artifacts["dependencies"] = {ctx.fit_on: model.dependency_table()}
         return out
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The label-model sections, then the dependency table (strongest first) and a map of
+        which LF pairs depend on each other."""
+        from weasul.report import ReportSection, Table, heatmap, read_artifacts
+
+        sections = super().report(step_id, metrics, artifacts_dir)
+        tables = read_artifacts(artifacts_dir, "dependencies", "table")
+        if not tables:
+            return sections
+        frame = next(iter(tables.values()))
+        if len(frame) == 0:
+            text = "No dependencies: the sources are modelled as conditionally independent given the class."
+            return [*sections, ReportSection("Dependencies", text)]
+        weight = "weight" if "weight" in frame.columns else frame.columns[-1]
+        order = frame.assign(_abs=frame[weight].abs()).sort_values("_abs", ascending=False).drop(columns="_abs")
+        shown = order.head(20)
+        table = Table(
+            list(shown.columns),
+            shown.to_numpy().tolist(),
+            f"{len(frame)} dependencies between sources j and k, largest |{weight}| first"
+            + (f"; first {len(shown)} shown" if len(shown) < len(frame) else ""),
+        )
+        counts = frame["type"].value_counts()
+        by_type = Table(["type", "dependencies"], [[t, int(n)] for t, n in counts.items()])
+        m = int(max(frame["j"].max(), frame["k"].max())) + 1
+        grid = np.zeros((m, m))
+        for j, k, w in zip(frame["j"], frame["k"], frame[weight].abs(), strict=True):
+            grid[int(j), int(k)] += float(w)
+            if int(j) != int(k):
+                grid[int(k), int(j)] += float(w)
+        labels = [str(i) for i in range(m)]
+        figure = heatmap(
+            grid.tolist(),
+            title=f"Sum of |{weight}| per pair of sources",
+            row_labels=labels,
+            col_labels=labels,
+            row_title="source j",
+            col_title="source k",
+            cell=max(26, min(56, 560 // m)),
+        )
+        return [*sections, ReportSection("Dependencies", tables=[by_type, table], figures=[figure])]
 
 
 class StructureLearningStep(FactorGraphStep):

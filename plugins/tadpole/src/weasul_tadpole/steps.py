@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
@@ -21,6 +23,7 @@ from weasul.validation import check_features
 
 if TYPE_CHECKING:
     from weasul.interfaces import Encoder
+    from weasul.report import ReportSection
 
     from weasul_tadpole.tadpole import TadpoleScorer
 
@@ -94,6 +97,59 @@ class TadpoleStep(Step["TadpoleScorer"]):
             {"scores": scores, "weights": weights, "selected": selected, "ranking": table, "model": plugin},
             metrics,
         )
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The detector ranking (chosen one highlighted, F1/AUC chart) and the kept share per split."""
+        from weasul.report import Headline, ReportSection, Table, bar_chart, records_table
+
+        ranking = [r for r in metrics.get("ranking") or [] if isinstance(r, Mapping)]
+        chosen = metrics.get("detector")
+        ranked = [r for r in ranking if "f1" in r]
+        failed = [r for r in ranking if "f1" not in r]
+        columns = ["detector", "paper_name", "f1", "f1_std", "auc", "auc_std", "fit_s", "score_s"]
+        tables = [
+            records_table(
+                ranked,
+                columns=[c for c in columns if any(c in r for r in ranked)],
+                caption="held-out F1 and AUC per detector on the task data (mean and std over repeats)",
+                highlight=[i for i, r in enumerate(ranked) if r.get("detector") == chosen],
+            )
+        ]
+        if failed:
+            tables.append(records_table(failed, columns=["detector", "error"], caption="left out of the ranking"))
+        splits = {s: v for s, v in metrics.items() if isinstance(v, Mapping) and "kept_share" in v}
+        if splits:
+            rows = [[s, v.get("kept_share"), v.get("mean_weight"), v.get("corpus")] for s, v in splits.items()]
+            tables.append(Table(["split", "kept share", "mean weight", "corpus file"], rows, "the filtered corpus"))
+        figures = []
+        if ranked:
+            figures.append(
+                bar_chart(
+                    [str(r["detector"]) for r in ranked],
+                    {"F1": [r.get("f1") for r in ranked], "AUC": [r.get("auc") for r in ranked]},
+                    title="Detector ranking",
+                    value_label="held-out score on the task data",
+                )
+            )
+        best = next((r for r in ranked if r.get("detector") == chosen), None)
+        detail = f"F1 {_fmt_pair(best, 'f1')}, AUC {_fmt_pair(best, 'auc')}" if best else ""
+        return [
+            ReportSection(
+                "Detector ranking",
+                f"TADPOLE chose {chosen} and kept the general-corpus items whose relevance weight is at least 0.5.",
+                tables,
+                figures,
+                Headline("chosen detector", chosen, detail) if chosen else None,
+            )
+        ]
+
+
+def _fmt_pair(row: Mapping[str, Any], key: str) -> str:
+    """`row[key]` formatted, with its std when the row has one: `0.854 ± 0.139`."""
+    from weasul.report import fmt
+
+    std = row.get(f"{key}_std")
+    return fmt(row.get(key)) + (f" ± {fmt(std)}" if std is not None else "")
 
 
 class PartitionedEncoderStep(EncoderStep):
