@@ -1,17 +1,25 @@
-"""Baseline label models beside Snorkel 0.10's LabelModel, in one process. Prints JSON.
+"""Every label model beside Snorkel 0.10's LabelModel and majority vote, in one process. Prints JSON.
 
     OMP_NUM_THREADS=1 .venv/bin/python plugins/baselines/benchmarks/run_benchmarks.py [--quick] [--out F]
+        [--only accuracy|classes|scale|crowd] [--sets youtube,crowd/labelme] [--models auto,snorkel]
 
-Accuracy: fit on the train label matrix without gold, score every test row (rows where every
-source abstains get the class prior; ties go to the lowest class unless the row says
-`random`): WRENCH youtube/sms/trec, Active WeaSuL spam/spouse (L_train -> L_test), FlyingSquid
-tennis (train -> dev, 0 = abstain, +-1 votes). Snorkel runs through `snorkel-label-model`
-(500 epochs, seed 123) with its own random tie-break, as in shared/data/README.md.
+Accuracy (`accuracy`): every model x every real set of `real_sets.py` (WRENCH youtube, sms,
+trec, claude9; Active WeaSuL spam, spouse; FlyingSquid tennis; the 13 crowd sets): fit on
+the fit matrix without gold, score every test row (accuracy; macro-F1 on claude9). Rows
+where every source abstains get the class prior; ties go to the lowest class except
+`majority-vote(random)` and Snorkel (its own row-hash rule, as in shared/data/README.md).
+A model that refuses the data (DataError) shows `refused`. Each set also lists which
+learned models land more than 5 points under majority vote and whether `auto` is at or
+above max(Snorkel, majority vote) - 1 point.
 
-Scale: generated matrices (known LF accuracies 0.55..0.95, 50% coverage, balanced classes):
-fit time and peak resident memory of each fit (sampled from /proc), accuracy, and the
-ratio Snorkel time / our time. `--quick` skips the 1M-row matrix. Crowd: 500 sources that
-each label 2% of the items, Dawid-Skene vs majority vote.
+Many classes (`classes`): K = 10, 50, 200, 20 sources, 100k rows: fit time of `auto` and
+`matrix-completion` (and the time per class, which stays flat when the cost is linear in K).
+
+Scale (`scale`): generated matrices (LF accuracies 0.55..0.95, 50% coverage): fit time, peak
+resident memory of each fit (sampled from /proc), accuracy, and Snorkel time / our time;
+1M x 10 (goal for auto: >= 10x) and a 1,749 x 164 x 9-class matrix shaped like WRENCH
+semeval (one-class LFs; goal for auto: >= 50x). `--quick` skips the 1M-row matrix.
+Crowd (`crowd`): 500 generated workers who each label 2% of the items.
 """
 
 from __future__ import annotations
@@ -29,51 +37,8 @@ from typing import Any
 import numpy as np
 import weasul
 
-DATA = Path(os.environ.get("WEASUL_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
-if not DATA.is_dir():
-    DATA = Path("/work/shared/data")
-
-
-# --- data ------------------------------------------------------------------------------
-def _wrench(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    ds = weasul.create(
-        "datasets", "wrench", path=str(DATA / "wrench" / name), drop_labeled_ids=(name == "trec")
-    ).load()
-    return ds.train.L, ds.test.L, ds.test.y, ds.n_classes
-
-
-def _activeweasul(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    folder = DATA / "activeweasul" / name
-    sfx = "" if name == "spam" else f"_{name}"
-    load = lambda stem: np.load(folder / f"{stem}{sfx}.npy")  # noqa: E731
-    return (
-        load("L_train").astype(np.int64),
-        load("L_test").astype(np.int64),
-        load("Y_test").astype(np.int64),
-        2,
-    )
-
-
-def _tennis() -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    folder = DATA / "flyingsquid-tennis-video"
-    conv = lambda a: np.where(a == 0, -1, np.where(a > 0, 1, 0)).astype(np.int64)  # noqa: E731
-    y = np.load(folder / "Y_dev_video.npy")
-    return (
-        conv(np.load(folder / "L_train_video.npy")),
-        conv(np.load(folder / "L_dev_video.npy")),
-        (y > 0).astype(np.int64),
-        2,
-    )
-
-
-DATASETS = {
-    "youtube": lambda: _wrench("youtube"),
-    "sms": lambda: _wrench("sms"),
-    "trec": lambda: _wrench("trec"),
-    "aw-spam": lambda: _activeweasul("spam"),
-    "aw-spouse": lambda: _activeweasul("spouse"),
-    "tennis": _tennis,
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import real_sets  # noqa: E402  (the loaders shared with the no-collapse test)
 
 
 def generated(n: int, m: int, seed: int = 0, coverage: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -135,86 +100,155 @@ class PeakRSS:
         return (self.peak - self.base) / 2**20
 
 
-def _scores(y: np.ndarray, pred: np.ndarray, k: int) -> dict[str, float]:
-    out = {"acc": round(float((pred == y).mean()), 4)}
-    if k == 2:
-        tp = float(((pred == 1) & (y == 1)).sum())
-        denom = float((pred == 1).sum() + (y == 1).sum())
-        out["f1"] = round(2 * tp / denom if denom else 0.0, 4)
-    return out
+#: Every label model, in table order; `snorkel` is Snorkel 0.10 through contrib/snorkel.
+MODELS = (
+    "majority-vote",
+    "majority-vote(random)",
+    "weighted-vote",
+    "dawid-skene",
+    "triplet",
+    "matrix-completion",
+    "factor-graph",
+    "active-weasul",
+    "nashaat",
+    "auto",
+    "snorkel",
+)
+#: Models that learn something (the "no collapse" rule applies to them).
+LEARNED = tuple(m for m in MODELS if not m.startswith("majority-vote") and m != "snorkel")
 
 
-def models(k: int) -> dict[str, Any]:
-    make = weasul.create
-    out = {
-        "majority-vote": make("label_models", "majority-vote", n_classes=k),
-        "majority-vote(random)": make("label_models", "majority-vote", n_classes=k, tie_break="random"),
-        "weighted-vote": make("label_models", "weighted-vote", n_classes=k),
-        "dawid-skene": make("label_models", "dawid-skene", n_classes=k),
-        "matrix-completion": make("label_models", "matrix-completion", n_classes=k),
-    }
-    if k == 2:
-        out["triplet"] = make("label_models", "triplet", n_classes=2)
-    out["snorkel"] = make("label_models", "snorkel-label-model", n_classes=k, tie_break="random")
-    return out
+def make(label: str, k: int) -> Any:
+    if label == "majority-vote(random)":
+        return weasul.create("label_models", "majority-vote", n_classes=k, tie_break="random")
+    if label == "snorkel":
+        return weasul.create("label_models", "snorkel-label-model", n_classes=k, tie_break="random")
+    return weasul.create("label_models", label, n_classes=k)
 
 
-def accuracy_table() -> dict[str, Any]:
+def accuracy_table(sets: list[str], labels: list[str]) -> dict[str, Any]:
     table: dict[str, Any] = {}
-    for name, load in DATASETS.items():
+    for name in sets:
         try:
-            L_train, L_test, y_test, k = load()
+            data = real_sets.load(name)
         except (OSError, weasul.DataError) as err:
             table[name] = {"skipped": str(err)}
             continue
-        # a source that never votes on train carries nothing; drop it from both splits
-        keep = ~(L_train == -1).all(axis=0)
-        L_train, L_test = L_train[:, keep], L_test[:, keep]
-        row: dict[str, Any] = {}
-        for label, model in models(k).items():
+        k = data.n_classes
+        row: dict[str, Any] = {
+            "shape": list(data.L_fit.shape),
+            "n_classes": k,
+            "metric": data.metric,
+            "n_test": int(len(data.y_test)),
+        }
+        for label in labels:
+            model = make(label, k)
             t0 = time.perf_counter()
-            model.fit(L_train)
+            try:
+                model.fit(data.L_fit)
+            except weasul.DataError as err:
+                row[label] = {"refused": str(err)}
+                continue
             fit_s = time.perf_counter() - t0
-            row[label] = {**_scores(y_test, model.predict(L_test), k), "fit_s": round(fit_s, 3)}
-        ours = {m: v for m, v in row.items() if m != "snorkel"}
-        best = max(ours, key=lambda m: ours[m]["acc"])
-        row["best_ours"] = best
-        row["best_minus_snorkel_points"] = round(100 * (ours[best]["acc"] - row["snorkel"]["acc"]), 1)
+            pred = model.predict(data.L_test)
+            cell: dict[str, Any] = {
+                "score": round(real_sets.score(data.y_test, pred, k, data.metric), 4),
+                "fit_s": round(fit_s, 3),
+            }
+            if label == "auto":
+                cell["chose"] = model.chosen_
+            row[label] = cell
+        mv = row.get("majority-vote", {}).get("score")
+        if mv is not None:
+            row["below_mv_minus_5"] = [
+                m for m in LEARNED if "score" in row.get(m, {}) and row[m]["score"] < mv - 0.05
+            ]
+            peers = [row[m]["score"] for m in ("majority-vote", "snorkel") if "score" in row.get(m, {})]
+            if "score" in row.get("auto", {}):
+                row["auto_minus_best_peer_points"] = round(100 * (row["auto"]["score"] - max(peers)), 1)
         table[name] = row
+        print(f"accuracy: {name} done", file=sys.stderr, flush=True)
     return table
 
 
+def _timed_fit(label: str, L: np.ndarray, k: int) -> tuple[Any, dict[str, float]]:
+    model = make(label, k)
+    with PeakRSS() as mem:
+        t0 = time.perf_counter()
+        model.fit(L)
+        fit_s = time.perf_counter() - t0
+    return model, {"fit_s": round(fit_s, 3), "peak_mib": round(mem.mib, 1)}
+
+
+def many_classes(
+    n: int = 100_000, m: int = 20, seed: int = 0, ks: tuple[int, ...] = (10, 50, 200)
+) -> dict[str, Any]:
+    """Fit time of auto and matrix completion as K grows (20 sources, 100k rows)."""
+    table: dict[str, Any] = {}
+    for k in ks:
+        rng = np.random.default_rng(seed)
+        y = rng.integers(0, k, n)
+        accs = np.linspace(0.55, 0.95, m)
+        wrong = (y[:, None] + rng.integers(1, k, (n, m))) % k
+        L = np.where(rng.random((n, m)) < accs, y[:, None], wrong)
+        L = np.where(rng.random((n, m)) < 0.5, L, -1)
+        row: dict[str, Any] = {}
+        for label in ("majority-vote", "auto", "matrix-completion"):
+            model, cell = _timed_fit(label, L, k)
+            cell["acc"] = round(float((model.predict(L) == y).mean()), 4)
+            cell["fit_s_per_class"] = round(cell["fit_s"] / k, 5)
+            row[label] = cell
+            del model
+            gc.collect()
+        table[f"K={k}"] = row
+        print(f"classes: K={k} done", file=sys.stderr, flush=True)
+    return table
+
+
+def semeval_like(n: int = 1749, m: int = 164, k: int = 9, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Shaped like WRENCH semeval: every LF votes one class (classes in turn), P(fire | its
+    class) log-uniform 1%-20%, P(fire | another class) 5% of that."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    cls = np.arange(m) % k
+    hit = np.exp(rng.uniform(np.log(0.01), np.log(0.2), m))
+    fires = rng.random((n, m)) < np.where(y[:, None] == cls[None, :], hit, 0.05 * hit)
+    L = np.where(fires, cls[None, :], -1)
+    return L[:, fires.any(axis=0)], y
+
+
 def scale_table(quick: bool) -> dict[str, Any]:
-    shapes = [(100_000, 10), (100_000, 100)] + ([] if quick else [(1_000_000, 10)])
+    shapes: list[tuple[str, int, int]] = [("100000x10", 100_000, 10), ("100000x100", 100_000, 100)]
+    if not quick:
+        shapes.append(("1000000x10", 1_000_000, 10))
     table: dict[str, Any] = {}
     # warm up: imports (torch for Snorkel) are not part of any fit time
     warm, _ = generated(1000, 10)
-    for label in ("majority-vote", "dawid-skene", "matrix-completion", "triplet", "snorkel-label-model"):
-        weasul.create("label_models", label, n_classes=2).fit(warm)
-    for n, m in shapes:
+    labels = ("majority-vote", "dawid-skene", "matrix-completion", "triplet", "auto", "snorkel")
+    for label in labels:
+        make(label, 2).fit(warm)
+    cases: list[tuple[str, np.ndarray, np.ndarray, int]] = []
+    for name, n, m in shapes:
         L, y = generated(n, m)
+        cases.append((name, L, y, 2))
+    L9, y9 = semeval_like()
+    cases.append(("semeval-like 1749x164 (K=9)", L9, y9, 9))
+    for name, L, y, k in cases:
         row: dict[str, Any] = {}
-        for label in ("majority-vote", "dawid-skene", "matrix-completion", "triplet", "snorkel"):
-            model = (
-                weasul.create("label_models", "snorkel-label-model", n_classes=2)
-                if label == "snorkel"
-                else weasul.create("label_models", label, n_classes=2)
-            )
-            with PeakRSS() as mem:
-                t0 = time.perf_counter()
-                model.fit(L)
-                fit_s = time.perf_counter() - t0
-            acc = float((model.predict(L) == y).mean())
-            row[label] = {"fit_s": round(fit_s, 3), "peak_mib": round(mem.mib, 1), "acc": round(acc, 4)}
+        for label in labels:
+            if label == "triplet" and k != 2:
+                continue
+            model, cell = _timed_fit(label, L, k)
+            cell["acc"] = round(float((model.predict(L) == y).mean()), 4)
+            row[label] = cell
             del model
             gc.collect()
         snorkel_s = row["snorkel"]["fit_s"]
         for label in row:
             if label != "snorkel":
                 row[label]["snorkel_time_ratio"] = round(snorkel_s / max(row[label]["fit_s"], 1e-9), 1)
-        table[f"{n}x{m}"] = row
-        del L, y
-        gc.collect()
+        table[name] = row
+        print(f"scale: {name} done", file=sys.stderr, flush=True)
     return table
 
 
@@ -223,7 +257,7 @@ def crowd_table() -> dict[str, Any]:
     keep = ~(L == -1).all(axis=0)
     L = L[:, keep]
     row = {}
-    for label in ("majority-vote", "weighted-vote", "dawid-skene"):
+    for label in ("majority-vote", "weighted-vote", "dawid-skene", "auto"):
         model = weasul.create("label_models", label, n_classes=2)
         t0 = time.perf_counter()
         model.fit(L)
@@ -234,57 +268,82 @@ def crowd_table() -> dict[str, Any]:
     return {f"{L.shape[0]}x{L.shape[1]} (2% each)": row}
 
 
+def _cell(row: dict[str, Any], label: str) -> str:
+    cell = row.get(label)
+    if cell is None:
+        return "-"
+    if "refused" in cell:
+        return "refused"
+    return f"{cell['score']:.3f}"
+
+
 def summary(result: dict[str, Any]) -> str:
-    """The accuracy and scale tables as text (printed to stderr after the JSON)."""
+    """The tables as text (printed to stderr after the JSON)."""
     lines = []
-    cols = [
-        "majority-vote",
-        "majority-vote(random)",
-        "weighted-vote",
-        "dawid-skene",
-        "matrix-completion",
-        "triplet",
-        "snorkel",
-    ]
     if "accuracy" in result:
-        lines.append("test accuracy | " + " | ".join(cols) + " | best ours - snorkel (points)")
+        labels = [m for m in MODELS if any(m in r for r in result["accuracy"].values())]
+        lines.append(
+            "set (metric) | " + " | ".join(labels) + " | auto - max(snorkel, MV) (points) | > 5 under MV"
+        )
         for name, row in result["accuracy"].items():
             if "skipped" in row:
                 lines.append(f"{name} | skipped: {row['skipped']}")
                 continue
-            cells = [f"{row[c]['acc']:.3f}" if c in row else "-" for c in cols]
+            metric = "macro-F1" if row["metric"] == "macro_f1" else "acc"
+            gap = row.get("auto_minus_best_peer_points")
             lines.append(
-                f"{name} | "
-                + " | ".join(cells)
-                + f" | {row['best_ours']} {row['best_minus_snorkel_points']:+.1f}"
+                f"{name} ({metric}) | "
+                + " | ".join(_cell(row, m) for m in labels)
+                + f" | {'' if gap is None else f'{gap:+.1f}'} | {', '.join(row.get('below_mv_minus_5', [])) or '-'}"
+            )
+    if "classes" in result:
+        lines.append("many classes (100k x 20), fit seconds | majority-vote | auto | matrix-completion")
+        for key, row in result["classes"].items():
+            lines.append(
+                f"{key} | "
+                + " | ".join(
+                    f"{row[m]['fit_s']:.2f} (acc {row[m]['acc']:.3f})"
+                    for m in ("majority-vote", "auto", "matrix-completion")
+                )
             )
     if "scale" in result:
-        lines.append(
-            "fit seconds (Snorkel time / ours) | majority-vote | dawid-skene | matrix-completion | triplet | snorkel"
-        )
+        labels = ["majority-vote", "dawid-skene", "matrix-completion", "triplet", "auto"]
+        lines.append("fit seconds (Snorkel time / ours) [peak MiB] | " + " | ".join(labels) + " | snorkel")
         for shape, row in result["scale"].items():
             cells = [
-                f"{row[c]['fit_s']:.3f} ({row[c]['snorkel_time_ratio']}x)"
-                for c in ("majority-vote", "dawid-skene", "matrix-completion", "triplet")
+                f"{row[c]['fit_s']:.3f} ({row[c]['snorkel_time_ratio']}x) [{row[c]['peak_mib']:.0f}]"
+                if c in row
+                else "-"
+                for c in labels
             ]
-            lines.append(f"{shape} | " + " | ".join(cells) + f" | {row['snorkel']['fit_s']:.3f}")
+            sn = row["snorkel"]
+            lines.append(f"{shape} | " + " | ".join(cells) + f" | {sn['fit_s']:.3f} [{sn['peak_mib']:.0f}]")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 1M-row matrix")
-    parser.add_argument("--only", choices=["accuracy", "scale", "crowd"], help="run one section")
+    parser.add_argument("--only", choices=["accuracy", "classes", "scale", "crowd"], help="run one section")
+    parser.add_argument("--sets", help="comma-separated real sets (default: all)")
+    parser.add_argument("--models", help="comma-separated models for the accuracy table (default: all)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args(argv)
+    import platform
+
     result: dict[str, Any] = {
         "snorkel_version": __import__("snorkel").__version__,
         "threads": os.environ.get("OMP_NUM_THREADS", "unset"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.processor() or platform.platform()}",
     }
     if args.only in (None, "accuracy"):
-        result["accuracy"] = accuracy_table()
+        sets = args.sets.split(",") if args.sets else list(real_sets.REAL_SETS)
+        labels = args.models.split(",") if args.models else list(MODELS)
+        result["accuracy"] = accuracy_table(sets, labels)
     if args.only in (None, "crowd"):
         result["crowd"] = crowd_table()
+    if args.only in (None, "classes"):
+        result["classes"] = many_classes()
     if args.only in (None, "scale"):
         result["scale"] = scale_table(args.quick)
     text = json.dumps(result, indent=1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from weasul.testing import parametrize_with_checks
 from weasul_baselines import DawidSkene, MajorityVote, MatrixCompletion, Triplet, WeightedVote
+from weasul_baselines.auto import Auto
 
 PLUGINS = [
     MajorityVote(n_classes=2),
@@ -19,6 +20,8 @@ PLUGINS = [
     MatrixCompletion(n_classes=3),
     MatrixCompletion(n_classes=2, cliques=[[0, 1]]),
     Triplet(n_classes=2),
+    Auto(n_classes=2),
+    Auto(n_classes=3, candidates=["majority-vote", "dawid-skene"]),
 ]
 
 

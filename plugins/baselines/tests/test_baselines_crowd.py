@@ -58,4 +58,6 @@ def test_real_crowd_set_shape():
     assert ds.train.L.shape == (700, 44) and ds.n_classes == 10
     assert int((ds.train.L != -1).sum()) == 2945  # every answer, no repeated pairs in this set
     mv = weasul.create("label_models", "majority-vote", n_classes=10).fit(ds.train.L)
-    assert (mv.predict(ds.test.L) == ds.test.y).mean() == pytest.approx(0.711, abs=0.002)  # shared/data/README.md
+    assert (mv.predict(ds.test.L) == ds.test.y).mean() == pytest.approx(
+        0.711, abs=0.002
+    )  # shared/data/README.md

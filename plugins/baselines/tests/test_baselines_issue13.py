@@ -99,4 +99,6 @@ def test_triplet_refuses_crowd_like_overlap_and_estimates_class_balance():
     L[rng.random((20000, 5)) < 0.3] = -1
     tr = Triplet(n_classes=2).fit(L)
     assert tr.class_prior_[1] < 0.3
-    assert (tr.predict(L) == y).mean() > (Triplet(n_classes=2, class_prior=[0.5, 0.5]).fit(L).predict(L) == y).mean()
+    assert (tr.predict(L) == y).mean() > (
+        Triplet(n_classes=2, class_prior=[0.5, 0.5]).fit(L).predict(L) == y
+    ).mean()

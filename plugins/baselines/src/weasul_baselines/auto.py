@@ -63,7 +63,9 @@ CANDIDATES = ("majority-vote", "weighted-vote", "triplet", "dawid-skene")
 _CHUNK = 65_536
 
 
-def _tables(name: str, L: np.ndarray, k: int, prior: np.ndarray | None, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tables(
+    name: str, L: np.ndarray, k: int, prior: np.ndarray | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit candidate `name`; return (log_prior (K,), factors (m, K+1, K), class prior (K,))."""
     m = L.shape[1]
     F = np.zeros((m, k + 1, k))
@@ -104,7 +106,11 @@ def _logits(L: np.ndarray, log_prior: np.ndarray, F: np.ndarray) -> np.ndarray:
 
 
 def held_out_agreement(
-    patterns: np.ndarray, counts: np.ndarray, log_prior: np.ndarray, F: np.ndarray, criterion: str = "agreement"
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    log_prior: np.ndarray,
+    F: np.ndarray,
+    criterion: str = "agreement",
 ) -> tuple[float, float]:
     """Mean over votes (on rows where another source votes) of [vote == prediction from the
     other sources], ties counted fractionally, rows weighted by `counts`; and how many votes."""
@@ -118,7 +124,11 @@ def held_out_agreement(
     k = F.shape[2]
     # P(vote c | y, the source votes): each factor table normalised over the K vote outputs
     votes = F[:, :k, :]
-    log_cond = votes - np.log(np.exp(votes - votes.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True)) - votes.max(axis=1, keepdims=True)
+    log_cond = (
+        votes
+        - np.log(np.exp(votes - votes.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
+        - votes.max(axis=1, keepdims=True)
+    )
     for start in range(0, rows.size, _CHUNK):
         r, c = rows[start : start + _CHUNK], cols[start : start + _CHUNK]
         v = patterns[r, c]
@@ -160,7 +170,9 @@ class Auto(LabelModel):
         def _known(cls, value: list[str]) -> list[str]:
             unknown = [c for c in value if c not in CANDIDATES]
             if unknown or not value:
-                raise ValueError(f"candidates must be a non-empty subset of {', '.join(CANDIDATES)}; got {value}")
+                raise ValueError(
+                    f"candidates must be a non-empty subset of {', '.join(CANDIDATES)}; got {value}"
+                )
             return value
 
     params: Params
@@ -181,7 +193,11 @@ class Auto(LabelModel):
         mode = "labeling-functions" if (voted_classes == 1).mean() >= 0.5 else "crowd"
         criterion = "agreement" if mode == "labeling-functions" else "likelihood"
         rng = np.random.default_rng(seed)
-        sub = L if L.shape[0] <= self.params.max_score_rows else L[rng.choice(L.shape[0], self.params.max_score_rows, replace=False)]
+        sub = (
+            L
+            if L.shape[0] <= self.params.max_score_rows
+            else L[rng.choice(L.shape[0], self.params.max_score_rows, replace=False)]
+        )
         half = rng.permutation(sub.shape[0])
         folds = [sub[half[: sub.shape[0] // 2]], sub[half[sub.shape[0] // 2 :]]]
         scores: dict[str, Any] = {}
@@ -233,7 +249,11 @@ class Auto(LabelModel):
         """(n, K) posterior (mean over the models used); the class prior on rows with no vote."""
         self.check_fitted()
         L = check_label_matrix(
-            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+            L,
+            n_classes=self.n_classes_,
+            n_sources=self.n_sources_,
+            allow_silent_sources=True,
+            allow_no_votes=True,
         )
         patterns, _, inverse = compress_rows(L, self.n_classes_)
         P = np.zeros((patterns.shape[0], self.n_classes_))

@@ -44,7 +44,7 @@ class CrowdDataset(DatasetLoader):
     def examples(cls) -> list[DatasetLoader]:
         return []
 
-    def load(self) -> Dataset:  # type: ignore[override]  # see DatasetLoader.load
+    def load(self) -> Dataset:
         import pandas as pd
 
         folder = check_folder(self.params.path)

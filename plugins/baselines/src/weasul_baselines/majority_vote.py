@@ -124,7 +124,13 @@ class WeightedVote(LabelModel):
         weights: list[float] | None = Field(
             None, description="log-odds weight per source; learned when omitted"
         )
-        n_iter: int = Field(3, ge=1, le=100, description="re-weighting rounds when no gold is given")
+        n_iter: int = Field(
+            2,
+            ge=1,
+            le=100,
+            description="re-weighting rounds when no gold is given (more rounds sharpen a dominant "
+            "group of sources: trec2011 crowd 0.635, 0.617, 0.610 for 1, 2, 3 rounds)",
+        )
         smoothing: float = Field(
             2.0, gt=0, description="pseudo-votes of the accuracy estimate, placed at prior_accuracy"
         )

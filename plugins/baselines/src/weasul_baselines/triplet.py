@@ -148,7 +148,9 @@ class Triplet(LabelModel):
         """Estimate every source's accuracy from triplets of sources. Raises DataError on a
         malformed `L`, K != 2, or fewer than three sources."""
         if self.params.n_classes not in (None, 2):
-            raise DataError(f"triplet is for binary tasks; n_classes={self.params.n_classes}")
+            raise DataError(
+                f"triplet is for binary tasks; n_classes={self.params.n_classes}: use dawid-skene or auto"
+            )
         L, k = check_fit_matrix(L, self.params.n_classes)
         if k != 2:
             raise DataError(

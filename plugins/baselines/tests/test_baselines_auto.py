@@ -1,0 +1,79 @@
+"""`auto`: what it chooses on generated data with a known answer, its report, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import weasul
+from weasul_baselines import MajorityVote
+from weasul_baselines.auto import Auto
+
+
+def _crowd(n=3000, m=40, k=3, per_item=5, seed=0):
+    """Crowd workers of accuracy 0.35-0.95 (K=3: chance 0.33), each item answered by 5."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    acc = rng.uniform(0.35, 0.95, m)
+    L = np.full((n, m), -1)
+    for i in range(n):
+        workers = rng.choice(m, per_item, replace=False)
+        right = rng.random(per_item) < acc[workers]
+        L[i, workers] = np.where(right, y[i], (y[i] + rng.integers(1, k, per_item)) % k)
+    return L, y
+
+
+def _one_class(n=5000, k=4, per=5, seed=1):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    cls = np.repeat(np.arange(k), per)
+    hit = rng.uniform(0.05, 0.3, cls.size)
+    fires = rng.random((n, cls.size)) < np.where(y[:, None] == cls[None, :], hit, 0.1 * hit)
+    return np.where(fires, cls[None, :], -1), y
+
+
+def test_auto_picks_a_learned_model_on_crowd_answers():
+    L, y = _crowd()
+    auto = weasul.create("label_models", "auto", n_classes=3).fit(L)
+    assert auto.mode_ == "crowd" and auto.members_ == [auto.chosen_]
+    assert auto.chosen_ != "majority-vote"  # accuracies differ widely: weighting pays
+    scores = {c: v for c, v in auto.scores_.items() if isinstance(v, float)}
+    assert scores[auto.chosen_] == max(scores.values())
+    mv = (MajorityVote(n_classes=3).fit(L).predict(L) == y).mean()
+    assert (auto.predict(L) == y).mean() > mv + 0.03
+    report = auto.report()
+    assert report["chosen"] == auto.chosen_ and "held_out_vote log-likelihood" in report
+    assert "binary only" in auto.scores_["triplet"]
+
+
+def test_auto_averages_on_labeling_functions():
+    L, y = _one_class()
+    auto = Auto(n_classes=4).fit(L)
+    assert auto.mode_ == "labeling-functions"
+    assert auto.members_ == ["majority-vote", "weighted-vote", "dawid-skene"]
+    covered = (L != -1).any(axis=1)
+    mv = MajorityVote(n_classes=4).fit(L).predict(L)
+    assert (auto.predict(L)[covered] == y[covered]).mean() >= (mv[covered] == y[covered]).mean() - 0.01
+    np.testing.assert_allclose(auto.predict_proba(np.full((2, L.shape[1]), -1)), [auto.class_prior_] * 2)
+
+
+def test_auto_records_refusals_and_saves(tmp_path):
+    L, _ = _crowd(k=2, m=150)  # pairs of workers share ~3 items
+    auto = Auto(n_classes=2).fit(L)
+    assert auto.scores_["triplet"].startswith("refused: triplet: only")  # crowd-like overlap
+    path = auto.save(tmp_path / "auto.safetensors")
+    back = Auto.load(path)
+    np.testing.assert_allclose(back.predict_proba(L[:50]), auto.predict_proba(L[:50]))
+    assert back.chosen_ == auto.chosen_
+
+
+@pytest.mark.parametrize("k", [10, 60])
+def test_auto_many_classes(k):
+    rng = np.random.default_rng(0)
+    n, m = 4000, 12
+    y = rng.integers(0, k, n)
+    wrong = (y[:, None] + rng.integers(1, k, (n, m))) % k
+    L = np.where(rng.random((n, m)) < np.linspace(0.4, 0.9, m), y[:, None], wrong)
+    L = np.where(rng.random((n, m)) < 0.6, L, -1)
+    auto = Auto(n_classes=k).fit(L)
+    mv = (MajorityVote(n_classes=k).fit(L).predict(L) == y).mean()
+    assert (auto.predict(L) == y).mean() >= mv
