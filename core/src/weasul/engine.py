@@ -30,9 +30,10 @@ import weasul_registry
 from weasul.artifacts import fingerprint, write_value
 from weasul.cache import StepCache, json_default, write_text_atomic
 from weasul.data import SPLIT_FIELDS, Dataset
-from weasul.errors import DataError, PluginContractError, StopRequested, WeasulError
+from weasul.errors import DataError, PluginContractError, PluginError, StopRequested, WeasulError
 from weasul.executor import Executor
 from weasul.immutability import check_unchanged, fingerprint_inputs
+from weasul.outputs import check_step_output
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
 from weasul.run_record import RunRecord, params_with_defaults
@@ -295,6 +296,9 @@ def _run_step(
         raise PluginContractError(
             f"{where}: {step.step_cls.__qualname__}.run returned {type(output).__name__}, not StepOutput"
         )
+    check_step_output(
+        output.artifacts, step.outputs, inputs, where=f"{where} ({step.spec.use})", n_classes=ctx.n_classes
+    )
     if step.spec.cache:
         # registered names of the model classes this step may output: its own plugin's and
         # those of the steps its model inputs come from
@@ -406,6 +410,15 @@ def run(
                     )
             status = "ok"
             record.finish("finished")
+        except SystemExit as err:
+            # sys.exit in an LF, a plugin or an estimator path: an error, not a quiet exit 0
+            _log.info("run %s stopped in %s: sys.exit(%s)", spec_obj.name, current, err.code)
+            record.finish("failed", f"{current}: called sys.exit({err.code})")
+            write_text_atomic(run_dir / "metrics.json", json.dumps(metrics, indent=1, default=json_default))
+            raise PluginError(
+                f"run '{spec_obj.name}' stopped: {current} called sys.exit({err.code}); code a spec runs "
+                f"must raise an exception instead (metrics of the steps before: {run_dir / 'metrics.json'})"
+            ) from None
         except KeyboardInterrupt as err:
             _log.info("run %s interrupted in %s", spec_obj.name, current)
             record.finish("interrupted", f"{current}: {err or 'KeyboardInterrupt'}")
