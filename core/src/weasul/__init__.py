@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from weasul.active import active_loop
+    from weasul.apply import TrainedRun, load_run
     from weasul.data import Dataset, ExpertLabels, LabelIssues, QueryState, Split
     from weasul.engine import RunResult, run
     from weasul.errors import (
@@ -78,11 +79,13 @@ __all__ = [
     "SpecError",
     "Split",
     "StopRequested",
+    "TrainedRun",
     "WeasulError",
     "WeasulParams",
     "active_loop",
     "available",
     "create",
+    "load_run",
     "run",
 ]
 
@@ -129,6 +132,7 @@ _LAZY = {
     **dict.fromkeys(["PluginInfo", "available", "create"], "weasul.plugins"),
     **dict.fromkeys(["RunResult", "run"], "weasul.engine"),
     "active_loop": "weasul.active",
+    **dict.fromkeys(["TrainedRun", "load_run"], "weasul.apply"),
 }
 
 

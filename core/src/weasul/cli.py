@@ -10,8 +10,6 @@ from typing import Any
 
 __all__ = ["main"]
 
-_INTERFACES = ("label_model", "query_strategy", "anomaly_scorer", "encoder", "slice_head", "error_finder")
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weasul", description="Weak supervision from composable plugins.")
@@ -43,8 +41,47 @@ def _parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser("new-plugin", help="create a plugin package from the template")
     new.add_argument("name", help="plugin name, kebab-case, e.g. my-vote")
-    new.add_argument("--interface", required=True, choices=_INTERFACES)
+    new.add_argument(
+        "--interface",
+        required=True,
+        help="e.g. LabelModel, label_models or label-model (checked by the scaffold)",
+    )
     new.add_argument("--dir", default=".", help="parent folder of the new package (default: .)")
+    new.add_argument("--into", help="add the plugin to this existing package folder instead")
+
+    apply = sub.add_parser(
+        "apply",
+        help="label new items with a finished run's LFs, label model and end model",
+        description="Replay a finished run on new items without refitting: its labeling functions, "
+        "label model, encoders and end model, as saved in RUN_DIR/models. Prints metrics when the "
+        "file has the run's label column.",
+    )
+    apply.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, e.g. runs/spam/20260101-120000")
+    apply.add_argument("--data", required=True, help="new items: .csv, .tsv, .parquet, .json or .jsonl")
+    apply.add_argument("--out", help="write predictions here (.parquet or .csv)")
+    apply.add_argument("--step", help="the step whose predictions to write (default: the last that predicts)")
+    apply.add_argument("--chunk-rows", type=int, default=20_000, help="rows labelled at a time (default: 20000)")
+
+    report = sub.add_parser(
+        "report",
+        help="rebuild report.html of a run folder",
+        description="Write RUN_DIR/report.html again from the folder's metrics.json, run.json, spec.yaml "
+        "and artifacts, with the installed plugins' report sections.",
+    )
+    report.add_argument("run_dir", metavar="RUN_DIR", help="a run folder, or a run name (its latest run)")
+    report.add_argument("--runs-dir", default="runs", help="where run names are looked up (default: runs)")
+
+    runs = sub.add_parser(
+        "runs",
+        help="list runs with status and headline metrics, or compare two",
+        description="List the run folders under --runs-dir with status, time and each step's headline "
+        "metric; --compare A B shows two runs' metrics side by side and the spec values that differ. "
+        "A and B are run folders, <name>/<stamp> under --runs-dir, or run names (their latest run).",
+    )
+    runs.add_argument("name", nargs="?", help="only runs of this spec name")
+    runs.add_argument("--runs-dir", default="runs", help="where run folders are (default: runs)")
+    runs.add_argument("--compare", nargs=2, metavar=("A", "B"), help="compare two runs")
+    runs.add_argument("--json", action="store_true", help="machine-readable output")
 
     label = sub.add_parser("label", help="answer active-learning queries of a spec in the terminal")
     label.add_argument("spec")
@@ -124,6 +161,28 @@ def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
     return 0
 
 
+def _cmd_apply(args: argparse.Namespace) -> int:
+    from weasul import progress
+    from weasul.apply import load_run
+
+    progress.enable()
+    trained = load_run(args.run_dir)
+    frame, metrics = trained.apply_file(args.data, out=args.out, step=args.step, chunk_rows=args.chunk_rows)
+    console = _console()
+    counts = frame["label"].value_counts().to_dict()
+    shown = ", ".join(f"{name} {counts.get(name, 0)}" for name in (trained.class_names or sorted(counts)))
+    console.print(f"labelled {len(frame)} items from {args.data}: {shown}")
+    for step_id, values in metrics.items():
+        scores = "  ".join(f"{k}={v:.4f}" for k, v in values.items())
+        console.print(f"[bold]{step_id}[/] on the file's labels: {scores}")
+    if args.out:
+        console.print(f"predictions: {args.out}")
+    else:
+        console.print(frame.head(10).to_string(index=False))
+        console.print("(first 10 rows; --out FILE writes them all)")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from weasul.engine import validate
 
@@ -190,10 +249,73 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_new_plugin(args: argparse.Namespace) -> int:
-    from weasul.scaffold import new_plugin
+    from weasul.scaffold import add_plugin, new_plugin
 
+    if args.into:
+        changed = add_plugin(args.name, args.interface, args.into)
+        print(f"added {args.name} to {args.into}: {', '.join(str(p) for p in changed)}")
+        print(f"reinstall it so the new entry point registers: pip install -e {args.into}")
+        return 0
     folder = new_plugin(args.name, args.interface, args.dir)
     print(f"created {folder}; install it with: pip install -e {folder}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    import yaml
+
+    from weasul.report import write_report
+    from weasul.runs import resolve_run
+
+    run_dir = resolve_run(args.run_dir, args.runs_dir)
+    spec_path = run_dir / "spec.yaml"
+    spec = (yaml.safe_load(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else None) or {}
+    reporters = (spec.get("report") or {}).get("reporters") or []
+    html = next((r for r in reporters if isinstance(r, dict) and r.get("use") == "html"), {})
+    out = write_report(run_dir, title=str((html.get("params") or {}).get("title") or ""))
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from weasul.report import fmt
+    from weasul.runs import compare_runs, find_runs, read_run, resolve_run
+
+    if args.compare:
+        a, b = (resolve_run(ref, args.runs_dir) for ref in args.compare)
+        diff = compare_runs(a, b)
+        if args.json:
+            print(json.dumps({"a": str(a), "b": str(b), **diff}, indent=1))
+            return 0
+        for label, path in (("A", a), ("B", b)):
+            info = read_run(path)
+            took = "" if info.seconds is None else f", {info.seconds:.1f} s"
+            print(f"{label}: {path} ({info.status}{took})")
+        rows = [["metric", "A", "B", "B - A"]]
+        for key, va, vb in diff["metrics"]:
+            delta = vb - va if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
+            rows.append([key, fmt(va), fmt(vb), "" if delta is None else ("0" if delta == 0 else f"{delta:+.4f}")])
+        print()
+        print(_table(rows) if len(rows) > 1 else "no metrics in either run")
+        print()
+        if diff["spec"]:
+            print(_table([["spec", "A", "B"], *([k, str(va), str(vb)] for k, va, vb in diff["spec"])]))
+        else:
+            print("same spec")
+        return 0
+    infos = find_runs(args.runs_dir, args.name)
+    if args.json:
+        print(json.dumps([info.as_dict() for info in infos], indent=1))
+        return 0
+    if not infos:
+        print(f"no runs in {args.runs_dir}" + (f" named {args.name}" if args.name else ""))
+        return 0
+    rows = [["run", "status", "started", "seconds", "headline"]]
+    for info in infos:
+        started = (info.started or "")[:19].replace("T", " ")
+        seconds = "" if info.seconds is None else f"{info.seconds:.1f}"
+        rows.append([f"{info.name}/{info.stamp}", info.status, started, seconds, info.headline_text()])
+    print(_table(rows))
     return 0
 
 
@@ -207,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
         "schema": _cmd_schema,
         "new-plugin": _cmd_new_plugin,
         "label": lambda a: _cmd_run(a, interactive=True),
+        "report": _cmd_report,
+        "runs": _cmd_runs,
+        "apply": _cmd_apply,
     }
     import logging
 

@@ -36,6 +36,7 @@ from weasul.immutability import check_unchanged, fingerprint_inputs
 from weasul.outputs import check_step_output
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
+from weasul.run_models import save_step_models
 from weasul.run_record import RunRecord, params_with_defaults
 from weasul.spec import ReporterSpec, Spec, load_spec, parse_spec
 from weasul.steps import StepContext, StepOutput, fit_split
@@ -375,6 +376,7 @@ def run(
                 started = time.perf_counter()
                 output, was_cached, key = _run_step(step, store, ctx, caching)
                 seconds = time.perf_counter() - started
+                save_step_models(run_dir, step.id, output.artifacts, {step.cls: step.spec.use})
                 for name, kind in step.outputs.items():
                     if name in output.artifacts:
                         model_print = f"{key}/{name}" if kind.startswith("model") else None

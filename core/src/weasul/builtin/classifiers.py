@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from weasul.lazy import require
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import Classifier
+from weasul.lazy import require
 from weasul.params import WeasulParams
+
+if TYPE_CHECKING:
+    from typing import Self
 
 __all__ = ["SklearnClassifier"]
 
@@ -41,7 +45,13 @@ def _expand(X: Any, probs: np.ndarray, min_weight: float) -> tuple[Any, np.ndarr
 
 class SklearnClassifier(Classifier):
     """Wraps a scikit-learn classifier by import path or short name; probabilistic targets are
-    handled by sample-weighted expansion (`hard=False`) or by their argmax (`hard=True`)."""
+    handled by sample-weighted expansion (`hard=False`) or by their argmax (`hard=True`).
+
+    Saved without pickle: the fitted estimator goes into the safetensors file as skops bytes
+    (`weasul.persist`), and loading accepts only scikit-learn's own types.
+    """
+
+    persistable: ClassVar[bool] = True
 
     class Params(WeasulParams):
         estimator: str = Field("logistic-regression", description="short name or import path")
@@ -99,3 +109,16 @@ class SklearnClassifier(Classifier):
         out = np.zeros((raw.shape[0], self.n_classes_))
         out[:, est.classes_.astype(int)] = raw
         return out
+
+    def save(self, path: str | Path) -> Path:
+        """Params, `n_classes_` and the fitted estimator (skops) in one safetensors file."""
+        from weasul.persist import save_plugin
+
+        return save_plugin(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        """A fitted classifier from a file written by `save`."""
+        from weasul.persist import load_plugin
+
+        return load_plugin(cls, path)
