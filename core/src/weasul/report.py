@@ -391,7 +391,7 @@ def headline_of(metrics: Mapping[str, Any]) -> Headline | None:
 
 def _split_table(metrics: Mapping[str, Any], caption: str = "") -> Table | None:
     """Rows = splits, columns = the scalar metrics any split has."""
-    splits = split_order(s for s, v in metrics.items() if isinstance(v, Mapping))
+    splits = split_order(s for s, v in metrics.items() if isinstance(v, Mapping) and _is_split(v))
     columns: list[str] = []
     for s in splits:
         columns += [k for k, v in metrics[s].items() if _is_scalar(v) and k not in columns]
