@@ -142,12 +142,15 @@ def _violations(source: str, where: str, own: str) -> list[str]:
             return None
 
     for node in ast.walk(tree):
-        # `mod._x` or `Class._x` where `mod` / `Class` came from another distribution
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound:
-            if _is_private(node.attr):
-                module, _ = bound[node.value.id]
+        # `mod._x`, `pkg.mod._x` or `Class._x` where `mod` / `pkg` / `Class` came from another distribution
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in bound:
+                module, _ = bound[root.id]
                 found.append(
-                    f"{where}:{node.lineno}: {node.value.id}.{node.attr} (private name of {foreign(module)})"
+                    f"{where}:{node.lineno}: {ast.unparse(node)} (private name of {foreign(module)})"
                 )
         # `self._x` in a subclass of another distribution's class, where `_x` is the base's
         if isinstance(node, ast.ClassDef):
@@ -217,6 +220,10 @@ def _check_source(source: str) -> list[str]:
         ("import weasul_baselines._indicators\n", "import weasul_baselines._indicators"),
         ("from weasul_baselines.matrix_completion import _helper\n", "import _helper"),
         ("import weasul_baselines.matrix_completion as mc\nmc._secret()\n", "mc._secret"),
+        (
+            "import weasul_baselines.matrix_completion\nweasul_baselines.matrix_completion._secret\n",
+            "weasul_baselines.matrix_completion._secret",
+        ),
         ("from weasul.executor import _call\n", "from weasul.executor import _call"),
         ("from weasul._lazy import _missing\n", "from weasul._lazy import _missing"),
     ],
