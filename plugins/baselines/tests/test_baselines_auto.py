@@ -77,3 +77,17 @@ def test_auto_many_classes(k):
     auto = Auto(n_classes=k).fit(L)
     mv = (MajorityVote(n_classes=k).fit(L).predict(L) == y).mean()
     assert (auto.predict(L) == y).mean() >= mv
+
+
+def test_step_metrics_show_the_choice(tmp_path):
+    from weasul.steps import StepContext, run_step
+
+    L, y = _crowd(n=1200)
+    out = run_step(
+        Auto(n_classes=3),
+        {"L": {"train": L[:900], "test": L[900:]}, "y": {"test": y[900:]}},
+        StepContext("lm", tmp_path),
+    )
+    report = out.metrics["train"]["auto"]
+    assert report["mode"] == "crowd" and report["chosen"] in ("weighted-vote", "dawid-skene")
+    assert out.metrics["test"]["accuracy"] > 0.8

@@ -51,6 +51,7 @@ from weasul.validation import check_label_matrix
 from weasul_baselines._common import check_fit_matrix, compress_rows, resolve_prior
 from weasul_baselines.dawid_skene import DawidSkene
 from weasul_baselines.majority_vote import WeightedVote
+from weasul_baselines.steps import AutoStep
 from weasul_baselines.triplet import Triplet
 
 if TYPE_CHECKING:
@@ -184,6 +185,7 @@ class Auto(LabelModel):
             return value
 
     params: Params
+    step = AutoStep
 
     @classmethod
     def examples(cls) -> list[Auto]:
