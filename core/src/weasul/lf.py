@@ -1,10 +1,18 @@
-"""Labeling functions: a decorator for plain Python functions, an applier, and LF analysis."""
+"""Labeling functions: a decorator for plain Python functions, an applier, and LF analysis.
+
+An LF sees one item as a `Row`: `row["comment text"]`, `row.CONTENT` and `getattr(row, "class")`
+all work for every column name, and names that are not Python identifiers get an alias
+(`row.comment_text`, `row.class_`). An LF that raises, or returns something that is not a
+class index, is reported with its name, the row's index and the row's values.
+"""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Sequence
+import keyword
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +28,110 @@ if TYPE_CHECKING:
 
     from weasul.executor import Executor
 
-__all__ = ["ABSTAIN", "LabelingFunction", "labeling_function", "apply_lfs", "lf_summary", "load_functions"]
+__all__ = [
+    "ABSTAIN",
+    "LabelingFunction",
+    "Row",
+    "labeling_function",
+    "apply_lfs",
+    "lf_summary",
+    "load_functions",
+    "load_module",
+]
+
+_NOT_IDENTIFIER = re.compile(r"\W")
+
+
+def _alias(column: str) -> str:
+    """The attribute alias of a column name that is not a plain identifier."""
+    name = _NOT_IDENTIFIER.sub("_", column.strip())
+    if not name or name[0].isdigit():
+        name = "_" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+class _Columns:
+    """The column names of a table, with the position of each and of each alias; shared by the
+    rows of one table so that a row costs one tuple."""
+
+    __slots__ = ("names", "position")
+
+    def __init__(self, names: Sequence[Any]) -> None:
+        self.names = tuple(names)
+        self.position: dict[Any, int] = {name: i for i, name in enumerate(self.names)}
+        for i, name in enumerate(self.names):
+            alias = _alias(str(name))
+            self.position.setdefault(alias, i)
+
+
+class Row(Mapping[Any, Any]):
+    """One item as an LF sees it: a read-only mapping from column name to value that also
+    offers every column as an attribute. `row["comment text"]`, `row.comment_text`,
+    `getattr(row, "class")` and `row.class_` all work; `row.get(name, default)`, `row.keys()`,
+    `name in row` and `row.to_dict()` too. A column named like one of these methods is read
+    with `row["keys"]`."""
+
+    __slots__ = ("_values", "_columns", "_label", "_series")
+
+    def __init__(self, values: Sequence[Any], columns: _Columns, label: Any = None) -> None:
+        self._values = values
+        self._columns = columns
+        self._label = label
+        self._series: Any = None
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return self._values[self._columns.position[key]]
+        except (KeyError, TypeError):
+            raise KeyError(f"no column {key!r}; columns are {list(self._columns.names)}") from None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._values[self._columns.position[name]]
+        except KeyError:
+            raise AttributeError(
+                f"row has no column {name!r}; columns are {list(self._columns.names)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._columns.names)
+
+    def __len__(self) -> int:
+        return len(self._columns.names)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._columns.names
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (tuple(self._values), self._columns.names, self._label)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        values, names, label = state
+        self._values, self._columns, self._label, self._series = values, _Columns(names), label, None
+
+    def to_dict(self) -> dict[Any, Any]:
+        """Column name -> value."""
+        return dict(zip(self._columns.names, self._values, strict=True))
+
+    def to_series(self) -> pd.Series:
+        """The row as a pandas Series named by its index, as `DataFrame.apply(axis=1)` would give
+        it (for LFs written for Snorkel); made once per row."""
+        if self._series is None:
+            import pandas as pd
+
+            self._series = pd.Series(list(self._values), index=list(self._columns.names), name=self._label)
+        return self._series
+
+    def __repr__(self) -> str:
+        text = ", ".join(f"{k!r}: {v!r}" for k, v in zip(self._columns.names, self._values, strict=True))
+        return f"Row({self._label!r}, {{{text}}})"
+
+
+def _shown(row: Row, limit: int = 300) -> str:
+    text = repr(row.to_dict())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -44,6 +155,13 @@ def labeling_function(
         return LabelingFunction(name or func.__name__, func, dict(resources or {}))
 
     return wrap
+
+
+def load_module(*, path: str | None = None, module: str | None = None) -> Any:
+    """Import a .py file (by path) or an importable module (by name); DataError if it cannot."""
+    if (path is None) == (module is None):
+        raise DataError("give exactly one of a file path or a module name")
+    return _import_source(path, module)
 
 
 def _import_source(path: str | None, module: str | None) -> Any:
@@ -80,19 +198,44 @@ def load_functions(
             raise DataError(f"{source} has no labeling functions {missing}; it has {sorted(by_name)}")
         found = [by_name[n] for n in only]
     if not found:
+        foreign = [v for v in vars(loaded).values() if type(v).__module__.startswith("snorkel.")]
+        if any(type(v).__name__ == "LabelingFunction" for v in foreign):
+            raise DataError(
+                f"{source} defines Snorkel labeling functions, not weasul ones; "
+                "use labeling_functions/snorkel (pip install weasul-contrib-snorkel[snorkel])"
+            )
         raise DataError(f"{source} defines no @labeling_function")
     return found, loaded
 
 
+def _vote(lf: LabelingFunction, row: Row) -> int:
+    """What `lf` says about `row`, as an int; DataError naming the LF and the row otherwise."""
+    try:
+        vote = lf(row)
+    except Exception as err:  # noqa: BLE001 - user code; re-raised with the LF and the row
+        raise DataError(
+            f"labeling function '{lf.name}' raised {type(err).__name__}: {err} on row {row._label!r}: {_shown(row)}"
+        ) from err
+    if vote is None:
+        return ABSTAIN
+    if isinstance(vote, (bool, int, np.integer, np.bool_)):
+        return int(vote)
+    if isinstance(vote, (float, np.floating)) and float(vote).is_integer():
+        return int(vote)
+    raise DataError(
+        f"labeling function '{lf.name}' returned {vote!r} ({type(vote).__name__}) on row {row._label!r}; "
+        f"return a class index 0..K-1 or -1 (abstain): {_shown(row)}"
+    )
+
+
 def _apply_partition(lfs: Sequence[LabelingFunction], frame: pd.DataFrame) -> np.ndarray:
     L = np.full((len(frame), len(lfs)), ABSTAIN, dtype=np.int64)
-    rows = frame.itertuples(index=False)
-    for i, row in enumerate(track(rows, total=len(frame), desc="labeling functions")):
+    columns = _Columns(list(frame.columns))
+    rows = zip(frame.index, frame.itertuples(index=False, name=None), strict=True)
+    for i, (label, values) in enumerate(track(rows, total=len(frame), desc="labeling functions")):
+        row = Row(values, columns, label)
         for j, lf in enumerate(lfs):
-            vote = lf(row)
-            if vote is None:
-                continue
-            L[i, j] = vote
+            L[i, j] = _vote(lf, row)
     return L
 
 
@@ -122,8 +265,15 @@ def apply_lfs(
         L = executor.map_frame(lambda part: _apply_partition(lfs, part), frame)
     low, high = int(L.min()), int(L.max())
     if low < ABSTAIN or (n_classes is not None and high >= n_classes):
-        bad = int(np.flatnonzero(((L < ABSTAIN) | (L >= (n_classes or high + 1))).any(axis=0))[0])
-        raise DataError(f"labeling function '{names[bad]}' returned a value outside -1..K-1")
+        outside = (L < ABSTAIN) | (L >= (n_classes or high + 1))
+        bad = int(np.flatnonzero(outside.any(axis=0))[0])
+        at = int(np.flatnonzero(outside[:, bad])[0])
+        label = frame.index[at]
+        label = label.item() if isinstance(label, np.generic) else label
+        raise DataError(
+            f"labeling function '{names[bad]}' returned a value outside -1..K-1: {int(L[at, bad])} on row "
+            f"{label!r}" + (f" (K = {n_classes})" if n_classes is not None else "")
+        )
     return L
 
 

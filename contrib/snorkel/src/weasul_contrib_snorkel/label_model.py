@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
-from weasul.lazy import require
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.lazy import require
 from weasul.validation import check_label_matrix, check_labels, infer_n_classes
 
 if TYPE_CHECKING:
