@@ -18,7 +18,7 @@ def test_example_spec_is_the_experiment_spec_and_validates():
     raw = yaml.safe_load(EXAMPLE.read_text())
     assert raw == youtube_spec(raw["data"]["params"]["path"])
     plan = validate(youtube_spec(shared_data("wrench", "youtube")))
-    assert [s.id for s in plan.steps] == ["tfidf", "lm", "gold", "review"]
+    assert [s.id for s in plan.steps] == ["tfidf", "lm", "gold", "oos", "find", "review", "refit"]
 
 
 @pytest.mark.slow
@@ -27,13 +27,14 @@ def test_spec_and_python_path_agree_on_youtube(tmp_path):
 
     data = shared_data("wrench", "youtube")
     run = weasul.run(youtube_spec(data), runs_dir=tmp_path)
-    spec_m = run.metrics["review"]
+    review, end_model = run.metrics["review"]["review"], run.metrics["refit"]["end_model"]
     py_m = run_experiment(data, random_draws=1, curve=(20,))
-    assert spec_m["review"]["changed"] == py_m["review"]["changed"] > 0
-    assert spec_m["end_model"]["before"]["test"] == py_m["end_model"]["before"]["test"]
-    assert spec_m["end_model"]["after"]["test"] == py_m["end_model"]["after"]["test"]
-    assert py_m["train"]["precision_at_budget"] >= 0.5
-    assert (run.path / "confident" / "review_review.png").is_file()
+    assert review["changed"] == py_m["review"]["changed"] > 0
+    assert end_model["before"]["test"] == py_m["end_model"]["before"]["test"]
+    assert end_model["after"]["test"] == py_m["end_model"]["after"]["test"]
+    assert run.metrics["find"]["train"]["n_issues"] == py_m["train"]["n_issues"]
+    assert review["precision_at_budget"] == py_m["train"]["precision_at_budget"] >= 0.5
+    assert (run.path / "confident" / "review_refit.png").is_file()
 
 
 def test_csv_review_example_validates():
@@ -42,4 +43,4 @@ def test_csv_review_example_validates():
     raw = __import__("yaml").safe_load((EXAMPLE.parent / "confident-review-youtube-csv.yaml").read_text())
     raw["data"]["params"]["path"] = str(shared_data("wrench", "youtube"))
     plan = validate(raw)
-    assert plan.steps[-1].spec.cache is False
+    assert {s.id: s.spec.cache for s in plan.steps}["review"] is False

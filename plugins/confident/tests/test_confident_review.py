@@ -1,4 +1,4 @@
-"""The review loop: oracles answer the top flagged items, the CSV review file, the spec step."""
+"""The review loop: oracles answer the top flagged items, and the CSV review file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from weasul.errors import DataError
 from weasul.plugins import create
-from weasul.steps import StepContext, run_step
-from weasul_confident import ConfidentLearning, CsvReviewOracle, make_reviewer, review_issues
+from weasul_confident import CsvReviewOracle, make_reviewer, review_issues
 
 
 def test_gold_review_fixes_the_top_items():
@@ -78,70 +77,15 @@ def test_out_of_range_answers_are_refused():
         review_issues([0, 1, 1], [1], oracle, budget=1, n_classes=2)
 
 
-def _text_data(n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    words = {
-        0: ["goal", "match", "striker", "league", "coach"],
-        1: ["virus", "protein", "cell", "gene", "enzyme"],
-    }
-    y = rng.integers(0, 2, n)
-    texts = np.array([" ".join(rng.choice(words[c], 6)) for c in y], dtype=object)
-    weak = y.copy()
-    weak[:30] = 1 - weak[:30]  # a careless labeler got the first 30 wrong
-    L = np.stack([weak, np.where(rng.random(n) < 0.5, weak, -1)], axis=1)
-    L[-10:] = -1  # nothing votes on the last 10 rows
-    return texts, y, weak, L
-
-
-def test_review_step_finds_reviews_and_refits():
-    texts, y, weak, L = _text_data()
-    enc = create("encoders", "tfidf").fit(texts[:200])
-    X = {"train": enc.encode(texts[:200]), "test": enc.encode(texts[200:])}
-    inputs = {
-        "labels": {"train": weak[:200], "test": weak[200:]},
-        "X": X,
-        "L": {"train": L[:200], "test": L[200:]},
-        "y": {"train": y[:200], "test": y[200:]},
-        "oracle": create("oracles", "gold", y=y[:200].tolist()),
-        "text": {"train": texts[:200]},
-    }
-    finder = ConfidentLearning(review_budget=10, cv_folds=3)
-    out = run_step(finder, inputs, StepContext("review", out_dir=None, class_names=("sport", "bio")))
-    m = out.metrics
-    assert m["train"]["n_items"] == 200 and m["train"]["n_left_out"] == 0
-    assert m["train"]["precision"] > 0.9 and m["review"]["changed"] == 10
-    assert m["review"]["given_accuracy_after"] == pytest.approx(
-        m["review"]["given_accuracy_before"] + 10 / 200
-    )
-    assert set(out.artifacts) >= {"ranked", "suggested", "scores", "labels", "probs"}
-    assert out.artifacts["labels"]["train"].shape == (200,)
-    assert (out.artifacts["labels"]["train"] != weak[:200]).sum() == 10
-    assert m["end_model"]["after"]["test"]["accuracy"] >= m["end_model"]["before"]["test"]["accuracy"]
-    assert m["confident_learning"]["recipe"] == "cleanlab-default"
-
-
-def test_review_step_leaves_out_rows_without_votes_and_needs_probs_or_x():
-    texts, y, weak, L = _text_data()
-    P = np.eye(2)[y] * 0.9 + 0.05
-    finder = ConfidentLearning()
-    out = run_step(finder,
-        {"labels": {"train": weak}, "probs": {"train": P}, "L": {"train": L}}, StepContext("s", out_dir=None)
-    )
-    assert out.metrics["train"]["n_left_out"] == 10
-    assert np.isnan(out.artifacts["scores"]["train"][-10:]).all()
-    assert not set(out.artifacts["ranked"]["train"].tolist()) & set(range(290, 300))
-    with pytest.raises(DataError, match="give 'probs'"):
-        run_step(finder, {"labels": {"train": weak}}, StepContext("s", out_dir=None))
-
-
 def test_active_weasul_store_oracle_through_the_registry(tmp_path):
     from weasul.plugins import available
 
     if "store" not in {p.name for p in available("oracles", load=False)}:
         pytest.skip("Active WeaSuL's oracles/store is not installed")
+    texts = np.array(list("abcde"), dtype=object)
     oracle = make_reviewer("store", path=tmp_path / "labels.sqlite", y=[0, 1, 1, 0, 1])
-    review = review_issues(
-        [1, 1, 0, 0, 1], [0, 2, 4], oracle, budget=2, context={"text": np.array(list("abcde"), dtype=object)}
-    )
+    review = review_issues([1, 1, 0, 0, 1], [0, 2, 4], oracle, budget=2, context={"text": texts})
     assert review.labels.tolist() == [0, 1, 1, 0, 1]
-    assert make_reviewer("store", path=tmp_path / "labels.sqlite").known() == {0: 0, 2: 1}  # answers persist
+    again = make_reviewer("store", path=tmp_path / "labels.sqlite")
+    again.bind(text=texts)  # the same pool as before
+    assert again.known() == {0: 0, 2: 1}  # answers persist

@@ -6,8 +6,10 @@ Implements "Pervasive Label Errors in Test Sets Destabilize Machine Learning Ben
 `analysis` holds the paper's noise-prevalence and ranking analyses, and `review` sends flagged
 weak labels to people (Oracles).
 
-Entry points: `weasul.error_finders/confident-learning`, `weasul.reporters/confident-learning`,
-`weasul.oracles/csv-review`. Importing this package is light (no cleanlab, sklearn, matplotlib).
+Entry points: `weasul.error_finders/confident-learning`, `weasul.classifiers/cross-validated`,
+`weasul.query_strategies/ranked`, `weasul.classifiers/refit` (the four steps of a review spec,
+see `weasul_confident.steps`), `weasul.reporters/confident-learning`, `weasul.oracles/csv-review`.
+Importing this package is light (no cleanlab, sklearn, matplotlib).
 """
 
 from __future__ import annotations
@@ -20,16 +22,23 @@ from weasul_confident.analysis import (
     ranking_flips,
     validate_votes,
 )
-from weasul_confident.finder import RECIPES, ConfidentLearning, check_find_inputs
-from weasul_confident.oos import cross_val_pred_probs, find_issues
+from weasul_confident.cross_validated import CrossValidated
+from weasul_confident.csv_review import CsvReviewOracle
+from weasul_confident.finder import RECIPES, ConfidentLearning, check_find_inputs, find_issues
+from weasul_confident.oos import cross_val_pred_probs
+from weasul_confident.ranked import RankedQuery
+from weasul_confident.refit import Refit
 from weasul_confident.reporter import ConfidentReporter
-from weasul_confident.review import CsvReviewOracle, Review, make_reviewer, review_issues
+from weasul_confident.review import Review, make_reviewer, review_issues
 
 __all__ = [
     "RECIPES",
     "ConfidentLearning",
     "ConfidentReporter",
+    "CrossValidated",
     "CsvReviewOracle",
+    "RankedQuery",
+    "Refit",
     "Review",
     "accuracy_sets",
     "check_find_inputs",

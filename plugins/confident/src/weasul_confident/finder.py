@@ -19,22 +19,23 @@ Recipes (parameter `recipe`):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from weasul.lazy import require
 from weasul.data import LabelIssues
 from weasul.errors import DataError
 from weasul.interfaces import ErrorFinder
+from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.plugin import Plugin
 from weasul.validation import check_labels, check_probs
 
-from weasul_confident.steps import ConfidentReviewStep
+from weasul_confident.steps import FindStep
 
-__all__ = ["ConfidentLearning", "RECIPES", "check_find_inputs"]
+__all__ = ["ConfidentLearning", "RECIPES", "check_find_inputs", "find_issues"]
 
 _log = logging.getLogger(__name__)
 
@@ -110,9 +111,9 @@ class ConfidentLearning(ErrorFinder):
     P(true != i | given = i), and the confident joint used for filtering. `extra` holds the recipe,
     the filter, the ranking score, the estimated number of issues and the calibrated joint.
 
-    As a spec step it also computes cross-validated probabilities from features `X` (when no
-    `probs` are given), sends the `review_budget` top-ranked items of the fit split to an `oracle`,
-    and refits the end model on the reviewed labels (metrics before and after on splits with `y`).
+    As a spec step (`weasul_confident.steps.FindStep`) it finds issues in every split with
+    labels and out-of-sample `probs` (e.g. from `classifiers/cross-validated`), leaving out the
+    rows where every source of `L` abstains.
     """
 
     class Params(WeasulParams):
@@ -140,17 +141,6 @@ class ConfidentLearning(ErrorFinder):
         )
         batch_size: int = Field(100_000, ge=100, description="rows per batch when low_memory")
         allow_missing_classes: bool = Field(False, description="accept classes that no item is labelled with")
-        review_budget: int = Field(0, ge=0, description="step only: top flagged items sent to the oracle")
-        cv_folds: int = Field(
-            5, ge=2, le=50, description="step only: folds for cross-validated probabilities from X"
-        )
-        estimator: str = Field(
-            "logistic-regression", description="step only: end model (short name or import path)"
-        )
-        estimator_options: dict[str, Any] = Field(
-            default_factory=dict, description="step only: estimator arguments"
-        )
-        seed: int = 0
 
         @model_validator(mode="after")
         def _low_memory_filters(self) -> ConfidentLearning.Params:
@@ -162,7 +152,7 @@ class ConfidentLearning(ErrorFinder):
             return self
 
     params: Params
-    step = ConfidentReviewStep
+    step = FindStep
 
     @classmethod
     def examples(cls) -> list[Plugin]:
@@ -203,3 +193,34 @@ class ConfidentLearning(ErrorFinder):
         if p.low_memory:
             return engine.find_batched(y, P, self)  # type: ignore[no-any-return]
         return engine.find_in_memory(y, P, self)  # type: ignore[no-any-return]
+
+
+def find_issues(
+    X: Any,
+    labels: Any,
+    *,
+    finder: ErrorFinder | None = None,
+    estimator: Any = "logistic-regression",
+    options: dict[str, Any] | None = None,
+    encoder: Any = None,
+    n_folds: int = 5,
+    n_classes: int | None = None,
+    seed: int = 0,
+) -> LabelIssues:
+    """Cross-validated probabilities from (X, labels) (`oos.cross_val_pred_probs`), then
+    `finder.find` (default: `ConfidentLearning` with cleanlab's defaults). `extra["pred_probs"]`
+    holds the probabilities used."""
+    from weasul_confident.oos import cross_val_pred_probs
+
+    P = cross_val_pred_probs(
+        X,
+        labels,
+        estimator=estimator,
+        options=options,
+        encoder=encoder,
+        n_folds=n_folds,
+        n_classes=n_classes,
+        seed=seed,
+    )
+    issues = (finder or ConfidentLearning()).find(np.asarray(labels), P)
+    return dataclasses.replace(issues, extra={**issues.extra, "pred_probs": P})

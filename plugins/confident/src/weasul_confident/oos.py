@@ -1,16 +1,17 @@
 """Out-of-sample predicted probabilities by cross-validation, from any classifier and encoder.
 
 Confident learning needs `pred_probs` that the model did not see the labels of. Users with
-data and labels but no probabilities get them here (stratified K-fold: every item is predicted by
-a model fitted on the other folds), and `find_issues` goes from data to `LabelIssues` in one call.
+data and labels but no probabilities get them here: stratified K-fold, every item is predicted
+by a model fitted on the other folds. The helpers (`make_estimator`, `fit_fresh`,
+`predict_padded`, `fit_predict`) are shared by the cross-validated classifier and the refit step,
+so every path fits and predicts the same way.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from weasul.errors import DataError, SpecError
@@ -18,11 +19,16 @@ from weasul.plugin import Plugin
 from weasul.progress import track
 from weasul.validation import check_labels
 
-if TYPE_CHECKING:
-    from weasul.data import LabelIssues
-    from weasul.interfaces import ErrorFinder
-
-__all__ = ["cross_val_pred_probs", "find_issues", "fit_predict", "take_rows"]
+__all__ = [
+    "cross_val_pred_probs",
+    "fit_fresh",
+    "fit_predict",
+    "make_estimator",
+    "n_rows",
+    "predict_padded",
+    "stratified_folds",
+    "take_rows",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -38,12 +44,16 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
     return items[idx]
 
 
-def _n_rows(X: Any) -> int:
+def n_rows(X: Any) -> int:
+    """Number of items of an array, sparse matrix, DataFrame or sequence."""
     return int(X.shape[0]) if hasattr(X, "shape") else len(X)
 
 
-def _make_estimator(estimator: Any, options: dict[str, Any] | None, seed: int) -> Any:
-    """A weasul Classifier plugin or an object with fit/predict_proba (scikit-learn style)."""
+def make_estimator(estimator: Any, options: dict[str, Any] | None, seed: int) -> Any:
+    """A weasul Classifier plugin or an object with fit/predict_proba (scikit-learn style).
+
+    A name goes to the core `classifiers/sklearn` plugin (hard labels, `options` as its arguments).
+    """
     if isinstance(estimator, str):
         from weasul.plugins import create
 
@@ -60,12 +70,33 @@ def _make_estimator(estimator: Any, options: dict[str, Any] | None, seed: int) -
     return estimator
 
 
-def _fresh(model: Any) -> Any:
+def fit_fresh(model: Any, X_train: Any, targets: np.ndarray) -> Any:
+    """A fresh (unfitted) copy of `model`, fitted on (X_train, targets); `model` is left as it was."""
     if isinstance(model, Plugin):
-        return model.clone()
-    from sklearn.base import clone
+        fresh: Any = model.clone()
+    else:
+        from sklearn.base import clone
 
-    return clone(model)
+        fresh = clone(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        fresh.fit(X_train, targets)
+    return fresh
+
+
+def predict_padded(fitted: Any, X: Any, n_classes: int) -> np.ndarray:
+    """(len(X), n_classes) probabilities of a fitted model; classes it never saw get 0."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)
+        raw = np.asarray(fitted.predict_proba(X), dtype=np.float64)
+    out = np.zeros((raw.shape[0], n_classes), dtype=np.float64)
+    if isinstance(fitted, Plugin):
+        width = min(raw.shape[1], n_classes)
+        out[:, :width] = raw[:, :width]
+    else:
+        out[:, np.asarray(fitted.classes_, dtype=np.int64)] = raw
+    sums = out.sum(axis=1, keepdims=True)
+    return out / np.where(sums > 0, sums, 1.0)
 
 
 def fit_predict(model: Any, X_train: Any, y_train: np.ndarray, X_test: Any, n_classes: int) -> np.ndarray:
@@ -73,19 +104,29 @@ def fit_predict(model: Any, X_train: Any, y_train: np.ndarray, X_test: Any, n_cl
 
     Columns of classes missing from `y_train` are 0 (the model never saw them).
     """
-    fresh = _fresh(model)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)
-        fresh.fit(X_train, y_train)
-        raw = np.asarray(fresh.predict_proba(X_test), dtype=np.float64)
-    out = np.zeros((raw.shape[0], n_classes), dtype=np.float64)
-    if isinstance(fresh, Plugin):
-        width = min(raw.shape[1], n_classes)
-        out[:, :width] = raw[:, :width]
+    return predict_padded(fit_fresh(model, X_train, y_train), X_test, n_classes)
+
+
+def stratified_folds(labels: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index pairs of shuffled stratified K-fold; plain shuffled K-fold when a class
+    has a single item (it cannot be stratified).
+
+    Raises:
+        DataError: fewer items than folds.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n = labels.shape[0]
+    if n < n_folds:
+        raise DataError(f"{n} items cannot be split into {n_folds} folds; lower n_folds")
+    counts = np.bincount(labels)
+    if int(counts[counts > 0].min()) >= 2:
+        splitter: Any = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
     else:
-        out[:, np.asarray(fresh.classes_, dtype=np.int64)] = raw
-    sums = out.sum(axis=1, keepdims=True)
-    return out / np.where(sums > 0, sums, 1.0)
+        splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # "least populated class has only ..."
+        return list(splitter.split(np.zeros(n), labels))
 
 
 def cross_val_pred_probs(
@@ -112,30 +153,18 @@ def cross_val_pred_probs(
     Raises:
         DataError: mismatched lengths, labels out of range, fewer items than folds.
     """
-    n = _n_rows(X)
+    n = n_rows(X)
     y = check_labels(labels, n_classes=n_classes, name="labels")
     if y.shape[0] != n:
         raise DataError(f"labels has {y.shape[0]} items but X has {n} rows; pass one label per item")
     k = int(n_classes or max(int(y.max()) + 1, 2))
-    if n < n_folds:
-        raise DataError(f"{n} items cannot be split into {n_folds} folds; lower n_folds")
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    model = _make_estimator(estimator, options, seed)
+    folds = stratified_folds(y, n_folds, seed)
+    model = make_estimator(estimator, options, seed)
     if isinstance(encoder, str):
         from weasul.plugins import create
 
         encoder = create("encoders", encoder)
-    counts = np.bincount(y, minlength=k)
-    smallest = int(counts[counts > 0].min())
-    if smallest >= 2:
-        splitter: Any = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    else:  # a class with one item cannot be stratified; plain shuffled folds
-        splitter = KFold(n_splits=n_folds, shuffle=True, random_state=seed)
     out = np.zeros((n, k), dtype=np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)  # "least populated class has only ..."
-        folds = list(splitter.split(np.zeros(n), y))
     for train, test in track(folds, total=len(folds), desc="cross-validated probabilities"):
         X_train, X_test = take_rows(X, train), take_rows(X, test)
         if encoder is not None:
@@ -149,36 +178,3 @@ def cross_val_pred_probs(
         (out.argmax(1) == y).mean(),
     )
     return out
-
-
-def find_issues(
-    X: Any,
-    labels: Any,
-    *,
-    finder: ErrorFinder | None = None,
-    estimator: Any = "logistic-regression",
-    options: dict[str, Any] | None = None,
-    encoder: Any = None,
-    n_folds: int = 5,
-    n_classes: int | None = None,
-    seed: int = 0,
-) -> LabelIssues:
-    """Cross-validated probabilities from (X, labels), then `finder.find` (default: the
-    `confident-learning` finder with cleanlab's defaults). `extra["pred_probs"]` holds the
-    probabilities used."""
-    P = cross_val_pred_probs(
-        X,
-        labels,
-        estimator=estimator,
-        options=options,
-        encoder=encoder,
-        n_folds=n_folds,
-        n_classes=n_classes,
-        seed=seed,
-    )
-    if finder is None:
-        from weasul_confident.finder import ConfidentLearning
-
-        finder = ConfidentLearning()
-    issues = finder.find(np.asarray(labels), P)
-    return dataclasses.replace(issues, extra={**issues.extra, "pred_probs": P})

@@ -3,8 +3,10 @@
 It reads `metrics.json` content:
 
 - steps run by the `confident-learning` ErrorFinder (marked by a `confident_learning` entry):
-  share of flagged items per split (beside the true error share where gold labels were given),
-  the noise matrix of the fit split, and the end model before/after review;
+  share of flagged items per split (beside the true error share where gold labels were given)
+  and the noise matrix of the fit split;
+- steps with an `end_model` entry holding `before` and `after` (the `classifiers/refit` step):
+  the end model's scores before and after the review;
 - `label_error_analysis` entries (written by this package's experiments, or by users): per data
   set noise prevalence (`datasets`), and per model accuracies on the correctable and benign sets
   (`accuracy`, the output of `analysis.accuracy_sets`), drawn as the paper's rank-change and
@@ -55,8 +57,9 @@ def collect(metrics: Mapping[str, Any]) -> dict[str, Any]:
                     )
                     if split == marker.get("fit_on") or len(matrices) == 0:
                         matrices.append((f"{step}/{split}", m["noise_matrix"], names))
-            if isinstance(values.get("end_model"), Mapping):
-                reviews.append((step, values["end_model"]))
+        end_model = values.get("end_model")
+        if isinstance(end_model, Mapping) and {"before", "after"} <= set(end_model):
+            reviews.append((step, end_model))
         analysis = values.get("label_error_analysis")
         if isinstance(analysis, Mapping):
             analyses.append((step, analysis))

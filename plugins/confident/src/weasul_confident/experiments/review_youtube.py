@@ -10,7 +10,9 @@ spent on randomly chosen items.
     python -m weasul_confident.experiments.review_youtube            # Python API path
     python -m weasul_confident.experiments.review_youtube --via-spec # the same through `weasul run`
 
-The spec path runs `examples/confident-review-youtube.yaml`'s steps (see `youtube_spec`).
+The spec path runs `examples/confident-review-youtube.yaml`'s steps (see `youtube_spec`): the
+cross-validated probabilities (`oos`), confident learning (`find`), the review (`review`) and the
+refit (`refit`).
 """
 
 from __future__ import annotations
@@ -55,20 +57,39 @@ def youtube_spec(
             },
             {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
             {
-                "id": "review",
+                "id": "oos",
+                "use": "classifiers/cross-validated",
+                "params": {"cv_folds": folds, "estimator": estimator, "seed": seed},
+                "inputs": {"X": "tfidf.train.X", "target": "lm.train.pred", "L": "data.L", "y": "data.y"},
+            },
+            {
+                "id": "find",
                 "use": "error_finders/confident-learning",
-                "params": {
-                    "recipe": recipe,
-                    "review_budget": budget,
-                    "cv_folds": folds,
-                    "estimator": estimator,
-                    "seed": seed,
-                },
+                "params": {"recipe": recipe},
+                "inputs": {"labels": "lm.train.pred", "probs": "oos.probs", "L": "data.L", "y": "data.y"},
+            },
+            {
+                "id": "review",
+                "use": "query_strategies/ranked",
+                "params": {"budget": budget},
                 "inputs": {
-                    "labels": "lm.pred",
-                    "X": "tfidf.X",
-                    "L": "data.L",
+                    "labels": "lm.train.pred",
+                    "ranked": "find.ranked",
                     "oracle": "gold",
+                    "L": "data.L",
+                    "probs": "oos.probs",
+                    "y": "data.y",
+                },
+            },
+            {
+                "id": "refit",
+                "use": "classifiers/refit",
+                "params": {"estimator": estimator, "seed": seed},
+                "inputs": {
+                    "X": "tfidf.X",
+                    "before": "lm.train.pred",
+                    "after": "review.labels",
+                    "L": "data.L",
                     "y": "data.y",
                 },
             },
@@ -101,12 +122,13 @@ def run_experiment(
     random_draws: int = 10,
     curve: tuple[int, ...] = (0, 10, 20, 50, 100),
 ) -> dict[str, Any]:
-    """Run the experiment; returns metrics shaped like the `confident-learning` step's."""
+    """Run the experiment; returns the spec's metrics in one mapping: `train` (the find step's
+    with `precision_at_budget`), `review`, `end_model` and `confident_learning`."""
     from weasul.plugins import create
     from weasul.steps import classification_metrics
 
     from weasul_confident import ConfidentLearning, cross_val_pred_probs, make_reviewer, review_issues
-    from weasul_confident.oos import _make_estimator, fit_predict, take_rows
+    from weasul_confident.oos import fit_predict, make_estimator, take_rows
 
     folder = Path(data) if data is not None else shared_path("wrench", "youtube")
     loader: Any = create("datasets", "wrench", path=str(folder))
@@ -121,10 +143,10 @@ def run_experiment(
     P = cross_val_pred_probs(
         Xc, given[covered], estimator=estimator, options=options, n_folds=folds, n_classes=k, seed=seed
     )
-    finder = ConfidentLearning(recipe=recipe, seed=seed)
+    finder = ConfidentLearning(recipe=recipe)
     issues = finder.find(given[covered], P)
     ranked = covered[issues.ranked]
-    model = _make_estimator(estimator, options, seed)
+    model = make_estimator(estimator, options, seed)
 
     def test_metrics(labels: np.ndarray) -> dict[str, float]:
         probs = fit_predict(model, Xc, labels[covered], X_test, k)
@@ -245,12 +267,12 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
         )
         run = weasul.run(spec, runs_dir=args.runs_dir)
-        metrics = run.metrics["review"]
+        end_model = run.metrics["refit"]["end_model"]
         summary = {
             "run": str(run.path),
-            "review": metrics.get("review"),
-            "before": metrics["end_model"]["before"].get("test"),
-            "after": metrics["end_model"]["after"].get("test"),
+            "review": run.metrics["review"]["review"],
+            "before": end_model["before"].get("test"),
+            "after": end_model["after"].get("test"),
         }
     else:
         metrics = run_experiment(
