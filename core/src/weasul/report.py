@@ -33,6 +33,7 @@ __all__ = [
     "active_loop_sections",
     "bar_chart",
     "build_sections",
+    "error_finder_sections",
     "fmt",
     "headline_of",
     "heatmap",
@@ -389,16 +390,51 @@ def headline_of(metrics: Mapping[str, Any]) -> Headline | None:
     return None
 
 
-def _split_table(metrics: Mapping[str, Any], caption: str = "") -> Table | None:
-    """Rows = splits, columns = the scalar metrics any split has."""
-    splits = split_order(s for s, v in metrics.items() if isinstance(v, Mapping) and _is_split(v))
-    columns: list[str] = []
-    for s in splits:
-        columns += [k for k, v in metrics[s].items() if _is_scalar(v) and k not in columns]
-    if not columns:
-        return None
-    rows = [[s, *(metrics[s].get(c) for c in columns)] for s in splits]
-    return Table(["split", *columns], rows, caption)
+def _split_tables(metrics: Mapping[str, Any]) -> list[Table]:
+    """Tables of the entries that hold scalars: entries with mostly the same keys (the splits of
+    a step) share a table, one row each; a lone entry with many keys becomes a metric/value table."""
+    found = dict(_scalar_entries(metrics, "", 3))
+    entries = list(found)
+    groups: list[tuple[list[str], list[str]]] = []  # (entry names, columns)
+    for name in entries:
+        keys = [k for k, v in found[name].items() if _is_scalar(v)]
+        for names, columns in groups:
+            if len(set(keys) & set(columns)) * 2 >= len(set(keys) | set(columns)):
+                names.append(name)
+                columns += [k for k in keys if k not in columns]
+                break
+        else:
+            groups.append(([name], keys))
+    tables = []
+    for names, columns in groups:
+        if len(names) == 1 and len(columns) > 6:
+            values = found[names[0]]
+            tables.append(Table(["metric", "value"], [[c, values.get(c)] for c in columns], names[0]))
+            continue
+        first = "split" if any(n.split(" ")[-1] in _SPLIT_RANK or n.endswith("train") for n in names) else ""
+        rows = [[n, *(found[n].get(c) for c in columns)] for n in names]
+        tables.append(Table([first, *columns], rows))
+    return tables
+
+
+def _scalar_entries(
+    metrics: Mapping[str, Any], prefix: str, depth: int
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """Mappings holding scalars, at any depth up to `depth`, named by their path
+    (`end_model before test`), splits in test-valid-...-train order at each level."""
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for key in split_order(metrics):
+        value = metrics[key]
+        if not isinstance(value, Mapping):
+            continue
+        name = f"{prefix} {key}" if prefix else str(key)
+        if _is_split(value):
+            out.append((name, value))
+        if depth > 1:
+            out += _scalar_entries(
+                {k: v for k, v in value.items() if isinstance(v, Mapping)}, name, depth - 1
+            )
+    return out
 
 
 def _rounded(value: Any) -> Any:
@@ -415,10 +451,7 @@ def _rounded(value: Any) -> Any:
 def metrics_section(step_id: str, metrics: Mapping[str, Any], title: str = "") -> ReportSection:
     """The default section: a table of the scalar metrics per split, a table of the top-level
     scalars, and the rest (lists, nested tables) collapsed with rounded numbers."""
-    tables = []
-    by_split = _split_table(metrics)
-    if by_split is not None:
-        tables.append(by_split)
+    tables = _split_tables(metrics)
     top = [[k, v] for k, v in metrics.items() if _is_scalar(v)]
     if top:
         tables.append(Table(["metric", "value"], top))
@@ -587,6 +620,39 @@ def active_loop_sections(
             headline,
         )
     ]
+
+
+def error_finder_sections(
+    step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None
+) -> list[ReportSection]:
+    """An error finder: issues per split, and the top-ranked items of each split with the
+    suggested label and the score (from the `ranked`, `suggested` and `scores` artifacts)."""
+    base = metrics_section(step_id, metrics, "Label issues")
+    ranked = read_artifacts(artifacts_dir, "ranked")
+    suggested = read_artifacts(artifacts_dir, "suggested")
+    scores = read_artifacts(artifacts_dir, "scores")
+    tables = list(base.tables)
+    for split in split_order(ranked):
+        order = np.asarray(ranked[split], dtype=np.int64)[:20]
+        rows = [[str(i), _at(suggested.get(split), int(i)), _at(scores.get(split), int(i))] for i in order]
+        caption = f"{split}: the {len(order)} items ranked most likely mislabelled, of {len(ranked[split]):,} flagged"
+        tables.append(Table(["item", "suggested", "score"], rows, caption))
+    splits = [s for s, v in metrics.items() if isinstance(v, Mapping) and isinstance(v.get("n_issues"), int)]
+    headline = base.headline
+    if splits:
+        split = "train" if "train" in splits else split_order(splits)[0]
+        headline = Headline(
+            f"{split} items flagged", metrics[split]["n_issues"], f"share {fmt(metrics[split].get('share'))}"
+        )
+    return [ReportSection(base.title, base.text, tables, base.figures, headline, base.details)]
+
+
+def _at(values: Any, item: int) -> Any:
+    """`values[item]` of a per-item artifact; None when it is missing or too short."""
+    if values is None:
+        return None
+    arr = np.asarray(values)
+    return arr[item].item() if item < len(arr) else None
 
 
 # --- the page -------------------------------------------------------------------------------

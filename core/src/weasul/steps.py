@@ -372,6 +372,12 @@ class ErrorFinderStep(Step["ErrorFinder"]):
             }
         return out
 
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """Issues per split and the top-ranked items with suggested label and score."""
+        from weasul.report import error_finder_sections
+
+        return error_finder_sections(step_id, metrics, artifacts_dir)
+
 
 class LabelingFunctionStep(Step["LabelingFunctionPack"]):
     """Apply the LFs to every split's items; LF analysis per split as metrics."""
