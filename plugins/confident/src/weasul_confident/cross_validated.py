@@ -66,20 +66,19 @@ class CrossValidatedStep(Step["CrossValidated"]):
         keep = covered(L.get(fit), n, where)
         idx, rest = np.flatnonzero(keep), np.flatnonzero(~keep)
         plugin.fit(take_rows(X_fit, idx), target[idx], n_classes=ctx.n_classes)
-        probs = {s: plugin.predict_proba(v) for s, v in X.items() if s != fit}
         P = np.empty((n, plugin.n_classes_))
         P[idx] = plugin.oof_probs_
         if rest.size:
             P[rest] = plugin.predict_proba(take_rows(X_fit, rest))
-        probs[fit] = P
+        probs = {fit: P} | {s: plugin.predict_proba(v) for s, v in X.items() if s != fit}
         gold = inputs.get("y") or {}
         metrics: dict[str, Any] = {
-            s: classification_metrics(check_labels(gold[s], name=f"{where}: y.{s}"), P)
-            for s, P in probs.items()
+            s: classification_metrics(check_labels(gold[s], name=f"{where}: y.{s}"), values)
+            for s, values in probs.items()
             if gold.get(s) is not None
         }
         metrics[fit] = {"n_items": int(idx.size), "n_left_out": int(rest.size), **metrics.get(fit, {})}
-        preds = {s: P.argmax(axis=1) for s, P in probs.items()}
+        preds = {s: values.argmax(axis=1) for s, values in probs.items()}
         return StepOutput({"probs": probs, "pred": preds}, metrics)
 
 
