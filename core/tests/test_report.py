@@ -327,3 +327,53 @@ def test_runs_lists_and_compares(toy_plugins, npy_data, toy_spec, tmp_path, caps
     assert "steps.lm.params.class_prior" in out
     assert main(["runs", "--runs-dir", str(tmp_path / "nowhere")]) == 2
     assert "no runs folder" in capsys.readouterr().err
+
+
+def test_error_finder_section_shows_flagged_items_with_text_given_and_suggested(tmp_path: Path) -> None:
+    pytest.importorskip("pandas")
+    csv = tmp_path / "items.csv"
+    csv.write_text("text,label\nbuy now,1\nnice song,0\ncheck my channel,0\nlovely,0\n")
+    data = {
+        "use": "table",
+        "params": {
+            "files": {"train": [str(csv)]},
+            "text_column": "text",
+            "label_column": "label",
+            "class_names": ["HAM", "SPAM"],
+        },
+    }
+    steps = [
+        {"id": "lm", "use": "labeling_functions/python"},
+        {"id": "find", "use": "labeling_functions/python", "inputs": {"labels": "lm.train.pred"}},
+    ]
+    metrics = {"find": {"train": {"n_issues": 2, "share": 0.5, "noise_matrix": [[0.9, 0.2], [0.1, 0.8]]}}}
+    run_dir = _run_folder(tmp_path, steps, metrics)
+    spec = yaml.safe_load((run_dir / "spec.yaml").read_text())
+    (run_dir / "spec.yaml").write_text(yaml.safe_dump({**spec, "data": data}))
+    for step, name, values in (
+        ("lm", "pred", [1, 0, 0, 0]),
+        ("find", "ranked", [2, 0]),
+        ("find", "suggested", [0, 0, 1, 0]),
+        ("find", "scores", [0.3, 0.9, 0.1, 0.8]),
+    ):
+        (run_dir / "artifacts" / step).mkdir(parents=True, exist_ok=True)
+        np.save(run_dir / "artifacts" / step / f"{name}.train.npy", np.array(values))
+    (section,) = report.error_finder_sections("find", metrics["find"], run_dir / "artifacts" / "find")
+    flagged = section.tables[-1]
+    assert flagged.columns == ["item", "text", "given", "suggested", "score"]
+    assert flagged.rows == [
+        ["2", "check my channel", "HAM", "SPAM", 0.1],
+        ["0", "buy now", "SPAM", "HAM", 0.3],
+    ]
+    assert section.headline == Headline("train items flagged", 2, "share 0.5000")
+    (matrix,) = section.figures
+    assert (
+        matrix.title == "Noise matrix P(given | true), train"
+        and ">0.900<" in matrix.svg
+        and ">SPAM<" in matrix.svg
+    )
+    # without the data set (moved away): the same table without text, labels as indices
+    csv.unlink()
+    report._DATA_CACHE.clear()
+    (section,) = report.error_finder_sections("find", metrics["find"], run_dir / "artifacts" / "find")
+    assert section.tables[-1].rows[0] == ["2", 0, 1, 0.1]

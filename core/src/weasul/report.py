@@ -21,9 +21,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from weasul.data import Dataset
+    from weasul.interfaces import DatasetLoader
 
 __all__ = [
     "Figure",
@@ -45,6 +49,7 @@ __all__ = [
     "records_table",
     "render_report",
     "split_order",
+    "step_input",
     "write_report",
 ]
 
@@ -328,7 +333,7 @@ def heatmap(
     arr = np.asarray(matrix, dtype=float)
     label_w = 16 + 7 * max((len(s) for s in row_labels), default=2)
     left, top = label_w + (18 if row_title else 0), 52
-    width = left + cell * arr.shape[1] + 16
+    width = max(left + cell * arr.shape[1] + 16, 16 + 8 * len(title))
     height = top + cell * arr.shape[0] + 16
     hi = float(np.nanmax(arr)) if arr.size and np.isfinite(arr).any() else 1.0
     body = [_text(8, 18, title, extra='font-weight="600" font-size="13"')]
@@ -375,6 +380,63 @@ def read_artifacts(artifacts_dir: Path | None, name: str, kind: str = "") -> dic
         except Exception as err:  # noqa: BLE001 - a missing extra or a bad file leaves the part out
             _log.warning("report: cannot read %s: %s", path, err)
     return out
+
+
+_DATA_CACHE: dict[str, Dataset | None] = {}
+
+
+def _load_data(run_dir: Path) -> Dataset | None:
+    """The run's data set, loaded again through the spec's data section (cached per run
+    folder while one page renders); None when the spec has none or it cannot be loaded here."""
+    key = str(run_dir)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE[key] = None
+        try:
+            import yaml
+
+            from weasul.plugins import load_class
+
+            spec = yaml.safe_load((run_dir / "spec.yaml").read_text(encoding="utf-8")) or {}
+            data = spec.get("data") or {}
+            if data.get("use"):
+                loader = cast(
+                    "DatasetLoader", load_class("datasets", str(data["use"]))(**(data.get("params") or {}))
+                )
+                _DATA_CACHE[key] = loader.load()
+        except Exception as err:  # noqa: BLE001 - a report shows less rather than failing
+            _log.warning("report: the data set of %s cannot be loaded here: %s", run_dir, err)
+    return _DATA_CACHE[key]
+
+
+def step_input(artifacts_dir: Path | None, name: str, kind: str = "") -> dict[str, Any]:
+    """The value a step's input `name` was wired to, by split, read back from the run folder:
+    another step's artifacts (`lm.train.pred`), or a field of the data set (`data.text`, which
+    loads the data set again). Empty when the input is not wired or cannot be read."""
+    if artifacts_dir is None:
+        return {}
+    artifacts_dir = Path(artifacts_dir)
+    run_dir = artifacts_dir.parent.parent
+    try:
+        import yaml
+
+        spec = yaml.safe_load((run_dir / "spec.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError):
+        return {}
+    entry: dict[str, Any] = next(
+        (s for s in spec.get("steps") or [] if str(s.get("id")) == artifacts_dir.name), {}
+    )
+    ref = str((entry.get("inputs") or {}).get(name) or "")
+    parts = ref.split(".")
+    if len(parts) < 2:
+        return {}
+    source, output, split = parts[0], parts[-1], parts[1] if len(parts) == 3 else None
+    if source == "data":
+        data = _load_data(run_dir)
+        values = {} if data is None else {s: getattr(v, output, None) for s, v in data.splits.items()}
+        values = {s: v for s, v in values.items() if v is not None}
+    else:
+        values = read_artifacts(run_dir / "artifacts" / source, output, kind)
+    return {split: values[split]} if split is not None and split in values else ({} if split else values)
 
 
 # --- generic sections ------------------------------------------------------------------------
@@ -625,26 +687,68 @@ def active_loop_sections(
 def error_finder_sections(
     step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None
 ) -> list[ReportSection]:
-    """An error finder: issues per split, and the top-ranked items of each split with the
-    suggested label and the score (from the `ranked`, `suggested` and `scores` artifacts)."""
+    """An error finder: issues per split, the noise matrix, and the top-ranked items of each
+    split with their text, given and suggested label and score (`ranked`, `suggested`, `scores`
+    artifacts; the given labels from the step's `labels` input, the text from the data set)."""
     base = metrics_section(step_id, metrics, "Label issues")
     ranked = read_artifacts(artifacts_dir, "ranked")
     suggested = read_artifacts(artifacts_dir, "suggested")
     scores = read_artifacts(artifacts_dir, "scores")
-    tables = list(base.tables)
+    given = step_input(artifacts_dir, "labels")
+    data = _load_data(Path(artifacts_dir).parent.parent) if ranked and artifacts_dir is not None else None
+    names = list(data.class_names) if data is not None and data.class_names else []
+
+    def label(values: Any, i: int) -> Any:
+        value = _at(values, i)
+        return names[value] if isinstance(value, int) and 0 <= value < len(names) else value
+
+    tables, figures = list(base.tables), []
     for split in split_order(ranked):
         order = np.asarray(ranked[split], dtype=np.int64)[:20]
-        rows = [[str(i), _at(suggested.get(split), int(i)), _at(scores.get(split), int(i))] for i in order]
+        texts = data.splits[split].text if data is not None and split in data.splits else None
+        if texts is not None and len(texts) != len(np.asarray(suggested.get(split, texts))):
+            texts = None  # not the items this step saw
+        rows = [
+            [
+                str(i),
+                *([_short(texts[i])] if texts is not None else []),
+                label(given.get(split), int(i)),
+                label(suggested.get(split), int(i)),
+                _at(scores.get(split), int(i)),
+            ]
+            for i in order
+        ]
+        columns = ["item", *(["text"] if texts is not None else []), "given", "suggested", "score"]
         caption = f"{split}: the {len(order)} items ranked most likely mislabelled, of {len(ranked[split]):,} flagged"
-        tables.append(Table(["item", "suggested", "score"], rows, caption))
+        tables.append(Table(columns, rows, caption))
+    for split in split_order(s for s, v in metrics.items() if isinstance(v, Mapping)):
+        matrix = metrics[split].get("noise_matrix")
+        if isinstance(matrix, list) and matrix and isinstance(matrix[0], list):
+            labels = names if len(names) == len(matrix) else [str(c) for c in range(len(matrix))]
+            figures.append(
+                heatmap(
+                    matrix,
+                    title=f"Noise matrix P(given | true), {split}",
+                    row_labels=labels,
+                    col_labels=labels,
+                    row_title="given",
+                    col_title="true",
+                    digits=3,
+                )
+            )
     splits = [s for s, v in metrics.items() if isinstance(v, Mapping) and isinstance(v.get("n_issues"), int)]
     headline = base.headline
     if splits:
         split = "train" if "train" in splits else split_order(splits)[0]
-        headline = Headline(
-            f"{split} items flagged", metrics[split]["n_issues"], f"share {fmt(metrics[split].get('share'))}"
-        )
-    return [ReportSection(base.title, base.text, tables, base.figures, headline, base.details)]
+        detail = f"share {fmt(metrics[split].get('share'))}"
+        headline = Headline(f"{split} items flagged", metrics[split]["n_issues"], detail)
+    return [ReportSection(base.title, base.text, tables, figures, headline, base.details)]
+
+
+def _short(text: Any, most: int = 160) -> str:
+    """One line of at most `most` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 def _at(values: Any, item: int) -> Any:
@@ -793,6 +897,7 @@ def render_report(
     import yaml
 
     run_dir = Path(run_dir)
+    _DATA_CACHE.pop(str(run_dir), None)
     metrics = metrics if metrics is not None else _read_json(run_dir / "metrics.json")
     record = _read_json(run_dir / "run.json")
     spec_path = run_dir / "spec.yaml"
