@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -41,6 +42,7 @@ from weasul.validation import check_labels
 
 if TYPE_CHECKING:
     from weasul.interfaces import Classifier, ErrorFinder, QueryStrategy
+    from weasul.report import ReportSection
 
 __all__ = ["FindStep", "RefitStep", "ReviewStep", "ReviewParams", "covered", "fit_split_name"]
 
@@ -156,6 +158,33 @@ class FindStep(ErrorFinderStep):
         }
         return out
 
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The error-finder section, with the fit split's noise matrix P(given | true)."""
+        from dataclasses import replace
+
+        from weasul.report import heatmap
+
+        sections = super().report(step_id, metrics, artifacts_dir)
+        marker = metrics.get("confident_learning")
+        if not sections or not isinstance(marker, Mapping):
+            return sections
+        split = str(marker.get("fit_on"))
+        entry = metrics.get(split)
+        if not isinstance(entry, Mapping) or entry.get("noise_matrix") is None:
+            return sections
+        matrix = entry["noise_matrix"]
+        names = [str(c) for c in marker.get("class_names") or range(len(matrix))]
+        figure = heatmap(
+            matrix,
+            title=f"{split}: noise matrix P(given | true)",
+            row_labels=names,
+            col_labels=names,
+            row_title="given",
+            col_title="true",
+        )
+        first = sections[0]
+        return [replace(first, figures=[*first.figures, figure]), *sections[1:]]
+
 
 # --- review ----------------------------------------------------------------------------------
 class ReviewParams(StepParams):
@@ -243,6 +272,21 @@ class ReviewStep(Step["QueryStrategy"]):
             m["given_accuracy_after"] = float((review.labels[keep] == y[keep]).mean())
             m["precision_at_budget"] = float((given != y)[review.asked].mean()) if review.asked.size else None
         return StepOutput({"labels": {fit: review.labels}, "asked": {fit: review.asked}}, {"review": m})
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """The review's numbers, headed by how many labels it changed."""
+        from dataclasses import replace
+
+        from weasul.report import Headline, metrics_section
+
+        section = metrics_section(step_id, metrics, "Review")
+        review = metrics.get("review")
+        if not isinstance(review, Mapping) or not isinstance(review.get("changed"), int):
+            return [section]
+        detail = f"{review.get('answered')} of {review.get('asked')} asked answered"
+        return [
+            replace(section, headline=Headline("labels changed by the review", review["changed"], detail))
+        ]
 
     @staticmethod
     def _context(inputs: dict[str, Any], fit: str, given: np.ndarray, ctx: StepContext) -> dict[str, Any]:
@@ -333,3 +377,32 @@ class RefitStep(Step["Classifier"]):
             {"probs": probs, "pred": {s: P.argmax(axis=1) for s, P in probs.items()}},
             {"end_model": end, "end_model_accuracy": flat},
         )
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """End-model scores before and after the review, one row per split."""
+        from weasul.report import Headline, ReportSection, Table, fmt, metrics_section, split_order
+
+        end = metrics.get("end_model")
+        if not isinstance(end, Mapping) or not {"before", "after"} <= set(end):
+            return [metrics_section(step_id, metrics)]
+        before, after = end["before"], end["after"]
+        keys = ("accuracy", "macro_f1", "f1")
+        rows = [
+            [s, *(v for k in keys for v in (before[s].get(k), after[s].get(k)))]
+            for s in split_order(after)
+            if s in before
+        ]
+        columns = ["split", *(f"{k} {phase}" for k in keys for phase in ("before", "after"))]
+        headline = None
+        if rows:
+            split = rows[0][0]
+            headline = Headline(
+                f"{split} accuracy after review",
+                after[split]["accuracy"],
+                f"before {fmt(before[split]['accuracy'])}",
+            )
+        return [
+            ReportSection(
+                "End model before and after the review", tables=[Table(columns, rows)], headline=headline
+            )
+        ]
