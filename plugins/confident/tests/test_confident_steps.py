@@ -286,7 +286,7 @@ def test_the_four_steps_wired_by_a_spec(tmp_path):
     assert (run.path / "confident" / "review_refit.png").is_file()
     assert (run.path / "confident" / "noise_matrix_find_train.png").is_file()
     page = (run.path / "report.html").read_text(encoding="utf-8")  # the steps' report sections
-    assert "train: noise matrix P(given | true)" in page and "labels changed by the review" in page
+    assert "Noise matrix P(given | true), train" in page and "labels changed by the review" in page
     assert "End model before and after the review" in page and "test accuracy after review" in page
     again = weasul.run(_spec(data), runs_dir=tmp_path / "runs")  # from the cache: the same figures
     assert again.metrics["refit"] == m["refit"] and again.metrics["review"] == m["review"]

@@ -158,33 +158,6 @@ class FindStep(ErrorFinderStep):
         }
         return out
 
-    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
-        """The error-finder section, with the fit split's noise matrix P(given | true)."""
-        from dataclasses import replace
-
-        from weasul.report import heatmap
-
-        sections = super().report(step_id, metrics, artifacts_dir)
-        marker = metrics.get("confident_learning")
-        if not sections or not isinstance(marker, Mapping):
-            return sections
-        split = str(marker.get("fit_on"))
-        entry = metrics.get(split)
-        if not isinstance(entry, Mapping) or entry.get("noise_matrix") is None:
-            return sections
-        matrix = entry["noise_matrix"]
-        names = [str(c) for c in marker.get("class_names") or range(len(matrix))]
-        figure = heatmap(
-            matrix,
-            title=f"{split}: noise matrix P(given | true)",
-            row_labels=names,
-            col_labels=names,
-            row_title="given",
-            col_title="true",
-        )
-        first = sections[0]
-        return [replace(first, figures=[*first.figures, figure]), *sections[1:]]
-
 
 # --- review ----------------------------------------------------------------------------------
 class ReviewParams(StepParams):
