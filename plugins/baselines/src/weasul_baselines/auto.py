@@ -171,7 +171,7 @@ class Auto(LabelModel):
             description="models to use or choose among, from " + ", ".join(CANDIDATES),
         )
         max_score_rows: int = Field(
-            100_000, ge=100, description="rows (a seeded random subset) the held-out scores use"
+            20_000, ge=100, description="rows (a seeded random subset) the held-out scores use"
         )
 
         @field_validator("candidates")

@@ -28,6 +28,7 @@ from weasul.validation import check_label_matrix, check_labels
 from weasul_baselines._common import (
     break_ties,
     check_fit_matrix,
+    compress_rows,
     resolve_prior,
     vote_counts,
 )
@@ -202,14 +203,16 @@ class WeightedVote(LabelModel):
             w = self._log_odds(acc, k)
         else:
             w = np.ones(m)
-            rows, cols = np.nonzero(voted)
-            n_votes = voted.sum(axis=1)
+            P, counts, _ = compress_rows(L, k)  # once per distinct vote pattern
+            rows, cols = np.nonzero(P != -1)
+            n_votes = (P != -1).sum(axis=1)
             has_others = n_votes[rows] > 1  # another source votes on the row
             for _ in range(self.params.n_iter):
-                ref, unique = _others_vote(vote_counts(L, k, w), rows, L[rows, cols], w[cols])
+                ref, unique = _others_vote(vote_counts(P, k, w), rows, P[rows, cols], w[cols])
                 used = has_others & unique
-                agree = np.bincount(cols[used], weights=(L[rows, cols] == ref)[used], minlength=m)
-                total = np.bincount(cols[used], minlength=m)
+                hits = (P[rows, cols] == ref)[used] * counts[rows[used]]
+                agree = np.bincount(cols[used], weights=hits, minlength=m)
+                total = np.bincount(cols[used], weights=counts[rows[used]], minlength=m)
                 acc = (agree + s * a0) / (total + s)
                 # without gold a source is taken to be no worse than chance: agreement alone
                 # cannot tell "these sources are adversarial" from "the others are"
