@@ -186,11 +186,23 @@ def _text(x: float, y: float, s: str, *, anchor: str = "start", extra: str = "")
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {extra}>{html.escape(s)}</text>'
 
 
-def _legend(names: Sequence[str], x: float, y: float) -> list[str]:
+def _legend(
+    names: Sequence[str],
+    x: float,
+    y: float,
+    colour_of: Mapping[str, int] | None = None,
+    dashed: Sequence[str] = (),
+) -> list[str]:
     out = []
     for i, name in enumerate(names):
-        colour = _PALETTE[i % len(_PALETTE)]
-        out.append(f'<rect x="{x:.1f}" y="{y + 16 * i - 9:.1f}" width="10" height="10" fill="{colour}"/>')
+        colour = _PALETTE[(colour_of or {}).get(name, i) % len(_PALETTE)]
+        if name in dashed:
+            out.append(
+                f'<line x1="{x:.1f}" x2="{x + 10:.1f}" y1="{y + 16 * i - 4:.1f}" y2="{y + 16 * i - 4:.1f}" '
+                f'stroke="{colour}" stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+        else:
+            out.append(f'<rect x="{x:.1f}" y="{y + 16 * i - 9:.1f}" width="10" height="10" fill="{colour}"/>')
         out.append(_text(x + 15, y + 16 * i, name))
     return out
 
@@ -203,11 +215,13 @@ def line_chart(
     y_label: str,
     y_range: tuple[float, float] | None = None,
     dashed: Sequence[str] = (),
+    colour_of: Mapping[str, int] | None = None,
     width: int = 720,
     height: int = 320,
 ) -> Figure:
     """Lines with a marker at each point, one per named series of (x, y) points; series named
-    in `dashed` are drawn dashed (e.g. a second score of the same split)."""
+    in `dashed` are drawn dashed (e.g. a second score of the same split), `colour_of` gives
+    series the same palette colour (e.g. one per split)."""
     points = [(x, y) for pts in series.values() for x, y in pts if math.isfinite(y)]
     if not points:
         return Figure(title, _svg(width, 40, title, [_text(10, 25, f"{title}: no points")]))
@@ -249,7 +263,7 @@ def line_chart(
         )
     )
     for i, (name, pts) in enumerate(series.items()):
-        colour = _PALETTE[i % len(_PALETTE)]
+        colour = _PALETTE[(colour_of or {}).get(name, i) % len(_PALETTE)]
         kept = [(x, y) for x, y in pts if math.isfinite(y)]
         path = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in kept)
         dash = ' stroke-dasharray="6 4"' if name in dashed else ""
@@ -260,7 +274,7 @@ def line_chart(
                 f"<title>{html.escape(name)}: {fmt(x)}, {fmt(y)}</title></circle>"
             )
     if legend_w:
-        body += _legend(list(series), width - legend_w, top + 10)
+        body += _legend(list(series), width - legend_w, top + 10, colour_of, dashed)
     return Figure(title, _svg(width, height, title, body))
 
 
@@ -643,25 +657,49 @@ def active_loop_sections(
     figures = []
     if series:
         dashed = [name for name in series if name.endswith("macro-f1")]
+        splits = list(dict.fromkeys(name.rsplit(" ", 1)[0] for name in series))
+        colour_of = {name: splits.index(name.rsplit(" ", 1)[0]) for name in series}
         figures.append(
             line_chart(
-                series, title="Learning curve", x_label="expert labels", y_label="score", dashed=dashed
+                series,
+                title="Learning curve",
+                x_label="expert labels",
+                y_label="score",
+                dashed=dashed,
+                colour_of=colour_of,
             )
         )
     shown = history[: 1 + 60]
     eval_names = [k for k, v in history[0].items() if isinstance(v, Mapping)]
-    columns = ["iteration", "labelled", "queried items", "answers", *(f"{n} accuracy" for n in eval_names)]
+    texts, names = _pool_text(artifacts_dir)
+
+    def answer(a: Any) -> str:
+        return names[a] if isinstance(a, int) and 0 <= a < len(names) else str(a)
+
+    columns = [
+        "iteration",
+        "labelled",
+        "queried items",
+        *(["text"] if texts is not None else []),
+        "answers",
+        *(f"{n} accuracy" for n in eval_names),
+    ]
     rows = [
         [
             r.get("iteration"),
             r.get("n_labelled"),
             ", ".join(str(i) for i in r.get("queried", [])) or "–",
-            ", ".join(str(a) for a in r.get("answers", [])) or "–",
+            *(
+                [" | ".join(_short(texts[i], 100) for i in r.get("queried", []) if i < len(texts))]
+                if texts is not None
+                else []
+            ),
+            ", ".join(answer(a) for a in r.get("answers", [])) or "–",
             *((r.get(n) or {}).get("accuracy") for n in eval_names),
         ]
         for r in shown
     ]
-    caption = "iteration 0 is the model before any query; answers are class indices (-1 = skipped)"
+    caption = "iteration 0 is the model before any query; answer -1 = skipped"
     if len(history) > len(shown):
         caption += f"; first {len(shown)} of {len(history)} iterations shown"
     headline = None
@@ -743,6 +781,20 @@ def error_finder_sections(
         detail = f"share {fmt(metrics[split].get('share'))}"
         headline = Headline(f"{split} items flagged", metrics[split]["n_issues"], detail)
     return [ReportSection(base.title, base.text, tables, figures, headline, base.details)]
+
+
+def _pool_text(artifacts_dir: Path | None) -> tuple[Any, list[str]]:
+    """The texts of the pool an active loop queried (the split of its `queried` artifact), and
+    the class names, from the data set; (None, []) without them."""
+    queried = read_artifacts(artifacts_dir, "queried")
+    if artifacts_dir is None or not queried:
+        return None, []
+    data = _load_data(Path(artifacts_dir).parent.parent)
+    if data is None:
+        return None, []
+    split = next(iter(queried))
+    texts = data.splits[split].text if split in data.splits else None
+    return texts, list(data.class_names)
 
 
 def _short(text: Any, most: int = 160) -> str:
