@@ -88,9 +88,9 @@ class FindStep(ErrorFinderStep):
     every source abstains; with gold `y`, how many flagged items are really wrong.
 
     Left-out rows keep their given label as `suggested` and score +inf (never flagged; lower
-    scores are more likely wrong); `ranked` holds
-    indices into the whole split. The `confident_learning` metric names the recipe, filter
-    and ranking used (the `confident-learning` reporter reads it).
+    scores are more likely wrong); `ranked` holds indices into the whole split. The
+    `confident_learning` metric names the recipe, filter and ranking used (the
+    `confident-learning` reporter reads it).
     """
 
     inputs: ClassVar[dict[str, InputSpec]] = {
