@@ -14,15 +14,18 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weasul", description="Weak supervision from composable plugins.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and plugin load errors in full")
+    parser.add_argument("--version", action="version", version=f"weasul {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run a spec file")
     run.add_argument("spec")
     run.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     run.add_argument("--no-cache", action="store_true", help="rerun every step")
+    _add_set(run)
 
     validate = sub.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")
+    _add_set(validate)
 
     plugins = sub.add_parser(
         "plugins",
@@ -31,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
         "status column shows the outcome of the last `weasul plugins --check` while the installed "
         "distributions are unchanged, else 'unchecked'.",
     )
+    plugins.add_argument("action", nargs="?", choices=["show"], help="show NAME: one plugin in full")
+    plugins.add_argument("name", nargs="?", help="with show: group/name or a name, e.g. label_models/dawid-skene")
     plugins.add_argument("--group", help="only this group, e.g. label_models")
     plugins.add_argument("--json", action="store_true", help="machine-readable output")
     plugins.add_argument(
@@ -86,7 +91,26 @@ def _parser() -> argparse.ArgumentParser:
     label = sub.add_parser("label", help="answer active-learning queries of a spec in the terminal")
     label.add_argument("spec")
     label.add_argument("--runs-dir", default="runs")
+    _add_set(label)
     return parser
+
+
+def _version() -> str:
+    from weasul import __version__
+
+    return __version__
+
+
+def _add_set(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-s",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change the spec, e.g. -s steps.lm.params.seed=3 (YAML value; repeatable; recorded in run.json)",
+    )
 
 
 def _console() -> Any:
@@ -138,7 +162,7 @@ def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
 
     console = _console()
     if interactive:
-        plan = validate(args.spec)
+        plan = validate(args.spec, overrides=args.overrides)
         if not any(s.cls.group == "query_strategies" for s in plan.steps):
             raise weasul.SpecError(f"{args.spec} has no query_strategies step; nothing to label")
     else:
@@ -154,7 +178,11 @@ def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
             console.print(f"step [bold]{step_id}[/] done in {seconds:.2f}s" + (" (cached)" if cached else ""))
 
     result = run(
-        args.spec, runs_dir=args.runs_dir, use_cache=not getattr(args, "no_cache", False), hooks=[_Echo()]
+        args.spec,
+        runs_dir=args.runs_dir,
+        use_cache=not getattr(args, "no_cache", False),
+        hooks=[_Echo()],
+        overrides=args.overrides,
     )
     _print_metrics(console, result.metrics)
     console.print(f"run folder: {result.path}")
@@ -185,11 +213,16 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from weasul.engine import validate
+    from weasul.spec import load_spec
+    from weasul.spec_paths import missing_inputs
 
-    plan = validate(args.spec)
+    spec, raw = load_spec(args.spec, args.overrides)
+    plan = validate(spec)
     print(
         f"{args.spec}: ok ({len(plan.steps)} steps: {', '.join(s.id + '=' + s.spec.use for s in plan.steps)})"
     )
+    for missing in missing_inputs(raw):
+        print(f"warning: {missing} does not exist (paths are relative to the spec's folder)")
     return 0
 
 
@@ -201,9 +234,90 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "").replace("NoneType", "None")
+
+
+def _params_rows(model: Any, skip: frozenset[str] | set[str] = frozenset()) -> list[list[str]]:
+    from pydantic_core import PydanticUndefined
+
+    rows = []
+    for name, info in model.model_fields.items():
+        if name in skip:
+            continue
+        default = "required" if info.is_required() else repr(info.get_default(call_default_factory=True))
+        if info.default is PydanticUndefined and info.default_factory is None:
+            default = "required"
+        rows.append([name, _type_name(info.annotation), default, info.description or ""])
+    return rows
+
+
+def _cmd_plugin_show(args: argparse.Namespace) -> int:
+    """`weasul plugins show NAME`: one plugin's description, params, inputs and outputs."""
+    import inspect
+
+    from weasul import plugins
+    from weasul.errors import SpecError
+    from weasul.steps import step_class
+
+    if not args.name:
+        raise SpecError("weasul plugins show NAME: give a plugin, e.g. label_models/dawid-skene or dawid-skene")
+    infos, _ = plugins.listing(args.group)
+    group, _, name = args.name.rpartition("/")
+    matches = [i for i in infos if i.name == name and (not group or i.group.removeprefix("weasul.") == group)]
+    if not matches:
+        import difflib
+
+        names = sorted({f"{i.group.removeprefix('weasul.')}/{i.name}" for i in infos})
+        close = difflib.get_close_matches(args.name, names + [i.name for i in infos], n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; `weasul plugins` lists them"
+        raise SpecError(f"no plugin '{args.name}' is installed{hint}")
+    if len(matches) > 1:
+        both = ", ".join(f"{i.group.removeprefix('weasul.')}/{i.name}" for i in matches)
+        raise SpecError(f"'{args.name}' names several plugins ({both}); write group/name")
+    info = matches[0]
+    short_group = info.group.removeprefix("weasul.")
+    cls = plugins.load_class(short_group, info.name)
+    print(f"{short_group}/{info.name}  ({info.distribution} {info.version}, {cls.__module__}:{cls.__qualname__})")
+    print()
+    print(inspect.cleandoc(cls.__doc__ or "(no description)"))
+    try:
+        step = step_class(cls)
+    except Exception:  # noqa: BLE001 - data sets and reporters are not steps
+        step = None
+    inputs = step.inputs if step is not None else {}
+    as_params = {k for k, v in inputs.items() if v.as_param}
+    rows = _params_rows(cls.Params, skip=as_params)
+    print("\nparams:")
+    print(_table([["name", "type", "default", "description"], *rows]) if rows else "  none")
+    if step is None:
+        return 0
+    step_rows = _params_rows(step.Params)
+    if step_rows:
+        print(f"\nstep params ({step.__qualname__}):")
+        print(_table([["name", "type", "default", "description"], *step_rows]))
+    print(f"\ninputs ({step.__qualname__}):")
+    in_rows = [
+        [k, " or ".join(v.kinds), "required" if v.required else "optional", v.doc] for k, v in inputs.items()
+    ]
+    print(_table([["name", "kinds", "", "description"], *in_rows]) if in_rows else "  none")
+    print("\noutputs:")
+    out_rows = [[k, f"model:{cls.group}" if v == "model" else v] for k, v in step.outputs.items()]
+    print(_table([["name", "kind"], *out_rows]) if out_rows else "  none")
+    return 0
+
+
 def _cmd_plugins(args: argparse.Namespace) -> int:
     from weasul import plugins
 
+    if args.action == "show":
+        return _cmd_plugin_show(args)
+    if args.name:
+        from weasul.errors import SpecError
+
+        raise SpecError(f"unexpected '{args.name}'; did you mean: weasul plugins show {args.name}")
     checked_at: str | None
     if args.check:
         infos, checked_at = plugins.check(args.group, debug=args.debug), "now"

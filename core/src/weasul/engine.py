@@ -17,7 +17,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -55,18 +55,26 @@ class RunResult:
     artifacts: dict[str, Any] = field(default_factory=dict)
 
 
-def _as_spec(spec: str | Path | Mapping[str, Any] | Spec) -> tuple[Spec, dict[str, Any]]:
+def _as_spec(
+    spec: str | Path | Mapping[str, Any] | Spec, overrides: Sequence[str] = ()
+) -> tuple[Spec, dict[str, Any]]:
+    from weasul.overrides import apply_overrides
+
     if isinstance(spec, Spec):
+        if overrides:
+            raw = apply_overrides(spec.model_dump(mode="json"), overrides)
+            return parse_spec(raw), raw
         return spec, spec.model_dump(mode="json")
     if isinstance(spec, Mapping):
-        raw = dict(spec)
+        raw = apply_overrides(dict(spec), overrides)
         return parse_spec(raw), raw
-    return load_spec(spec)
+    return load_spec(spec, overrides)
 
 
-def validate(spec: str | Path | Mapping[str, Any] | Spec) -> Plan:
-    """Check a spec statically (plugins, params, wiring, kinds) without running it."""
-    return plan(_as_spec(spec)[0])
+def validate(spec: str | Path | Mapping[str, Any] | Spec, *, overrides: Sequence[str] = ()) -> Plan:
+    """Check a spec statically (plugins, params, wiring, kinds) without running it;
+    `overrides` are `key=value` changes (see `weasul.overrides`)."""
+    return plan(_as_spec(spec, overrides)[0])
 
 
 # --- values flowing between steps ----------------------------------------------------------
@@ -317,12 +325,14 @@ def run(
     runs_dir: str | Path = "runs",
     use_cache: bool = True,
     hooks: Iterable[object] = (),
+    overrides: Sequence[str] = (),
 ) -> RunResult:
-    """Validate and run a spec; returns the run folder, metrics and artifacts.
+    """Validate and run a spec; returns the run folder, metrics and artifacts. `overrides`
+    are `key=value` changes to the spec (`-s` on the command line), recorded in run.json.
 
     Raises SpecError before anything runs when the spec is wrong, DataError when data is.
     """
-    spec_obj, _ = _as_spec(spec)
+    spec_obj, _ = _as_spec(spec, overrides)
     spec_file = Path(spec).resolve() if isinstance(spec, (str, Path)) else None
     the_plan = plan(spec_obj)
     manager = weasul_registry.make_hook_manager()
@@ -352,6 +362,7 @@ def run(
             classes=[step.step_cls for step in the_plan.steps],
             files=caching.data_files,
         )
+        record.data["overrides"] = list(overrides)  # written with the next record update
         hook = manager.hook
         hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
         metrics: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -198,9 +199,16 @@ def load_yaml(text: str, source: str = "spec") -> Any:
         loader.dispose()
 
 
-def load_spec(path: str | Path) -> tuple[Spec, dict[str, Any]]:
-    """Read and validate a YAML or JSON spec file; returns the Spec and the raw data."""
+def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Spec, dict[str, Any]]:
+    """Read and validate a YAML or JSON spec file; returns the Spec and the raw data.
+
+    `overrides` (`key=value`, see `weasul.overrides`) change the data before validation; file
+    params relative to the spec's folder become absolute (see `weasul.spec_paths`).
+    """
     import yaml
+
+    from weasul.overrides import apply_overrides
+    from weasul.spec_paths import resolve_paths
 
     path = Path(path)
     if not path.is_file():
@@ -223,4 +231,5 @@ def load_spec(path: str | Path) -> tuple[Spec, dict[str, Any]]:
         raise SpecError(f"{path} is not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise SpecError(f"{path} is nested too deeply") from None
+    raw = resolve_paths(apply_overrides(raw, overrides), path.parent)
     return parse_spec(raw, str(path)), raw

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import Classifier
@@ -59,6 +59,17 @@ class SklearnClassifier(Classifier):
         hard: bool = Field(False, description="train on argmax labels instead of weighted expansion")
         min_weight: float = Field(1e-3, ge=0, lt=1)
         seed: int = 0
+
+        @model_validator(mode="after")
+        def _known_options(self) -> SklearnClassifier.Params:
+            # read from the estimator's source, so `weasul validate` checks options without sklearn
+            from weasul.options import check_options
+
+            path = _SHORT_NAMES.get(self.estimator, self.estimator)
+            problem = check_options(path, self.options, ignore=("random_state",))
+            if problem:
+                raise ValueError(f"options: {problem}")
+            return self
 
     params: Params
 
