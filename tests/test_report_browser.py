@@ -174,6 +174,7 @@ def test_slicing_section_tabulates_slices_and_names_the_worst() -> None:
     )
     assert scores.headline is not None and scores.headline.label == "test accuracy"
     assert scores.headline.detail == "worst slice rare: 0.2000"
+    assert [r[0] for r in scores.tables[0].rows] == ["test", "train"]  # per-slice rows only below
     (table,) = slices.tables
     assert table.columns[:4] == ["slice", "test n", "test accuracy", "test macro-F1"]
     assert [r[:3] for r in table.rows] == [["overall", 100, 0.9], ["rare", 5, 0.2], ["common", 40, 0.9]]

@@ -75,7 +75,11 @@ class SlicingStep(SliceHeadStep):
 
         from weasul_slicing.metrics import collect_slice_rows
 
-        base = metrics_section(step_id, metrics, "Scores")
+        overall = {
+            s: {k: v for k, v in m.items() if k != "slices"} if isinstance(m, Mapping) else m
+            for s, m in metrics.items()
+        }
+        base = metrics_section(step_id, overall, "Scores")
         rows = collect_slice_rows({step_id: dict(metrics)})
         splits = split_order(dict.fromkeys(r["split"] for r in rows))
         slices = list(dict.fromkeys(r["slice"] for r in rows))
