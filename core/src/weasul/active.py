@@ -70,7 +70,7 @@ def active_loop(
         _log.info("resuming with %d answers already given", len(labelled))
 
     def record(iteration: int, queried: list[int], answers: list[int]) -> dict[str, Any]:
-        state = QueryState(L, model.predict_proba(L), labelled, model, X)
+        state = QueryState(L, model.predict_proba(L), labelled, model, X, budget)
         row: dict[str, Any] = {
             "iteration": iteration,
             "n_labelled": sum(1 for a in labelled.values() if a >= 0),
@@ -90,14 +90,17 @@ def active_loop(
         n_answered = sum(1 for a in labelled.values() if a >= 0)
         if n_answered >= budget or len(labelled) >= len(L):
             break
-        state = QueryState(L, model.predict_proba(L), labelled, model, X)
+        state = QueryState(L, model.predict_proba(L), labelled, model, X, budget)
         picked = np.asarray(strategy.select(state, min(batch, budget - n_answered)), dtype=np.int64)
         if picked.size == 0:
             break
         oracle.observe(state)
         answers = np.asarray(oracle.label(picked), dtype=np.int64)
         for i, a in zip(picked.tolist(), answers.tolist(), strict=False):
-            labelled[i] = a  # -1 = declined; kept so it is not asked again
+            labelled[i] = a  # -1 = declined; kept so it is not asked again; not counted in the budget
+        for i, a in oracle.revisions().items():  # e.g. an undone and re-given answer
+            if 0 <= i < len(L):
+                labelled[i] = int(a)
         model.fit(L, expert=_expert(labelled))
         history.append(record(iteration, picked.tolist(), answers.tolist()))
     return history

@@ -128,8 +128,10 @@ class QueryState:
     """What a query strategy sees when it picks items to label.
 
     L: (n, m) label matrix of the pool. probs: (n, K) current model probabilities on L.
-    labelled: item index -> expert label, for items already answered.
+    labelled: item index -> expert label, for items already answered (-1 = declined).
     model: the current fitted label model, X: optional (n, d) features.
+    budget: the expert answers the loop asks for in total (None outside a loop), so an
+    interactive oracle can say "answered 3 of 20".
     """
 
     L: np.ndarray
@@ -137,6 +139,7 @@ class QueryState:
     labelled: dict[int, int]
     model: Any = None
     X: np.ndarray | None = None
+    budget: int | None = None
 
     def unlabelled(self) -> np.ndarray:
         mask = np.ones(len(self.L), dtype=bool)

@@ -209,7 +209,12 @@ class Oracle(Plugin[P], ABC):
 
     def observe(self, state: QueryState) -> None:
         """Called by the active loop before each `label` with the current state (model, L,
-        probabilities), so an interactive oracle can show the model's belief. Default: nothing."""
+        probabilities, budget), so an interactive oracle can show the model's belief. Default: nothing."""
+
+    def revisions(self) -> dict[int, int]:
+        """Earlier answers changed since the last call (item index -> new label, -1 = declined),
+        e.g. a person's undo; the active loop applies them after each `label`. Default: none."""
+        return {}
 
 
 class Classifier(PersistentPlugin[P], ABC):
