@@ -110,7 +110,7 @@ def test_demo_report_in_chromium_shows_test_accuracy_and_lf_table(
     assert dom.rows["step-clf"][1][:2] == ["test", accuracy]  # the end model's table, test first
     for lf in metrics["lfs"]["train"]["lf_summary"]:  # every LF has its row with its numbers
         row = next(r for r in dom.rows["step-lfs"] if r[:1] == [lf["lf"]])
-        assert row[2:4] == [fmt(lf["coverage"]), fmt(lf["overlaps"])]
+        assert row[1:4] == [["HAM", "SPAM"][lf["polarity"][0]], fmt(lf["coverage"]), fmt(lf["overlaps"])]
     assert "Coverage and empirical accuracy per LF (train)" in dom.figures
     assert "finished" in text
 

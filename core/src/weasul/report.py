@@ -37,6 +37,7 @@ __all__ = [
     "active_loop_sections",
     "bar_chart",
     "build_sections",
+    "class_names",
     "error_finder_sections",
     "fmt",
     "headline_of",
@@ -408,10 +409,13 @@ def _load_data(run_dir: Path) -> Dataset | None:
         try:
             import yaml
 
+            spec = yaml.safe_load((run_dir / "spec.yaml").read_text(encoding="utf-8")) or {}
+        except (OSError, ValueError):
+            return None
+        data = spec.get("data") or {}
+        try:
             from weasul.plugins import load_class
 
-            spec = yaml.safe_load((run_dir / "spec.yaml").read_text(encoding="utf-8")) or {}
-            data = spec.get("data") or {}
             if data.get("use"):
                 loader = cast(
                     "DatasetLoader", load_class("datasets", str(data["use"]))(**(data.get("params") or {}))
@@ -420,6 +424,14 @@ def _load_data(run_dir: Path) -> Dataset | None:
         except Exception as err:  # noqa: BLE001 - a report shows less rather than failing
             _log.warning("report: the data set of %s cannot be loaded here: %s", run_dir, err)
     return _DATA_CACHE[key]
+
+
+def class_names(artifacts_dir: Path | None) -> list[str]:
+    """The run's class names (from its data set, loaded again when needed); [] without them."""
+    if artifacts_dir is None:
+        return []
+    data = _load_data(Path(artifacts_dir).parent.parent)
+    return list(data.class_names) if data is not None else []
 
 
 def step_input(artifacts_dir: Path | None, name: str, kind: str = "") -> dict[str, Any]:
@@ -564,14 +576,16 @@ def label_model_sections(
     preds = read_artifacts(artifacts_dir, "pred")
     if not preds:
         return [base]
-    n_classes = max(int(np.max(p)) + 1 for p in preds.values() if np.size(p)) if preds else 0
+    names = class_names(artifacts_dir)
+    n_classes = max([len(names), *(int(np.max(p)) + 1 for p in preds.values() if np.size(p))])
+    names = names if len(names) == n_classes else [f"class {c}" for c in range(n_classes)]
     splits = split_order(preds)
     shares = {
         s: np.bincount(np.asarray(preds[s], dtype=np.int64), minlength=n_classes) / max(1, np.size(preds[s]))
         for s in splits
     }
     table = Table(
-        ["split", "items", *(f"class {c}" for c in range(n_classes))],
+        ["split", "items", *names],
         [[s, int(np.size(preds[s])), *shares[s].tolist()] for s in splits],
         "share of items predicted as each class",
     )
@@ -591,6 +605,7 @@ def lf_sections(step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | 
     if not summaries:
         return [metrics_section(step_id, metrics, "Labeling functions")]
     L = read_artifacts(artifacts_dir, "L")
+    names = class_names(artifacts_dir)
     splits = [s for s in split_order(summaries) if s != "train"]
     splits = (["train"] if "train" in summaries else []) + splits
     tables = []
@@ -603,7 +618,10 @@ def lf_sections(step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | 
         tables.append(
             Table(
                 columns,
-                [[r.get(c) for c in columns] for r in rows],
+                [
+                    [_polarity(r.get(c), names) if c == "polarity" else r.get(c) for c in columns]
+                    for r in rows
+                ],
                 f"{split}: {len(rows)} labeling functions{total}",
             )
         )
@@ -633,6 +651,13 @@ def lf_sections(step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | 
             headline,
         )
     ]
+
+
+def _polarity(value: Any, names: Sequence[str]) -> Any:
+    """An LF's polarity (the classes it votes) by class name when the names are known."""
+    if isinstance(value, list) and names and all(isinstance(c, int) and 0 <= c < len(names) for c in value):
+        return ", ".join(names[c] for c in value)
+    return value
 
 
 def active_loop_sections(
@@ -957,7 +982,10 @@ def render_report(
     spec = (yaml.safe_load(spec_text) if spec_text else None) or record.get("spec") or {}
     if not spec_text and spec:
         spec_text = yaml.safe_dump(spec, sort_keys=False)
-    steps = build_sections(run_dir, spec, metrics, record)
+    try:
+        steps = build_sections(run_dir, spec, metrics, record)
+    finally:
+        _DATA_CACHE.pop(str(run_dir), None)  # the data set is needed only while sections are built
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
