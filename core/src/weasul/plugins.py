@@ -100,13 +100,43 @@ def _discover(group: str | None) -> list[PluginRecord]:
     return [r for full in groups for r in registry.discover(full, entry_points=installed.select(group=full))]
 
 
+def import_timeout() -> float:
+    """Seconds one plugin's import may take in a check (`WEASUL_IMPORT_TIMEOUT`, default 30)."""
+    try:
+        return max(0.01, float(os.environ.get("WEASUL_IMPORT_TIMEOUT", "30")))
+    except ValueError:
+        return 30.0
+
+
+def _load_in_time(record: PluginRecord, timeout: float, debug: bool) -> PluginRecord:
+    """`registry.load` in a daemon thread: an import that hangs marks the plugin broken after
+    `timeout` seconds instead of freezing the listing (the thread is left behind, idle or not)."""
+    import threading
+
+    done: list[PluginRecord] = []
+    worker = threading.Thread(
+        target=lambda: done.append(registry.load(record, check=_check, debug=debug)),
+        name=f"weasul-import-{record.name}",
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout)
+    if done:
+        return done[0]
+    return record.with_status("broken", f"import timed out after {timeout:g} s")
+
+
 def available(group: str | None = None, *, load: bool = True, debug: bool = False) -> list[PluginInfo]:
     """Every installed plugin (of one group, or all), with status after loading.
 
-    With `load=False` nothing is imported and every status is `listed`.
+    With `load=False` nothing is imported and every status is `listed`. A plugin whose import
+    takes longer than `import_timeout()` is `broken (import timed out after N s)`.
     """
     records = _discover(group)
-    return [registry.load(r, check=_check, debug=debug) for r in records] if load else records
+    if not load:
+        return records
+    timeout = import_timeout()
+    return [_load_in_time(r, timeout, debug) for r in records]
 
 
 def cache_file() -> Path:
