@@ -296,6 +296,11 @@ def test_engine_run_report_is_self_contained_with_scores_and_curve(
     assert ["test", fmt(lm_test["coverage"]), fmt(lm_test["accuracy"])] == page.rows("step-lm", "split")[0][
         :3
     ]
+    (ece_table,) = [t for t in page.tables["step-lm"] if "ECE" in t[0]]  # data.y read back
+    assert [r[0] for r in ece_table[1:]] == ["test", "train"] and all(
+        0 <= float(r[2]) < 0.5 for r in ece_table[1:]
+    )
+    assert page.figures["Calibration (test)"]["polyline"] == 2  # the model and the diagonal
     history = result.metrics["loop"]["history"]
     curve = page.figures["Learning curve"]
     assert curve["points:1"] == len(history) >= 3  # one point per iteration, iteration 0 included
@@ -377,3 +382,14 @@ def test_error_finder_section_shows_flagged_items_with_text_given_and_suggested(
     report._DATA_CACHE.clear()
     (section,) = report.error_finder_sections("find", metrics["find"], run_dir / "artifacts" / "find")
     assert section.tables[-1].rows[0] == ["2", 0, 1, 0.1]
+
+
+def test_calibration_bins_measure_overconfidence() -> None:
+    probs = np.tile([0.9, 0.1], (10, 1))
+    ece, points = report.calibration_bins(probs, np.array([0] * 9 + [1]))
+    assert ece == pytest.approx(0.0) and points == [(pytest.approx(0.9), pytest.approx(0.9), 10)]
+    ece, points = report.calibration_bins(probs, np.array([0, 1] * 5))  # 90% sure, half right
+    assert ece == pytest.approx(0.4)
+    probs = np.array([[0.55, 0.45], [0.95, 0.05]])
+    ece, points = report.calibration_bins(probs, np.array([1, 0]))
+    assert [p[2] for p in points] == [1, 1] and ece == pytest.approx((0.55 + 0.05) / 2)

@@ -37,6 +37,7 @@ __all__ = [
     "active_loop_sections",
     "bar_chart",
     "build_sections",
+    "calibration_bins",
     "class_names",
     "error_finder_sections",
     "fmt",
@@ -568,11 +569,12 @@ def _is_split(value: Mapping[str, Any]) -> bool:
 
 
 def label_model_sections(
-    step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None
+    step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None, title: str = "Label model"
 ) -> list[ReportSection]:
-    """A label model: coverage and scores per split, and the predicted class shares per split
-    (from the `pred` artifacts) beside each other, which shows a model that collapses to one class."""
-    base = metrics_section(step_id, metrics, "Label model")
+    """A label model (or an end model): scores per split, the predicted class shares per split
+    (from the `pred` artifacts), which show a model that collapses to one class, and its
+    calibration against the gold labels of its `y` input (from `probs`)."""
+    base = metrics_section(step_id, metrics, title)
     preds = read_artifacts(artifacts_dir, "pred")
     if not preds:
         return [base]
@@ -589,9 +591,66 @@ def label_model_sections(
         [[s, int(np.size(preds[s])), *shares[s].tolist()] for s in splits],
         "share of items predicted as each class",
     )
-    return [
-        ReportSection(base.title, base.text, [*base.tables, table], base.figures, base.headline, base.details)
-    ]
+    tables, figures = [*base.tables, table], list(base.figures)
+    calibration = _calibration_part(artifacts_dir)
+    if calibration is not None:
+        tables.append(calibration[0])
+        figures.append(calibration[1])
+    return [ReportSection(base.title, base.text, tables, figures, base.headline, base.details)]
+
+
+def calibration_bins(
+    probs: np.ndarray, y: np.ndarray, bins: int = 10
+) -> tuple[float, list[tuple[float, float, int]]]:
+    """Expected calibration error of the top-class probability, and per non-empty bin of that
+    probability (equal widths over [0, 1]): (mean confidence, accuracy, items)."""
+    probs, y = np.asarray(probs, dtype=float), np.asarray(y)
+    confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == y
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    points, ece = [], 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            conf, acc = float(confidence[members].mean()), float(correct[members].mean())
+            points.append((conf, acc, int(members.sum())))
+            ece += members.mean() * abs(conf - acc)
+    return float(ece), points
+
+
+def _calibration_part(artifacts_dir: Path | None) -> tuple[Table, Figure] | None:
+    """Calibration of a step's `probs` against the gold labels of its `y` input: ECE per split
+    and a reliability curve for the first split in test, valid, ... order."""
+    probs = read_artifacts(artifacts_dir, "probs")
+    gold = step_input(artifacts_dir, "y") if probs else {}
+    splits = [s for s in split_order(probs) if s in gold and len(gold[s]) == len(probs[s])]
+    if not splits:
+        return None
+    rows, curves = [], {}
+    for split in splits:
+        y = np.asarray(gold[split])
+        keep = y >= 0  # items without a gold label
+        ece, points = calibration_bins(np.asarray(probs[split])[keep], y[keep])
+        rows.append([split, int(keep.sum()), ece, float(np.asarray(probs[split])[keep].max(axis=1).mean())])
+        curves[split] = points
+    shown = splits[0]
+    k = np.asarray(probs[shown]).shape[1]
+    figure = line_chart(
+        {
+            f"{shown} (bins of 0.1)": [(c, a) for c, a, _ in curves[shown]],
+            "perfectly calibrated": [(1 / k, 1 / k), (1.0, 1.0)],
+        },
+        title=f"Calibration ({shown})",
+        x_label="predicted probability of the chosen class",
+        y_label="share of those items that are right",
+        y_range=(0.0, 1.0),
+        dashed=["perfectly calibrated"],
+        width=520,
+        height=300,
+    )
+    table = Table(
+        ["split", "items with gold", "ECE", "mean confidence"], rows, "expected calibration error (10 bins)"
+    )
+    return table, figure
 
 
 def lf_sections(step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None) -> list[ReportSection]:

@@ -235,7 +235,7 @@ class LabelModelStep(Step["LabelModel"]):
         return StepOutput({"probs": probs, "pred": preds, "model": plugin}, metrics)
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
-        """Scores per split and the predicted class shares."""
+        """Scores per split, the predicted class shares and the calibration."""
         from weasul.report import label_model_sections
 
         return label_model_sections(step_id, metrics, artifacts_dir)
@@ -434,6 +434,12 @@ class ClassifierStep(Step["Classifier"]):
         probs = {split: plugin.predict_proba(values) for split, values in X.items()}
         preds = {s: P.argmax(axis=1) for s, P in probs.items()}
         return StepOutput({"probs": probs, "pred": preds, "model": plugin}, _metrics_with_gold(probs, inputs.get("y")))
+
+    def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
+        """Scores per split, the predicted class shares and the calibration."""
+        from weasul.report import label_model_sections
+
+        return label_model_sections(step_id, metrics, artifacts_dir, "End model")
 
 
 #: The step each interface runs as, by entry-point group; data sets and reporters are not steps.
