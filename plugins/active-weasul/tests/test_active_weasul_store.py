@@ -123,11 +123,13 @@ def test_terminal_oracle_reads_answers_and_writes_through(tmp_path, monkeypatch,
     assert oracle.label(np.array([0, 1, 2])).tolist() == [1, -1, 0]
     shown = capsys.readouterr().out
     assert "buy now" in shown and "lf0=spam" in shown and "not a class" in shown
-    assert oracle.store.answers() == {"0": 1, "1": -1, "2": 0}
+    assert oracle.known() == {0: 1, 1: -1, 2: 0} and len(oracle.store) == 3
     assert oracle.label(np.array([0])).tolist() == [1]  # stored: not asked again
     monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
     with pytest.raises(LabellingStopped):
-        TerminalOracle(path=str(tmp_path / "t.sqlite")).label(np.array([5]))
+        TerminalOracle(path=str(tmp_path / "t.sqlite")).bind(
+            text=np.array(["buy now", "hello", "free money", "new"], dtype=object)
+        ).label(np.array([3]))
 
 
 def test_terminal_shows_model_belief(tmp_path):
