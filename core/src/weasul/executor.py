@@ -44,8 +44,16 @@ class Executor:
             if self.spec.address:
                 self._client = distributed.Client(self.spec.address)
             else:
+                # loopback only, random ports, no dashboard: a local cluster is reachable from
+                # this machine alone, and host= spares distributed's UDP probe of 8.8.8.8
                 self._cluster = distributed.LocalCluster(
-                    n_workers=self.spec.n_workers, processes=False, dashboard_address=None
+                    n_workers=self.spec.n_workers,
+                    processes=False,
+                    host="127.0.0.1",
+                    protocol="tcp://",
+                    dashboard_address="127.0.0.1:0",
+                    worker_dashboard_address=None,
+                    scheduler_kwargs={"dashboard": False},
                 )
                 self._client = distributed.Client(self._cluster)
         return self._client
