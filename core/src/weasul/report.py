@@ -591,12 +591,13 @@ def label_model_sections(
         [[s, int(np.size(preds[s])), *shares[s].tolist()] for s in splits],
         "share of items predicted as each class",
     )
-    tables, figures = [*base.tables, table], list(base.figures)
+    sections = [
+        ReportSection(base.title, base.text, [*base.tables, table], base.figures, base.headline, base.details)
+    ]
     calibration = _calibration_part(artifacts_dir)
     if calibration is not None:
-        tables.append(calibration[0])
-        figures.append(calibration[1])
-    return [ReportSection(base.title, base.text, tables, figures, base.headline, base.details)]
+        sections.append(ReportSection("Calibration", tables=[calibration[0]], figures=[calibration[1]]))
+    return sections
 
 
 def calibration_bins(
