@@ -31,11 +31,13 @@ labelling of classes (no label switching).
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
+from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.validation import check_label_matrix
 
@@ -51,6 +53,22 @@ if TYPE_CHECKING:
 __all__ = ["DawidSkene"]
 
 _log = logging.getLogger(__name__)
+
+
+def _check_memory(n_rows: int, m: int, k: int) -> None:
+    """Refuse, with the figure, a fit whose arrays would not fit in memory: EM holds about six
+    (m, K, K+1) float arrays (confusions, their logs, counts, priors) and three (n, K) ones."""
+    need = 8 * (6 * m * k * (k + 1) + 3 * n_rows * k)
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not Linux: only refuse the impossible
+        free = 2**40
+    if need > free:
+        raise DataError(
+            f"dawid-skene with n_classes={k} and {m} sources needs about {need / 2**30:.1f} GiB "
+            f"({m} x {k} x {k + 1} confusion entries per array), more than the {free / 2**30:.1f} GiB "
+            "of free memory; set n_classes to the number of classes the votes use"
+        )
 
 
 def _vote_matrix(L: np.ndarray, n_classes: int) -> Any:
@@ -131,6 +149,7 @@ class DawidSkene(LabelModel):
         p = self.params
         L, k = check_fit_matrix(L, p.n_classes)
         m = L.shape[1]
+        _check_memory(L.shape[0], m, k)
         voted_classes = np.stack([(L == c).any(axis=0) for c in range(k)], axis=1).sum(axis=1)
         one_class = voted_classes == 1
         if p.model_abstain is not None:
