@@ -310,7 +310,10 @@ def test_engine_run_report_is_self_contained_with_scores_and_curve(
     assert not re.search(r"""(src|href)=["'](?!data:|#)""", text), "the page links outside itself"
     # the HtmlReporter writes the same page; `weasul report` rebuilds it
     (result.path / "report.html").unlink()
-    assert HtmlReporter().write(result.path, result.metrics) == [result.path / "report.html"]
+    assert HtmlReporter().write(result.path, result.metrics) == [
+        result.path / "report.html",
+        result.path / "report.json",
+    ]
     assert main(["report", str(result.path)]) == 0
     assert Page((result.path / "report.html").read_text()).figures["Learning curve"] == curve
 
@@ -324,6 +327,13 @@ def test_runs_lists_and_compares(toy_plugins, npy_data, toy_spec, tmp_path, caps
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and lines[2].startswith(f"toy/{first.path.name}") and "finished" in lines[2]
     assert f"lm test accuracy {fmt(first.metrics['lm']['test']['accuracy'])}" in lines[2]
+    last = first.metrics["loop"]["history"][-1]["test"][
+        "accuracy"
+    ]  # the loop's own headline, from report.json
+    assert f"loop test accuracy {fmt(last)}" in lines[2]
+    (first.path / "report.json").unlink()  # an older run: headlines from the metrics alone
+    assert main(["runs", "--runs-dir", str(runs), "toy"]) == 0
+    assert "loop" not in capsys.readouterr().out.splitlines()[2]
     assert main(["runs", "--runs-dir", str(runs), "--compare", str(first.path), "toy"]) == 0
     out = capsys.readouterr().out
     a, b = first.metrics["lm"]["test"]["accuracy"], second.metrics["lm"]["test"]["accuracy"]

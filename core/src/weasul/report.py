@@ -1030,6 +1030,13 @@ def render_report(
     final: bool = False,
 ) -> str:
     """The report page of a run folder as HTML text (see `write_report`)."""
+    return _render(Path(run_dir), metrics, title, final)[0]
+
+
+def _render(
+    run_dir: Path, metrics: Mapping[str, Any] | None, title: str, final: bool
+) -> tuple[str, list[StepReport], str]:
+    """The page, its steps and the status it shows."""
     import jinja2
     import yaml
 
@@ -1058,11 +1065,12 @@ def render_report(
     total = record.get("seconds")
     if total is None and step_seconds:
         total = sum(step_seconds)
+    status = _status(record, spec, final)
     page = env.get_template("report.html.j2").render(
         title=title or f"weasul run {spec.get('name', run_dir.name)}",
         name=spec.get("name", run_dir.parent.name),
         run_dir=str(run_dir),
-        status=_status(record, spec, final),
+        status=status,
         record=record,
         total_seconds=total,
         spec_text=spec_text,
@@ -1070,17 +1078,27 @@ def render_report(
         comparison=_comparison(metrics),
         pngs=_embedded_pngs(run_dir),
     )
-    return str(page)
+    return str(page), steps, status
 
 
 def write_report(
     run_dir: Path, metrics: Mapping[str, Any] | None = None, *, title: str = "", final: bool = False
 ) -> Path:
     """Write `<run_dir>/report.html`: header (spec, versions, timings, status from run.json),
-    a summary card per step, the steps' sections, and the PNG figures of other reporters.
-    `metrics` defaults to metrics.json; `final` says the engine writes it as the run's last act."""
-    from weasul.cache import write_text_atomic
+    a summary card per step, the steps' sections, and the PNG figures of other reporters; and
+    `report.json`, each step's headline (what `weasul runs` lists). `metrics` defaults to
+    metrics.json; `final` says the engine writes it as the run's last act. Returns the page."""
+    from weasul.cache import json_default, write_text_atomic
 
-    out = Path(run_dir) / "report.html"
-    write_text_atomic(out, render_report(Path(run_dir), metrics, title=title, final=final))
+    run_dir = Path(run_dir)
+    page, steps, status = _render(run_dir, metrics, title, final)
+    out = run_dir / "report.html"
+    write_text_atomic(out, page)
+    headlines = {
+        s.id: {"label": s.headline.label, "value": s.headline.value, "detail": s.headline.detail}
+        for s in steps
+        if s.headline is not None
+    }
+    summary = {"status": status, "headlines": headlines}
+    write_text_atomic(run_dir / "report.json", json.dumps(summary, indent=1, default=json_default) + "\n")
     return out

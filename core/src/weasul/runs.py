@@ -1,8 +1,9 @@
 """Finished runs on disk: list them with status and headline metrics, compare two.
 
 A run folder is `<runs_dir>/<name>/<stamp>/` holding `metrics.json` and, since run records,
-`run.json` (status, timings). Nothing here imports a plugin: headlines come from the metrics
-alone (`weasul.report.headline_of`), so `weasul runs` stays quick over hundreds of runs.
+`run.json` (status, timings). Nothing here imports a plugin: headlines come from the
+`report.json` the HTML report writes beside the page (each step's own headline), else from the
+metrics alone (`weasul.report.headline_of`), so `weasul runs` stays quick over hundreds of runs.
 """
 
 from __future__ import annotations
@@ -71,11 +72,19 @@ def read_run(path: Path) -> RunInfo:
     record = _read_json(path / "run.json")
     metrics = _read_json(path / "metrics.json")
     headlines = {}
-    for step_id, values in metrics.items():
-        if isinstance(values, Mapping):
-            headline = headline_of(values)
-            if headline is not None:
-                headlines[step_id] = headline
+    written = _read_json(path / "report.json").get("headlines")
+    if isinstance(written, Mapping):  # the steps' own headlines, from the last report
+        for step_id, h in written.items():
+            if isinstance(h, Mapping) and "label" in h:
+                headlines[str(step_id)] = Headline(
+                    str(h["label"]), h.get("value"), str(h.get("detail") or "")
+                )
+    else:
+        for step_id, values in metrics.items():
+            if isinstance(values, Mapping):
+                headline = headline_of(values)
+                if headline is not None:
+                    headlines[step_id] = headline
     seconds = record.get("seconds")
     if seconds is None and record.get("steps"):
         seconds = sum(float(s.get("seconds") or 0) for s in record["steps"].values())

@@ -25,4 +25,5 @@ class HtmlReporter(Reporter):
     def write(self, run_dir: Path, metrics: dict[str, Any]) -> list[Path]:
         from weasul.report import write_report
 
-        return [write_report(Path(run_dir), metrics, title=self.params.title, final=True)]
+        page = write_report(Path(run_dir), metrics, title=self.params.title, final=True)
+        return [page, page.with_name("report.json")]
