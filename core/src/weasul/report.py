@@ -348,13 +348,13 @@ def heatmap(
     """A matrix of shaded cells (darker = larger) with the value, `digits` decimals, in each."""
     arr = np.asarray(matrix, dtype=float)
     label_w = 16 + 7 * max((len(s) for s in row_labels), default=2)
-    left, top = label_w + (18 if row_title else 0), 52
+    left, top = label_w + (18 if row_title else 0), (62 if col_title else 46)
     width = max(left + cell * arr.shape[1] + 16, 16 + 8 * len(title))
     height = top + cell * arr.shape[0] + 16
     hi = float(np.nanmax(arr)) if arr.size and np.isfinite(arr).any() else 1.0
     body = [_text(8, 18, title, extra='font-weight="600" font-size="13"')]
     if col_title:
-        body.append(_text(left + cell * arr.shape[1] / 2, 34, col_title, anchor="middle"))
+        body.append(_text(left + cell * arr.shape[1] / 2, 36, col_title, anchor="middle"))
     if row_title:
         mid = top + cell * arr.shape[0] / 2
         body.append(_text(12, mid, row_title, anchor="middle", extra=f'transform="rotate(-90 12 {mid:.1f})"'))

@@ -89,7 +89,7 @@ class FactorGraphStep(LabelModelStep):
             col_labels=labels,
             row_title="source j",
             col_title="source k",
-            cell=max(26, min(56, 560 // m)),
+            cell=max(26, min(40, 400 // m)),
         )
         return [*sections, ReportSection("Dependencies", tables=[by_type, table], figures=[figure])]
 
