@@ -32,8 +32,9 @@ and ties as `majority-vote`; the probabilities of a one-coin model of accuracy 0
 What it chose: `chosen_`, `mode_`, `members_` and `scores_` (candidate -> held-out score or
 why it was left out); `report()` returns them as a JSON-ready dict for a step's metrics.
 
-Cost: the candidates' fits, their half-fits on at most `max_score_rows` rows, and passes over
-the votes of the distinct rows (O(votes x K), in chunks): linear in K and in the votes.
+Cost: half-fits of the candidates on at most `max_score_rows` rows, the fit of the model(s)
+used on at most `max_fit_rows` rows, and passes over the votes of the distinct rows
+(O(votes x K), in chunks): linear in K and in the votes.
 """
 
 from __future__ import annotations
@@ -173,6 +174,12 @@ class Auto(LabelModel):
         max_score_rows: int = Field(
             20_000, ge=100, description="rows (a seeded random subset) the held-out scores use"
         )
+        max_fit_rows: int = Field(
+            200_000,
+            ge=100,
+            description="rows (a seeded random subset) the models used are fitted on: their at most "
+            "m K (K+1) parameters are pinned down long before a million rows",
+        )
 
         @field_validator("candidates")
         @classmethod
@@ -199,7 +206,8 @@ class Auto(LabelModel):
         L, k = check_fit_matrix(L, self.params.n_classes)
         prior = resolve_prior(self.params.class_prior, k)
         seed = self.params.seed
-        voted_classes = np.stack([(L == c).any(axis=0) for c in range(k)], axis=1).sum(axis=1)
+        patterns = compress_rows(L, k)[0]  # which classes each source votes, on distinct rows
+        voted_classes = np.stack([(patterns == c).any(axis=0) for c in range(k)], axis=1).sum(axis=1)
         mode = "labeling-functions" if (voted_classes == 1).mean() >= 0.5 else "crowd"
         criterion = "agreement" if mode == "labeling-functions" else "likelihood"
         rng = np.random.default_rng(seed)
@@ -228,10 +236,13 @@ class Auto(LabelModel):
         else:
             finite = [c for c in ok if isinstance(scores.get(c), float) and np.isfinite(scores[c])]
             members = [max(finite, key=lambda c: scores[c])] if finite else ok[:1]
+        fit_rows = L
+        if L.shape[0] > self.params.max_fit_rows:
+            fit_rows = L[np.sort(rng.choice(L.shape[0], self.params.max_fit_rows, replace=False))]
         tables = []
         for name in list(members):
             try:
-                tables.append(_tables(name, L, k, prior, seed))
+                tables.append(_tables_on(name, fit_rows, k, prior, seed))
             except DataError as err:  # refuses all of L though not a half: leave it out
                 scores[name] = f"refused: {err}"
                 members.remove(name)
@@ -294,18 +305,28 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, e / e.sum(axis=1, keepdims=True))
 
 
+def _tables_on(
+    name: str, rows: np.ndarray, k: int, prior: np.ndarray | None, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_tables` on a subset of rows; a source silent there gets no factor (all zeros)."""
+    keep = (rows != -1).any(axis=0)
+    if keep.all():
+        return _tables(name, rows, k, prior, seed)
+    log_prior, F_kept, class_prior = _tables(name, rows[:, keep], k, prior, seed)
+    F = np.zeros((rows.shape[1], k + 1, k))
+    F[keep] = F_kept
+    return log_prior, F, class_prior
+
+
 def _cross_fitted(
     name: str, folds: list[np.ndarray], k: int, prior: np.ndarray | None, seed: int, criterion: str
 ) -> float:
     """Held-out score on each half of the rows of a fit on the other half, pooled over votes."""
     total = votes = 0.0
     for fit_rows, score_rows in (folds, folds[::-1]):
-        keep = (fit_rows != -1).any(axis=0)
-        if fit_rows.shape[0] < 2 or not keep.any():
+        if fit_rows.shape[0] < 2 or not (fit_rows != -1).any():
             continue
-        log_prior, F_kept, _ = _tables(name, fit_rows[:, keep], k, prior, seed)
-        F = np.zeros((fit_rows.shape[1], k + 1, k))
-        F[keep] = F_kept  # a source silent in the fitting half gets no factor
+        log_prior, F, _ = _tables_on(name, fit_rows, k, prior, seed)
         patterns, counts, _ = compress_rows(score_rows, k)
         score, n_votes = held_out_agreement(patterns, counts, log_prior, F, criterion)
         if n_votes:
