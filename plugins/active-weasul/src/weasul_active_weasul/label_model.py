@@ -140,6 +140,8 @@ class ActiveWeaSuL(MatrixCompletion):
             "without experts (ignores alpha and alpha_units)",
         )
         optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
+        anchor: float = Field(0.0, ge=0, description="matrix-completion's pull towards the start (lbfgs only); "
+                              "the paper's Eq. 3 has none")
         n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
         lr: float = Field(0.1, gt=0, description="Adam learning rate")
         init: Literal["random", "majority-vote"] = Field(
