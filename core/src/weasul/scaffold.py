@@ -252,10 +252,10 @@ _BENCH_CALLS = {
 BASELINE_LABEL_MODEL = "label_models/auto"
 
 _SPEC_HEAD = """# {abc} `{group}/{name}` on a generated data set{compare}.
-# Run from the package folder:  python examples/make_data.py && weasul run examples/{stem}.yaml
+# Run:  python examples/make_data.py && weasul run examples/{stem}.yaml  (paths: relative to this file)
 weasul: 1
 name: {name}-example
-data: {{use: npy, params: {{path: examples/data}}}}
+data: {{use: npy, params: {{path: data}}}}
 steps:
 """
 
