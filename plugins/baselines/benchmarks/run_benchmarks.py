@@ -198,6 +198,7 @@ def many_classes(
             cell["acc"] = round(float((model.predict(L) == y).mean()), 4)
             cell["fit_s_per_class"] = round(cell["fit_s"] / k, 5)
             row[label] = cell
+            print(f"classes: K={k} {label} {json.dumps(cell)}", file=sys.stderr, flush=True)
             del model
             gc.collect()
         table[f"K={k}"] = row
@@ -241,6 +242,7 @@ def scale_table(quick: bool) -> dict[str, Any]:
             model, cell = _timed_fit(label, L, k)
             cell["acc"] = round(float((model.predict(L) == y).mean()), 4)
             row[label] = cell
+            print(f"scale: {name} {label} {json.dumps(cell)}", file=sys.stderr, flush=True)
             del model
             gc.collect()
         snorkel_s = row["snorkel"]["fit_s"]
