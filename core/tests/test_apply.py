@@ -227,3 +227,15 @@ def test_demo_apply_reproduces_test_predictions(tmp_path: Path, monkeypatch: pyt
     # and new comments get labelled by the end model
     frame = weasul.load_run(result.path).predict(pd.DataFrame({"CONTENT": NEW_COMMENTS}))
     assert frame["label"].tolist() == ["SPAM", "HAM", "SPAM", "HAM"]
+
+
+def test_choose_the_step_and_unknown_step(small_run: Path) -> None:
+    trained = weasul.load_run(small_run)
+    frame = pd.DataFrame({"CONTENT": NEW_COMMENTS})
+    assert trained.transform(frame, step="lm").final == "lm"
+    with pytest.raises(weasul.SpecError, match="has no step 'nope'; steps: lfs, lm, tfidf, clf"):
+        trained.transform(frame, step="nope")
+    with pytest.raises(
+        DataError, match="cannot label new items with step 'tfidf': it predicts no probabilities"
+    ):
+        trained.transform(frame, step="tfidf")

@@ -258,10 +258,13 @@ class TrainedRun:
         """The labeling-function pack of a step, after checking that every file it reads is the
         one the run read (otherwise its L would not match what the label model learned)."""
         if step.id not in self._packs:
-            from weasul.cache import StepCache
+            from weasul.cache import named_files, tree_hash
 
             recorded = self.record.get("files", {})
-            now = StepCache(self.path / ".no-cache").file_hashes(step.params)
+            now = {  # as the run's cache hashed them (weasul.cache.StepCache.file_hashes)
+                text: tree_hash(path.resolve(), (".py",) if text.startswith("module ") else None)
+                for text, path in named_files(step.params)
+            }
             changed = [name for name, digest in now.items() if name in recorded and recorded[name] != digest]
             if changed:
                 raise DataError(
@@ -340,8 +343,11 @@ class TrainedRun:
             if (planned.id, "probs") in values:
                 final = planned.id
         target = wanted or final
-        if target is None or (target, "probs") not in values:
-            why = skipped.get(target or "", "it predicts no probabilities")
+        if target is None:
+            reasons = "; ".join(f"{k}: {v}" for k, v in skipped.items()) or "it has no steps"
+            raise DataError(f"run {self.path}: no step can label new items ({reasons})")
+        if (target, "probs") not in values:
+            why = skipped.get(target, "it predicts no probabilities")
             raise DataError(f"run {self.path}: cannot label new items with step '{target}': {why}")
         metrics = {}
         y = values.get(("data", "y"))
