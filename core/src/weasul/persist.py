@@ -24,7 +24,7 @@ from weasul.errors import DataError, PluginContractError
 from weasul.lazy import require
 from weasul.plugin import PersistentPlugin
 
-__all__ = ["SKOPS_PACKAGES", "save_plugin", "load_plugin", "dump_object", "load_object"]
+__all__ = ["SKOPS_PACKAGES", "save_plugin", "load_plugin", "read_saved", "dump_object", "load_object"]
 
 #: Top-level packages whose objects are stored with skops (and whose types a file may need).
 SKOPS_PACKAGES = ("sklearn",)
@@ -97,8 +97,12 @@ def save_plugin(plugin: PersistentPlugin, path: str | Path) -> Path:
     return path
 
 
-def load_plugin(cls: type[T], path: str | Path) -> T:
-    """A fitted `cls` read from a file written by `save_plugin` (or by the default `save`)."""
+def read_saved(
+    cls: type[PersistentPlugin], path: str | Path
+) -> tuple[dict[str, str], dict[str, np.ndarray], Any]:
+    """The metadata, tensors and params of a model file for `cls`; DataError for a missing,
+    truncated or foreign file, or one saved by another plugin class (named in the message)."""
+    from pydantic import ValidationError
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
@@ -108,11 +112,30 @@ def load_plugin(cls: type[T], path: str | Path) -> T:
         with safe_open(str(path), framework="numpy") as handle:
             metadata = handle.metadata() or {}
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except (SafetensorError, OSError) as err:
-        raise DataError(f"{path} is not a readable safetensors file: {err}") from err
+    except (SafetensorError, OSError, ValueError) as err:
+        raise DataError(
+            f"{path} is not a readable safetensors file ({type(err).__name__}: truncated or not a model); "
+            "save the model again"
+        ) from None
     if "params" not in metadata:
         raise DataError(f"{path} was not written by a weasul plugin's save()")
-    plugin = cls(cls.Params.model_validate_json(metadata["params"]))
+    mine, saved_by = f"{cls.__module__}:{cls.__qualname__}", metadata.get("plugin")
+    if saved_by and saved_by != mine:
+        raise DataError(f"{path} was saved by {saved_by}, not {mine}; load it with the plugin that saved it")
+    try:
+        params = cls.Params.model_validate_json(metadata["params"])
+    except ValidationError as err:
+        raise DataError(
+            f"{path}: its saved params do not fit {cls.__name__} ({err.error_count()} problem(s)); "
+            "was it saved by another version of the plugin?"
+        ) from None
+    return metadata, tensors, params
+
+
+def load_plugin(cls: type[T], path: str | Path) -> T:
+    """A fitted `cls` read from a file written by `save_plugin` (or by the default `save`)."""
+    metadata, tensors, params = read_saved(cls, path)
+    plugin = cls(params)
     objects = set(json.loads(metadata.get("skops", "[]")))
     for key, value in json.loads(metadata.get("scalars", "{}")).items():
         setattr(plugin, key, value)

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
-from weasul.errors import DataError, NotFittedError, PluginContractError, SpecError
+from weasul.errors import NotFittedError, PluginContractError, SpecError
 from weasul.params import WeasulParams
 
 if TYPE_CHECKING:
@@ -185,17 +185,10 @@ class PersistentPlugin(Plugin[P]):
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance of this class."""
-        from safetensors import safe_open
+        from weasul.persist import read_saved
 
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
-        with safe_open(str(path), framework="numpy") as handle:
-            metadata = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-        if "params" not in metadata:
-            raise DataError(f"{path} was not written by a weasul plugin's save()")
-        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
+        metadata, tensors, params = read_saved(cls, path)
+        plugin = cls(params)
         for key, value in {**json.loads(metadata.get("scalars", "{}")), **tensors}.items():
             setattr(plugin, key, value)
         return plugin

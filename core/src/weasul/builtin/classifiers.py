@@ -13,6 +13,7 @@ from weasul.errors import DataError, SpecError
 from weasul.interfaces import Classifier
 from weasul.lazy import require
 from weasul.params import WeasulParams
+from weasul.validation import check_features, check_labels, check_probs
 
 if TYPE_CHECKING:
     from typing import Self
@@ -41,6 +42,17 @@ def _expand(X: Any, probs: np.ndarray, min_weight: float) -> tuple[Any, np.ndarr
     keep = weights > min_weight
     rows, labels, weights = rows[keep], labels[keep], weights[keep]
     return X[rows], labels, weights
+
+
+def _check_X(X: Any) -> Any:
+    """Dense features through `check_features`; a sparse matrix with finite values as is."""
+    if hasattr(X, "tocsr") and not isinstance(X, np.ndarray):
+        if len(X.shape) != 2 or X.shape[0] == 0:
+            raise DataError(f"X must be a non-empty 2-D matrix, got shape {X.shape}")
+        if not np.isfinite(X.tocsr().data).all():
+            raise DataError("X contains NaN or inf; impute or drop those values")
+        return X
+    return check_features(X)
 
 
 class SklearnClassifier(Classifier):
@@ -90,25 +102,39 @@ class SklearnClassifier(Classifier):
         return cls(**options)
 
     def fit(self, X: Any, targets: np.ndarray) -> SklearnClassifier:
-        targets = np.asarray(targets)
-        if X.shape[0] != targets.shape[0]:
-            raise DataError(f"X has {X.shape[0]} rows but targets has {targets.shape[0]}")
+        """Train on `X` (n, d) and hard labels (n,) or class probabilities (n, K)."""
+        X = _check_X(X)
+        raw = np.asarray(targets)
+        if X.shape[0] != raw.shape[0]:
+            raise DataError(f"X has {X.shape[0]} rows but targets has {raw.shape[0]}")
         estimator = self._make()
-        if targets.ndim == 2:
-            self.n_classes_ = targets.shape[1]
+        if raw.ndim == 2:
+            probs = check_probs(raw, name="targets")
+            self.n_classes_ = probs.shape[1]
             if self.params.hard:
-                estimator.fit(X, targets.argmax(axis=1))
+                Xe, ye, we = X, probs.argmax(axis=1), None
             else:
-                Xe, ye, we = _expand(X, targets, self.params.min_weight)
-                estimator.fit(Xe, ye, sample_weight=we)
+                Xe, ye, we = _expand(X, probs, self.params.min_weight)
         else:
-            self.n_classes_ = int(targets.max()) + 1
-            estimator.fit(X, targets.astype(np.int64))
+            ye = check_labels(raw, name="targets")
+            self.n_classes_ = int(ye.max()) + 1
+            Xe, we = X, None
+        present = np.unique(ye)
+        if present.size < 2:
+            raise DataError(
+                f"targets hold one class ({int(present[0])}); a classifier needs items of at least two "
+                "classes (check the label model's output or the labels)"
+            )
+        try:
+            estimator.fit(Xe, ye, **({} if we is None else {"sample_weight": we}))
+        except (ValueError, TypeError) as err:
+            raise DataError(f"{self.params.estimator} could not fit: {err}") from err
         self.estimator_ = estimator
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         self.check_fitted()
+        X = _check_X(X)
         est = self.estimator_
         if hasattr(est, "predict_proba"):
             raw = est.predict_proba(X)

@@ -53,7 +53,15 @@ class TfidfEncoder(Encoder):
 
     def fit(self, X: Any, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> TfidfEncoder:
         texts = check_texts(X, "X")
-        self.vectorizer_ = self._vectorizer().fit(texts)
+        try:
+            self.vectorizer_ = self._vectorizer().fit(texts)
+        except ValueError as err:  # "empty vocabulary", or min_df beyond the number of texts
+            if "empty vocabulary" in str(err):
+                raise DataError(
+                    f"X ({len(texts)} texts) has no words to build a vocabulary from (every text is "
+                    "empty or punctuation); check the text column"
+                ) from None
+            raise DataError(f"tfidf cannot fit these {len(texts)} texts: {err}") from None
         return self
 
     def _vectorizer(self) -> Any:
