@@ -171,3 +171,31 @@ def test_options_checked_at_validate(
         )
         == 0
     )
+
+
+def test_sweep_runs_every_combination(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = _project(tmp_path)
+    runs = tmp_path / "runs"
+    argv = [
+        "run",
+        str(spec),
+        "--runs-dir",
+        str(runs),
+        "--sweep",
+        "steps.lfs.params.only=[[has_link], [short], [has_link, short]]",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    folders = sorted((runs / "habits").glob("2*"))
+    assert len(folders) == 3
+    recorded = [json.loads((f / "run.json").read_text())["overrides"] for f in folders]
+    assert sorted(map(tuple, recorded)) == sorted(
+        [
+            ("steps.lfs.params.only=[has_link]",),
+            ("steps.lfs.params.only=[short]",),
+            ("steps.lfs.params.only=[has_link, short]",),
+        ]
+    )
+    assert out.count("lm train accuracy=") == 3  # the summary table, one row per run
+    assert main(["run", str(spec), "--runs-dir", str(runs), "--sweep", "steps.lm.params.seed=3"]) == 2
+    assert "non-empty list of values" in capsys.readouterr().err

@@ -22,6 +22,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--runs-dir", default="runs", help="where run folders go (default: runs)")
     run.add_argument("--no-cache", action="store_true", help="rerun every step")
     _add_set(run)
+    run.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=[V1,V2]",
+        help="run once per value (every combination of several sweeps), e.g. --sweep steps.lm.params.seed=[0,1,2]",
+    )
 
     validate = sub.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")
@@ -177,16 +184,40 @@ def _cmd_run(args: argparse.Namespace, interactive: bool = False) -> int:
         ) -> None:
             console.print(f"step [bold]{step_id}[/] done in {seconds:.2f}s" + (" (cached)" if cached else ""))
 
-    result = run(
-        args.spec,
-        runs_dir=args.runs_dir,
-        use_cache=not getattr(args, "no_cache", False),
-        hooks=[_Echo()],
-        overrides=args.overrides,
-    )
-    _print_metrics(console, result.metrics)
-    console.print(f"run folder: {result.path}")
+    from weasul.overrides import expand_sweeps
+
+    combos = expand_sweeps(getattr(args, "sweep", []))
+    done = []
+    for combo in combos:
+        if combo:
+            console.print(f"[bold]sweep[/] {' '.join(combo)}")
+        result = run(
+            args.spec,
+            runs_dir=args.runs_dir,
+            use_cache=not getattr(args, "no_cache", False),
+            hooks=[_Echo()],
+            overrides=[*args.overrides, *combo],
+        )
+        if len(combos) == 1:
+            _print_metrics(console, result.metrics)
+        done.append((combo, result))
+        console.print(f"run folder: {result.path}")
+    if len(combos) > 1:
+        rows = [["sweep", "headline", "run folder"]]
+        rows += [[" ".join(combo), _headline(r.metrics), str(r.path)] for combo, r in done]
+        console.print(_table(rows), markup=False)
     return 0
+
+
+def _headline(metrics: dict[str, Any]) -> str:
+    """The accuracy of the last step that reports one (on test if it has that split)."""
+    for step_id in reversed(list(metrics)):
+        splits = metrics[step_id] if isinstance(metrics[step_id], dict) else {}
+        scored = {s: v for s, v in splits.items() if isinstance(v, dict) and isinstance(v.get("accuracy"), float)}
+        if scored:
+            split = "test" if "test" in scored else next(iter(scored))
+            return f"{step_id} {split} accuracy={scored[split]['accuracy']:.4f}"
+    return "-"
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:

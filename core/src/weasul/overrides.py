@@ -6,6 +6,9 @@ is read as YAML (`3` is an int, `[1, 2]` a list, `true` a bool, `null` None; any
 string). Missing mapping keys are created, so a parameter not in the file can be set. The
 overrides are applied before the spec is validated, so a wrong one gets the usual message,
 and they are recorded in the run's run.json.
+
+A sweep (`--sweep steps.lm.params.seed=[0, 1, 2]`) is a key with a YAML list of values;
+several sweeps run every combination, each as a run with those overrides.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from weasul.errors import SpecError
 
-__all__ = ["parse_override", "apply_overrides"]
+__all__ = ["parse_override", "apply_overrides", "expand_sweeps"]
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -91,3 +94,27 @@ def apply_overrides(raw: Any, overrides: Sequence[str]) -> Any:
         parts, value = parse_override(text)
         _set(out, parts, value, text)
     return out
+
+
+def expand_sweeps(sweeps: Sequence[str]) -> list[list[str]]:
+    """Every combination of the sweeps' values, each as a list of `key=value` overrides
+    (values in YAML flow style); `[[]]` when there are no sweeps."""
+    import itertools
+
+    import yaml
+
+    axes: list[list[str]] = []
+    for text in sweeps:
+        parts, values = parse_override(text)
+        if not isinstance(values, list) or not values:
+            raise SpecError(
+                f"--sweep {text}: give a non-empty list of values, e.g. --sweep steps.lm.params.seed=[0, 1, 2]"
+            )
+        key = ".".join(parts)
+        axes.append(
+            [
+                f"{key}={yaml.safe_dump(v, default_flow_style=True).strip().removesuffix('...').strip()}"
+                for v in values
+            ]
+        )
+    return [list(combo) for combo in itertools.product(*axes)]
