@@ -154,6 +154,52 @@ def test_tadpole_section_ranks_detectors_and_names_the_choice() -> None:
     assert section.figures[0].title == "Detector ranking"
 
 
+def test_tadpole_section_shows_the_sentences_most_and_least_like_the_task(tmp_path: Path) -> None:
+    pytest.importorskip("weasul_tadpole")
+    pytest.importorskip("pandas")
+    import yaml
+    from weasul_tadpole.steps import TadpoleStep
+
+    sentences = [f"sentence {i}" for i in range(12)]
+    (tmp_path / "general.csv").write_text("text\n" + "\n".join(sentences) + "\n")
+    data = {
+        "use": "table",
+        "params": {"files": {"general": [str(tmp_path / "general.csv")]}, "text_column": "text"},
+    }
+    steps = [{"id": "filter", "use": "anomaly_scorers/tadpole", "inputs": {"text": "data.general.text"}}]
+    run_dir = tmp_path / "run"
+    (run_dir / "artifacts" / "filter").mkdir(parents=True)
+    (run_dir / "spec.yaml").write_text(
+        yaml.safe_dump({"weasul": 1, "name": "t", "data": data, "steps": steps})
+    )
+    scores = np.array([5.0, 1.0, 9.0, 2.0, 8.0, 3.0, 7.0, 4.0, 6.0, 0.5, 10.0, 11.0])
+    np.save(run_dir / "artifacts" / "filter" / "scores.general.npy", scores)
+    np.save(run_dir / "artifacts" / "filter" / "weights.general.npy", (scores < 3).astype(float))
+    (section,) = TadpoleStep().report(
+        "filter", {"detector": "lof", "ranking": []}, run_dir / "artifacts" / "filter"
+    )
+    table = section.tables[-1]
+    assert table.columns == ["item", "text", "anomaly score", "weight", "kept"]
+    assert [r[0] for r in table.rows] == [
+        9,
+        1,
+        3,
+        5,
+        7,
+        6,
+        4,
+        2,
+        10,
+        11,
+    ]  # lowest scores first, then the highest
+    assert table.rows[0][1:] == ["sentence 9", 0.5, 1.0, True] and table.rows[-1][1:] == [
+        "sentence 11",
+        11.0,
+        0.0,
+        False,
+    ]
+
+
 def test_slicing_section_tabulates_slices_and_names_the_worst() -> None:
     pytest.importorskip("weasul_slicing")
     from weasul_slicing.steps import SlicingStep

@@ -23,7 +23,7 @@ from weasul.validation import check_features
 
 if TYPE_CHECKING:
     from weasul.interfaces import Encoder
-    from weasul.report import ReportSection
+    from weasul.report import ReportSection, Table
 
     from weasul_tadpole.tadpole import TadpoleScorer
 
@@ -131,6 +131,7 @@ class TadpoleStep(Step["TadpoleScorer"]):
                     value_label="held-out score on the task data",
                 )
             )
+        tables += _kept_and_dropped(artifacts_dir)
         best = next((r for r in ranked if r.get("detector") == chosen), None)
         detail = f"F1 {_fmt_pair(best, 'f1')}, AUC {_fmt_pair(best, 'auc')}" if best else ""
         return [
@@ -142,6 +143,36 @@ class TadpoleStep(Step["TadpoleScorer"]):
                 Headline("chosen detector", chosen, detail) if chosen else None,
             )
         ]
+
+
+def _kept_and_dropped(artifacts_dir: Path, n: int = 5) -> list[Table]:
+    """Per general-corpus split, the `n` sentences scored most and least like the task data
+    (the step's `scores`, lower = more like it, and `weights` beside its `text` input); none
+    without the texts."""
+    from weasul.report import Table, read_artifacts, step_input
+
+    scores, weights = read_artifacts(artifacts_dir, "scores"), read_artifacts(artifacts_dir, "weights")
+    texts = step_input(artifacts_dir, "text")
+    tables = []
+    for split, score in scores.items():
+        text, w = texts.get(split), weights.get(split)
+        if text is None or w is None or not len(text) == len(score) == len(w):
+            continue
+        order = np.argsort(np.asarray(score), kind="stable")
+        picks = [*order[:n], *order[-n:]] if len(order) > 2 * n else list(order)
+        rows = [
+            [int(i), _line(text[i]), float(score[i]), float(w[i]), bool(w[i] >= 0.5)]
+            for i in picks
+        ]
+        caption = f"{split}: the {n} sentences scored most and the {n} least like the task data"
+        tables.append(Table(["item", "text", "anomaly score", "weight", "kept"], rows, caption))
+    return tables
+
+
+def _line(text: Any, most: int = 200) -> str:
+    """One line of at most `most` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= most else line[: most - 1] + "…"
 
 
 def _fmt_pair(row: Mapping[str, Any], key: str) -> str:
