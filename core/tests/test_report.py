@@ -403,3 +403,9 @@ def test_calibration_bins_measure_overconfidence() -> None:
     probs = np.array([[0.55, 0.45], [0.95, 0.05]])
     ece, points = report.calibration_bins(probs, np.array([1, 0]))
     assert [p[2] for p in points] == [1, 1] and ece == pytest.approx((0.55 + 0.05) / 2)
+
+
+def test_report_command_names_a_folder_that_is_no_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    err = capsys.readouterr().err
+    assert "no run folder" in err and "nothing" in err
