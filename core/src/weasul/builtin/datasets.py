@@ -50,6 +50,12 @@ def _read_json(file: Path) -> Any:
         raise DataError(f"{file} is not valid json{where}; check the file") from None
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    """A value from a data file, cut short: messages locate a problem, they do not echo files."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _missing_rows(values: Any) -> list[int]:
     """Row numbers (0-based) whose cell is None or NaN."""
     import pandas as pd
@@ -63,16 +69,16 @@ def _wrench_label(value: Any, key: str, file: Path, n_classes: int) -> int:
         return -1
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DataError(
-            f"{file}: item '{key}' has label {value!r}; labels are class numbers 0..{n_classes - 1}"
+            f"{file}: item '{_short(key)}' has label {_short(value)!r}; labels are class numbers 0..{n_classes - 1}"
         )
     if not np.isfinite(value) or value != int(value):
         raise DataError(
-            f"{file}: item '{key}' has label {value!r}; labels are whole numbers 0..{n_classes - 1}"
+            f"{file}: item '{_short(key)}' has label {_short(value)}; labels are whole numbers 0..{n_classes - 1}"
         )
     label = int(value)
     if label < -1 or label >= n_classes:
         raise DataError(
-            f"{file}: item '{key}' has label {label} but label.json names {n_classes} classes; "
+            f"{file}: item '{_short(key)}' has label {label} but label.json names {n_classes} classes; "
             f"use 0..{n_classes - 1} (or null / -1 for an unlabelled item)"
         )
     return label
@@ -122,26 +128,28 @@ class WrenchDataset(DatasetLoader):
         width: tuple[str, int] | None = None
         for key, row in keep:
             if not isinstance(row, dict):
-                raise DataError(f"{file}: item '{key}' is not an object with data, label and weak_labels")
+                raise DataError(
+                    f"{file}: item '{_short(key)}' is not an object with data, label and weak_labels"
+                )
             for field in ("data", "weak_labels"):
                 if field not in row:
                     raise DataError(
-                        f"{file}: item '{key}' has no '{field}'; every item needs data and weak_labels"
+                        f"{file}: item '{_short(key)}' has no '{field}'; every item needs data and weak_labels"
                     )
             if not isinstance(row["data"], dict):
-                raise DataError(f"{file}: item '{key}' has 'data' that is not an object")
+                raise DataError(f"{file}: item '{_short(key)}' has 'data' that is not an object")
             votes = row["weak_labels"]
             if not isinstance(votes, list) or not all(
                 isinstance(v, int | float) and not isinstance(v, bool) for v in votes
             ):
                 raise DataError(
-                    f"{file}: item '{key}' has weak_labels that are not a list of numbers (-1 = abstain)"
+                    f"{file}: item '{_short(key)}' has weak_labels that are not a list of numbers (-1 = abstain)"
                 )
             if width is None:
                 width = (key, len(votes))
             elif len(votes) != width[1]:
                 raise DataError(
-                    f"{file}: item '{key}' has {len(votes)} weak labels but item '{width[0]}' has {width[1]}; "
+                    f"{file}: item '{_short(key)}' has {len(votes)} weak labels but item '{_short(width[0])}' has {width[1]}; "
                     "every item needs one vote per labeling function"
                 )
         L = np.array([v["weak_labels"] for _, v in keep])
@@ -149,7 +157,7 @@ class WrenchDataset(DatasetLoader):
         unlabelled = np.flatnonzero(y < 0)
         if 0 < unlabelled.size < y.size:
             raise DataError(
-                f"{file}: {unlabelled.size} of {y.size} items have no label (first: '{keep[unlabelled[0]][0]}'); "
+                f"{file}: {unlabelled.size} of {y.size} items have no label (first: '{_short(keep[unlabelled[0]][0])}'); "
                 "label them, drop them, or leave every label null to use the split unlabelled"
             )
         items = pd.DataFrame([{"id": k, **v["data"]} for k, v in keep])
@@ -159,7 +167,7 @@ class WrenchDataset(DatasetLoader):
             missing = _missing_rows(items[field])
             if missing:
                 raise DataError(
-                    f"{file}: item '{keep[missing[0]][0]}' has no {field} ({len(missing)} item(s) in all); "
+                    f"{file}: item '{_short(keep[missing[0]][0])}' has no {field} ({len(missing)} item(s) in all); "
                     f"give every item a '{field}' string (\"\" for an empty one)"
                 )
             if self.params.remove_label_leaks:
@@ -433,7 +441,7 @@ class TableDataset(DatasetLoader):
                 unknown = set(raw.unique()) - set(lookup)
                 if unknown:
                     raise DataError(
-                        f"{split}: label values {sorted(map(str, unknown))} are not in label_values "
+                        f"{split}: label values {sorted(_short(str(v)) for v in unknown)[:10]} are not in label_values "
                         f"{[str(v) for v in values]}; add them or fix the labels"
                     )
                 y = raw.map(lookup).to_numpy(dtype=np.int64)
