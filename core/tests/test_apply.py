@@ -239,3 +239,31 @@ def test_choose_the_step_and_unknown_step(small_run: Path) -> None:
         DataError, match="cannot label new items with step 'tfidf': it predicts no probabilities"
     ):
         trained.transform(frame, step="tfidf")
+
+
+def test_persist_other_packages_only_when_the_plugin_trusts_them(tmp_path: Path) -> None:
+    """A PyOD detector (built on sklearn) is saved with packages=("sklearn", "pyod"); loading it
+    with the default trust (sklearn only) is refused."""
+    pyod = pytest.importorskip("pyod.models.iforest")
+    from weasul.interfaces import AnomalyScorer
+    from weasul.persist import load_plugin, save_plugin
+
+    class Forest(AnomalyScorer):
+        def fit(self, X):  # type: ignore[no-untyped-def]
+            self.detector_ = pyod.IForest(random_state=0).fit(X)
+            return self
+
+        def score(self, X):  # type: ignore[no-untyped-def]
+            return self.detector_.decision_function(X)
+
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    scorer = Forest().fit(X)
+    with pytest.raises(weasul.PluginContractError, match="objects of sklearn only"):
+        save_plugin(scorer, tmp_path / "f.safetensors")
+    path = save_plugin(scorer, tmp_path / "f.safetensors", packages=("sklearn", "pyod"))
+    loaded = load_plugin(Forest, path, packages=("sklearn", "pyod"))
+    assert np.array_equal(loaded.score(X), scorer.score(X))
+    with pytest.raises(
+        DataError, match="refusing to load types outside sklearn: pyod.models.iforest.IForest"
+    ):
+        load_plugin(Forest, path)

@@ -58,14 +58,13 @@ def load_object(blob: np.ndarray, *, where: str, trusted_packages: Sequence[str]
     return sio.loads(data, trusted=needed)
 
 
-def _is_skops_object(value: Any) -> bool:
-    return type(value).__module__.partition(".")[0] in SKOPS_PACKAGES
-
-
-def save_plugin(plugin: PersistentPlugin, path: str | Path) -> Path:
+def save_plugin(
+    plugin: PersistentPlugin, path: str | Path, *, packages: Sequence[str] = SKOPS_PACKAGES
+) -> Path:
     """Write `plugin`'s params and fitted state to a safetensors file: numpy arrays as tensors,
-    JSON values in the metadata, scikit-learn objects as skops bytes. Raises NotFittedError
-    before `fit`, PluginContractError for state of any other type."""
+    JSON values in the metadata, objects of `packages` (default scikit-learn; a PyOD scorer
+    passes `("sklearn", "pyod")`) as skops bytes. Raises NotFittedError before `fit`,
+    PluginContractError for state of any other type."""
     from safetensors.numpy import save_file
 
     plugin.check_fitted()
@@ -75,7 +74,7 @@ def save_plugin(plugin: PersistentPlugin, path: str | Path) -> Path:
     for key, value in plugin.fitted_state().items():
         if isinstance(value, np.ndarray) and value.dtype != object:
             tensors[key] = np.ascontiguousarray(value)
-        elif _is_skops_object(value):
+        elif type(value).__module__.partition(".")[0] in packages:
             tensors[key] = dump_object(value)
             objects.append(key)
         elif isinstance(value, (bool, int, float, str, type(None), list, dict, tuple)):
@@ -83,7 +82,7 @@ def save_plugin(plugin: PersistentPlugin, path: str | Path) -> Path:
         else:
             raise PluginContractError(
                 f"{type(plugin).__name__}.{key} is a {type(value).__name__}; save_plugin stores numpy "
-                f"arrays, JSON values and objects of {', '.join(SKOPS_PACKAGES)} only"
+                f"arrays, JSON values and objects of {', '.join(packages)} only"
             )
     path = Path(path)
     cls = type(plugin)
@@ -132,13 +131,19 @@ def read_saved(
     return metadata, tensors, params
 
 
-def load_plugin(cls: type[T], path: str | Path) -> T:
-    """A fitted `cls` read from a file written by `save_plugin` (or by the default `save`)."""
+def load_plugin(cls: type[T], path: str | Path, *, packages: Sequence[str] = SKOPS_PACKAGES) -> T:
+    """A fitted `cls` read from a file written by `save_plugin` (or by the default `save`);
+    the objects in it may use types of `packages` only (the caller's choice, never the file's)."""
     metadata, tensors, params = read_saved(cls, path)
     plugin = cls(params)
     objects = set(json.loads(metadata.get("skops", "[]")))
     for key, value in json.loads(metadata.get("scalars", "{}")).items():
         setattr(plugin, key, value)
     for key, value in tensors.items():
-        setattr(plugin, key, load_object(value, where=f"{path} ({key})") if key in objects else value)
+        loaded = (
+            load_object(value, where=f"{path} ({key})", trusted_packages=packages)
+            if key in objects
+            else value
+        )
+        setattr(plugin, key, loaded)
     return plugin
