@@ -29,7 +29,10 @@ def make_segments(n: int, stations: int, seed: int = 0) -> Segments:
     streams = stations * 3
     windows = -(-n // streams)
     rng = np.random.default_rng(seed)
-    w, s, c = (a.ravel()[:n] for a in np.meshgrid(np.arange(windows), np.arange(stations), np.arange(3), indexing="ij"))
+    w, s, c = (
+        a.ravel()[:n]
+        for a in np.meshgrid(np.arange(windows), np.arange(stations), np.arange(3), indexing="ij")
+    )
     start = w * 30.0 + rng.uniform(0, 2, n)
     return Segments(s, c, start, start + 30.0)
 

@@ -17,7 +17,8 @@ def test_loss_is_equation_1():
     rng = np.random.default_rng(0)
     z = rng.standard_normal((5, 4))
     B = np.array(
-        [[2, 1, 0, 0, 1], [1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 1]], dtype=np.float32
+        [[2, 1, 0, 0, 1], [1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 1, 1, 0], [1, 0, 0, 0, 1]],
+        dtype=np.float32,
     )
     unit = z / np.linalg.norm(z, axis=1, keepdims=True)
     sim = unit @ unit.T / 0.1

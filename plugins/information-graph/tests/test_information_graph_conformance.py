@@ -7,7 +7,9 @@ from weasul_information_graph import InformationGraphEncoder
 
 PLUGINS = [
     *InformationGraphEncoder.examples(),
-    InformationGraphEncoder(objective="information-graph", annotations="links", epochs=1, width=4, n_fft=8, hop=2),
+    InformationGraphEncoder(
+        objective="information-graph", annotations="links", epochs=1, width=4, n_fft=8, hop=2
+    ),
 ]
 
 

@@ -21,7 +21,16 @@ from torch.nn import functional as F
 
 from weasul_information_graph.batches import GraphSampler
 
-__all__ = ["Net", "build", "ig_loss", "train_contrastive", "train_supervised", "encode", "save_state", "load_state"]
+__all__ = [
+    "Net",
+    "build",
+    "ig_loss",
+    "train_contrastive",
+    "train_supervised",
+    "encode",
+    "save_state",
+    "load_state",
+]
 
 
 class SpectrogramCNN(nn.Module):
@@ -51,7 +60,13 @@ class SpectrogramCNN(nn.Module):
         x = x - x.mean(1, keepdim=True) - slope * t
         window: torch.Tensor = self.window  # type: ignore[assignment]
         spec = torch.stft(
-            x, self.n_fft, hop_length=self.hop, window=window, center=True, pad_mode="constant", return_complex=True
+            x,
+            self.n_fft,
+            hop_length=self.hop,
+            window=window,
+            center=True,
+            pad_mode="constant",
+            return_complex=True,
         )
         return torch.log(spec.abs().pow(2) + 1e-6).unsqueeze(1)
 

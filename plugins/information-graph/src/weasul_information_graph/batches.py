@@ -19,7 +19,7 @@ __all__ = ["GraphBatch", "GraphSampler", "second_order"]
 def second_order(A: np.ndarray) -> np.ndarray:
     """B = A + A^2 of a (symmetric, non-negative) adjacency matrix."""
     A = np.asarray(A, dtype=np.float32)
-    return A + A @ A
+    return np.asarray(A + A @ A, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,10 @@ class GraphSampler:
         cols = [self.context[:, 1], self.context[:, 0], n_items + labels[self.labelled], self.labelled]
         size = n_items + n_classes
         self.adjacency = sp.csr_matrix(
-            (np.ones(sum(len(r) for r in rows), dtype=np.float32), (np.concatenate(rows), np.concatenate(cols))),
+            (
+                np.ones(sum(len(r) for r in rows), dtype=np.float32),
+                (np.concatenate(rows), np.concatenate(cols)),
+            ),
             shape=(size, size),
         )
         self.adjacency.data[:] = 1.0  # duplicate edges count once

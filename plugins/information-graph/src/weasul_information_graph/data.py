@@ -36,7 +36,10 @@ class SensorData:
     def subset(self, rows: np.ndarray) -> SensorData:
         """The rows `rows` (indices or a boolean mask), table index reset."""
         return SensorData(
-            self.waveforms[rows], self.table.iloc[rows].reset_index(drop=True), self.labels[rows], self.class_names
+            self.waveforms[rows],
+            self.table.iloc[rows].reset_index(drop=True),
+            self.labels[rows],
+            self.class_names,
         )
 
 
@@ -48,7 +51,9 @@ def _read_table(path: Path) -> pd.DataFrame:
     raise DataError(f"{path}: the segments table must be .csv or .parquet")
 
 
-def load_segments(table: str | Path, waveforms: str | Path, class_names: tuple[str, ...] | None = None) -> SensorData:
+def load_segments(
+    table: str | Path, waveforms: str | Path, class_names: tuple[str, ...] | None = None
+) -> SensorData:
     """Read a segments table and its waveforms. String labels become class ids in the order of
     `class_names` (default: sorted names); unknown names are a DataError."""
     table, waveforms = Path(table), Path(waveforms)
@@ -61,7 +66,9 @@ def load_segments(table: str | Path, waveforms: str | Path, class_names: tuple[s
         raise DataError(f"{table} lacks columns {missing}; it needs {list(COLUMNS)} (label optional)")
     wave = np.load(waveforms, allow_pickle=False)
     if wave.ndim != 2 or len(wave) != len(frame):
-        raise DataError(f"{waveforms} has shape {wave.shape}; expected ({len(frame)}, n_samples), one row per segment")
+        raise DataError(
+            f"{waveforms} has shape {wave.shape}; expected ({len(frame)}, n_samples), one row per segment"
+        )
     if not np.isfinite(wave).all():
         raise DataError(f"{waveforms} contains NaN or inf")
     raw = frame["label"] if "label" in frame.columns else pd.Series([None] * len(frame))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -48,7 +48,8 @@ class InformationGraphEncoder(Encoder):
 
     class Params(WeasulParams):
         objective: Literal["information-graph", "cross-entropy"] = Field(
-            "information-graph", description="contrastive over the graph, or supervised cross-entropy (needs y)"
+            "information-graph",
+            description="contrastive over the graph, or supervised cross-entropy (needs y)",
         )
         annotations: Literal["anchors", "links"] = Field(
             "anchors",
@@ -57,7 +58,9 @@ class InformationGraphEncoder(Encoder):
         )
         n_fft: int = Field(32, ge=4, le=4096, description="STFT window (samples)")
         hop: int = Field(8, ge=1, le=4096, description="STFT stride (samples)")
-        width: int = Field(16, ge=2, le=256, description="CNN channels of the first block (features: 4 * width)")
+        width: int = Field(
+            16, ge=2, le=256, description="CNN channels of the first block (features: 4 * width)"
+        )
         embed_dim: int = Field(64, ge=2, le=1024, description="contrastive embedding and anchor vector size")
         edges_per_batch: int = Field(48, ge=1, le=100_000, description="N_e edges sampled per batch")
         batch_size: int = Field(128, ge=2, le=100_000, description="rows per cross-entropy batch")
@@ -84,7 +87,9 @@ class InformationGraphEncoder(Encoder):
             return None
         labels = np.asarray(y)
         if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise DataError(f"y must be ({n},) integers with -1 = unlabelled, got {labels.dtype} {labels.shape}")
+            raise DataError(
+                f"y must be ({n},) integers with -1 = unlabelled, got {labels.dtype} {labels.shape}"
+            )
         if labels.min() < -1:
             raise DataError("y has values below -1; classes are 0..K-1 and -1 marks unlabelled rows")
         return labels.astype(np.int64)
@@ -104,8 +109,15 @@ class InformationGraphEncoder(Encoder):
                 raise DataError("objective 'cross-entropy' needs y with at least two classes annotated")
             net = nn.build(p.n_fft, p.hop, p.width, n_classes, p.seed)
             self.loss_history_ = nn.train_supervised(
-                net, data, labels, epochs=p.epochs, batch_size=p.batch_size, lr=p.lr,
-                weight_decay=p.weight_decay, seed=p.seed, progress=self._progress,
+                net,
+                data,
+                labels,
+                epochs=p.epochs,
+                batch_size=p.batch_size,
+                lr=p.lr,
+                weight_decay=p.weight_decay,
+                seed=p.seed,
+                progress=self._progress,
             )
         else:
             context = np.zeros((0, 2), dtype=np.int64)
@@ -117,13 +129,23 @@ class InformationGraphEncoder(Encoder):
             net = nn.build(p.n_fft, p.hop, p.width, p.embed_dim, p.seed)
             steps = p.steps_per_epoch or min(100, max(1, sampler.n_edges // p.edges_per_batch))
             if sampler.n_edges == 0:
-                _log.warning("information-graph: no segments and no labels, so no edges; the encoder is untrained")
+                _log.warning(
+                    "information-graph: no segments and no labels, so no edges; the encoder is untrained"
+                )
                 self.loss_history_ = []
             else:
                 self.loss_history_ = nn.train_contrastive(
-                    net, data, sampler, anchors=self._anchors(n_classes), epochs=p.epochs,
-                    steps_per_epoch=steps, lr=p.lr, weight_decay=p.weight_decay,
-                    temperature=p.temperature, seed=p.seed, progress=self._progress,
+                    net,
+                    data,
+                    sampler,
+                    anchors=self._anchors(n_classes),
+                    epochs=p.epochs,
+                    steps_per_epoch=steps,
+                    lr=p.lr,
+                    weight_decay=p.weight_decay,
+                    temperature=p.temperature,
+                    seed=p.seed,
+                    progress=self._progress,
                 )
             self.n_context_edges_ = int(len(context))
         net.eval()
@@ -139,15 +161,19 @@ class InformationGraphEncoder(Encoder):
         """The anchor strategy's fixed L2-normalised Gaussian class vectors (seeded)."""
         if self.params.annotations == "links" or n_classes == 0:
             return None
-        vectors = np.random.default_rng(self.params.seed + 7919).standard_normal((n_classes, self.params.embed_dim))
-        return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        vectors = np.random.default_rng(self.params.seed + 7919).standard_normal(
+            (n_classes, self.params.embed_dim)
+        )
+        return np.asarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
 
     def encode(self, X: Any) -> np.ndarray:
         """(n, 4 * width) float32 encoder features."""
         self.check_fitted()
         data = self._rows(X)
         if data.shape[1] != self.input_length_:
-            raise DataError(f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}")
+            raise DataError(
+                f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
+            )
         return cast(np.ndarray, _nn().encode(self.module_, data))
 
     def save(self, path: str | Path) -> Path:
@@ -175,12 +201,18 @@ class InformationGraphEncoder(Encoder):
             raise DataError(f"{path} is not a readable safetensors file: {err}") from err
         expected = f"{cls.__module__}:{cls.__qualname__}"
         if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
+            raise DataError(
+                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
+            )
         plugin = cls(cls.Params.model_validate_json(metadata["params"]))
         scalars = json.loads(metadata["scalars"])
         p = plugin.params
         net = nn.build(p.n_fft, p.hop, p.width, scalars["head_out_"])
         net.load_state_dict(state)
         net.eval()
-        plugin.module_, plugin.input_length_, plugin.head_out_ = net, scalars["input_length_"], scalars["head_out_"]
+        plugin.module_, plugin.input_length_, plugin.head_out_ = (
+            net,
+            scalars["input_length_"],
+            scalars["head_out_"],
+        )
         return plugin

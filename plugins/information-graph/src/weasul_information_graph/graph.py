@@ -75,7 +75,9 @@ def as_segments(table: Any, n_items: int | None = None) -> Segments:
         raise DataError("segments start/end contain NaN or inf")
     if n and not (seg.end > seg.start).all():
         first = int(np.argmax(~(seg.end > seg.start)))
-        raise DataError(f"segment {first} ends before it starts (start {seg.start[first]}, end {seg.end[first]})")
+        raise DataError(
+            f"segment {first} ends before it starts (start {seg.start[first]}, end {seg.end[first]})"
+        )
     return seg
 
 
@@ -113,8 +115,12 @@ def information_graph(segments: Segments, labels: np.ndarray | None = None) -> n
     graph.add_nodes_from(
         (i, {"station": int(s), "channel": int(c), "start": float(t0), "end": float(t1)})
         for i, s, c, t0, t1 in zip(
-            range(n), segments.station.tolist(), segments.channel.tolist(),
-            segments.start.tolist(), segments.end.tolist(), strict=True,
+            range(n),
+            segments.station.tolist(),
+            segments.channel.tolist(),
+            segments.start.tolist(),
+            segments.end.tolist(),
+            strict=True,
         )
     )
     stream = segments.stream().tolist()

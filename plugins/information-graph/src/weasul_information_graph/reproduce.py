@@ -84,7 +84,9 @@ def run_cell(
         encoder.fit(train.waveforms, labels, segments=train.table)
     else:
         encoder.fit(train.waveforms[annotated], labels[annotated])
-    pred = _probe_accuracy(encoder.encode(train.waveforms[annotated]), labels[annotated], encoder.encode(test.waveforms))
+    pred = _probe_accuracy(
+        encoder.encode(train.waveforms[annotated]), labels[annotated], encoder.encode(test.waveforms)
+    )
     correct = pred == test.labels
     other = test.table["station"].to_numpy() != station
     out = {"accuracy": float(correct.mean())}
@@ -109,7 +111,9 @@ def run(seeds: int, cfg: Config, log: Any = None) -> dict[str, Any]:
             cell = run_cell(method, column, train, test, station, cfg, seed)
             results[method][column].append(cell)
             if log:
-                log(f"seed {seed} {method:<11} {column:<15} acc {cell['accuracy']:.3f} ({time.perf_counter() - began:.0f}s)")
+                log(
+                    f"seed {seed} {method:<11} {column:<15} acc {cell['accuracy']:.3f} ({time.perf_counter() - began:.0f}s)"
+                )
     return {"config": cfg.__dict__, "seeds": seeds, "results": results}
 
 
@@ -130,15 +134,21 @@ def format_table(report: dict[str, Any], key: str = "accuracy") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--stations", type=int, default=Config.n_stations)
     parser.add_argument("--windows", type=int, default=Config.n_windows)
     parser.add_argument("--epochs", type=int, default=Config.epochs)
-    parser.add_argument("--steps", type=int, default=Config.steps_per_epoch, help="contrastive steps per epoch")
+    parser.add_argument(
+        "--steps", type=int, default=Config.steps_per_epoch, help="contrastive steps per epoch"
+    )
     parser.add_argument("--json", help="also write the per-seed results as JSON here")
     args = parser.parse_args(argv)
-    cfg = Config(n_stations=args.stations, n_windows=args.windows, epochs=args.epochs, steps_per_epoch=args.steps)
+    cfg = Config(
+        n_stations=args.stations, n_windows=args.windows, epochs=args.epochs, steps_per_epoch=args.steps
+    )
     began = time.perf_counter()
     report = run(args.seeds, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
     report["seconds"] = round(time.perf_counter() - began, 1)

@@ -34,7 +34,7 @@ def _band_noise(rng: np.random.Generator, n: int, samples: int, fs: float, centr
     width = 0.3 * centre[:, None]
     spec *= np.exp(-0.5 * ((freqs[None, :] - centre[:, None]) / width) ** 2)
     out = np.fft.irfft(spec, n=samples, axis=1)
-    return out / (out.std(axis=1, keepdims=True) + 1e-12)
+    return np.asarray(out / (out.std(axis=1, keepdims=True) + 1e-12))
 
 
 def make_network(
@@ -62,12 +62,17 @@ def make_network(
     glitch_rate = rng.uniform(0.0, 0.3, n_stations)
     classes = rng.choice(3, size=n_windows, p=np.asarray(class_share) / np.sum(class_share))
 
-    w, s, c = (a.ravel() for a in np.meshgrid(np.arange(n_windows), np.arange(n_stations), np.arange(3), indexing="ij"))
+    w, s, c = (
+        a.ravel()
+        for a in np.meshgrid(np.arange(n_windows), np.arange(n_stations), np.arange(3), indexing="ij")
+    )
     n = len(w)
     label = classes[w]
     # the event as every station sees it: shared onset, size, band and envelope, per-station delay
     onset = rng.uniform(0.05, 0.25 * duration, n_windows)[w] + delay[s] + rng.normal(0, 0.02 * duration, n)
-    size = rng.uniform(0.6, 1.5, n_windows)[w] * attenuation[s] * np.where(c == 0, 1.0, rng.uniform(0.5, 0.9, n))
+    size = (
+        rng.uniform(0.6, 1.5, n_windows)[w] * attenuation[s] * np.where(c == 0, 1.0, rng.uniform(0.5, 0.9, n))
+    )
     base = np.array([_BAND_HZ.get(int(k), 1.0) for k in label]) * rng.uniform(0.85, 1.15, n_windows)[w]
     tau = rng.uniform(0.06, 0.12, n_windows)[w] * duration
     length = rng.uniform(0.45, 0.7, n_windows)[w] * duration
@@ -79,11 +84,17 @@ def make_network(
     event = size[:, None] * envelope * _band_noise(rng, n, samples, fs, base * scale[s])
     # the station: coloured background noise, its tone and its glitches
     background = np.cumsum(rng.standard_normal((n, samples)), axis=1) * 0.1
-    background = (background - background.mean(axis=1, keepdims=True)) * 0.3 + rng.standard_normal((n, samples))
-    tone = tone_amp[s, None] * np.sin(2 * np.pi * tone_hz[s, None] * t[None, :] + rng.uniform(0, 2 * np.pi, n)[:, None])
+    background = (background - background.mean(axis=1, keepdims=True)) * 0.3 + rng.standard_normal(
+        (n, samples)
+    )
+    tone = tone_amp[s, None] * np.sin(
+        2 * np.pi * tone_hz[s, None] * t[None, :] + rng.uniform(0, 2 * np.pi, n)[:, None]
+    )
     glitches = np.zeros((n, samples))
     hit = np.flatnonzero(rng.random(n) < glitch_rate[s])
-    glitches[hit, rng.integers(0, samples - 3, len(hit))] = rng.choice([-1.0, 1.0], len(hit)) * rng.uniform(2, 4, len(hit))
+    glitches[hit, rng.integers(0, samples - 3, len(hit))] = rng.choice([-1.0, 1.0], len(hit)) * rng.uniform(
+        2, 4, len(hit)
+    )
     waves = event + noise[s, None] * background + tone + glitches
     table = pd.DataFrame(
         {
