@@ -10,7 +10,9 @@ from weasul_tabtransformer.columns import TableSchema, fit_schema
 
 
 def test_kinds_follow_dtypes_and_drop():
-    frame = pd.DataFrame({"c": ["u", "v", "u"], "b": [True, False, True], "x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    frame = pd.DataFrame(
+        {"c": ["u", "v", "u"], "b": [True, False, True], "x": [1.0, 2.0, 3.0], "y": [0, 1, 0]}
+    )
     schema = fit_schema(frame, drop=["y"])
     assert schema.categorical == ("c", "b") and schema.continuous == ("x",)
     assert schema.vocab == (("u", "v"), ("False", "True"))
@@ -19,7 +21,9 @@ def test_kinds_follow_dtypes_and_drop():
 
 def test_missing_and_unseen_values_share_the_reserved_slot():
     schema = fit_schema(pd.DataFrame({"c": ["u", "v", None], "x": [0.0, 1.0, 2.0]}))
-    codes, cont = schema.transform(pd.DataFrame({"c": ["v", "u", None, "never seen"], "x": [1.0, 1.0, 1.0, 1.0]}))
+    codes, cont = schema.transform(
+        pd.DataFrame({"c": ["v", "u", None, "never seen"], "x": [1.0, 1.0, 1.0, 1.0]})
+    )
     assert codes[:, 0].tolist() == [2, 1, 0, 0]
     assert schema.vocab == (("u", "v"),)
     np.testing.assert_allclose(cont[:, 0], (1.0 - 1.0) / np.std([0.0, 1.0, 2.0]))
@@ -56,5 +60,5 @@ def test_schema_json_round_trip_is_exact():
     schema = fit_schema(frame)
     again = TableSchema.from_json(schema.to_json())
     assert again == schema
-    for a, b in zip(schema.transform(frame), again.transform(frame)):
+    for a, b in zip(schema.transform(frame), again.transform(frame), strict=True):
         assert np.array_equal(a, b)

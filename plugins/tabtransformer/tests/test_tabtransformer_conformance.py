@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from weasul.testing import parametrize_with_checks
-from weasul_tabtransformer import TabMLPClassifier, TabTransformerClassifier, TabTransformerEncoder, TabularSplit
+from weasul_tabtransformer import (
+    TabMLPClassifier,
+    TabTransformerClassifier,
+    TabTransformerEncoder,
+    TabularSplit,
+)
 
 PLUGINS = [
     *TabTransformerClassifier.examples(),

@@ -9,7 +9,15 @@ from sklearn.metrics import roc_auc_score
 from weasul.errors import DataError
 from weasul_tabtransformer import TabMLPClassifier, TabTransformerClassifier, TabTransformerEncoder
 
-SMALL = {"dim": 16, "depth": 2, "heads": 4, "mlp_multipliers": [2], "num_threads": 1, "lr": 3e-3, "batch_size": 128}
+SMALL = {
+    "dim": 16,
+    "depth": 2,
+    "heads": 4,
+    "mlp_multipliers": [2],
+    "num_threads": 1,
+    "lr": 3e-3,
+    "batch_size": 128,
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +52,10 @@ def test_architecture_follows_the_paper(make):
     hidden = [m.out_features for m in net.head if isinstance(m, torch.nn.Linear)]
     assert hidden == [4 * width, 2 * width, 2]
     mlp = TabMLPClassifier(epochs=1, num_threads=1).fit(X, y).module_
-    assert len(mlp.layers) == 0 and [m.out_features for m in mlp.head if isinstance(m, torch.nn.Linear)] == hidden
+    assert (
+        len(mlp.layers) == 0
+        and [m.out_features for m in mlp.head if isinstance(m, torch.nn.Linear)] == hidden
+    )
 
 
 def test_probabilistic_targets_train_toward_the_given_probabilities(table):
@@ -95,7 +106,9 @@ def test_pretraining_learns_the_column_dependencies(method, make):
 def test_pretrained_encoder_starts_the_fine_tuning(table):
     X, y, Xt, _ = table
     enc = TabTransformerEncoder(pretrain="mlm", pretrain_epochs=1, **SMALL).fit(X)
-    clf = TabTransformerClassifier(epochs=1, **{**SMALL, "lr": 1e-12}).fit(X.iloc[:50], y[:50], pretrained=enc)
+    clf = TabTransformerClassifier(epochs=1, **{**SMALL, "lr": 1e-12}).fit(
+        X.iloc[:50], y[:50], pretrained=enc
+    )
     # with a vanishing learning rate the transferred layers stay the encoder's
     for key, value in enc.module_.state_dict().items():
         if key.startswith(("embedding.", "layers.")):

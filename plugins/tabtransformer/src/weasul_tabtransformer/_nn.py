@@ -21,13 +21,25 @@ from weasul.progress import track
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["TabNet", "build", "train_supervised", "pretrain", "transfer", "predict_proba", "embed", "save", "load_state"]
+__all__ = [
+    "TabNet",
+    "build",
+    "train_supervised",
+    "pretrain",
+    "transfer",
+    "predict_proba",
+    "embed",
+    "save",
+    "load_state",
+]
 
 
 class ColumnEmbedding(nn.Module):
     """e_i(j) = [c_i, w_ij]: a shared per-column identifier c_i (dim `shared_dim`) concatenated
     with a per-value embedding w_ij (dim d - shared_dim); row 0 of each column is its reserved
     (missing / unseen) slot."""
+
+    offsets: torch.Tensor
 
     def __init__(self, cardinalities: Sequence[int], dim: int, shared_dim: int) -> None:
         super().__init__()
@@ -40,7 +52,7 @@ class ColumnEmbedding(nn.Module):
             self.column_id = nn.Parameter(torch.randn(len(cardinalities), shared_dim) * 0.02 * math.sqrt(dim))
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
-        values = self.values(codes + self.offsets)
+        values: torch.Tensor = self.values(codes + self.offsets)
         if not self.shared_dim:
             return values
         ids = self.column_id.unsqueeze(0).expand(codes.shape[0], -1, -1)
@@ -138,7 +150,7 @@ def seeded_build(
 
 def _batches(n: int, size: int, gen: torch.Generator) -> list[torch.Tensor]:
     order = torch.randperm(n, generator=gen)
-    return list(order.split(size))
+    return list(torch.split(order, size))
 
 
 def _soft_ce(logits: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
@@ -220,7 +232,9 @@ def pretrain(net: TabNet, codes: np.ndarray, cfg: dict[str, Any], method: str) -
     with _seeded(int(cfg["seed"]) + 1, cfg.get("num_threads")) as gen:
         c = torch.from_numpy(np.ascontiguousarray(codes))
         params = [p for name, p in net.named_parameters() if not name.startswith("head.")]
-        opt = torch.optim.AdamW(params, lr=float(cfg["lr"]), weight_decay=float(cfg["weight_decay"]), foreach=True)
+        opt = torch.optim.AdamW(
+            params, lr=float(cfg["lr"]), weight_decay=float(cfg["weight_decay"]), foreach=True
+        )
         frac = float(cfg["mask_fraction"])
         for _epoch in track(range(int(cfg["pretrain_epochs"])), desc=f"{method.upper()} pre-training"):
             net.train()
@@ -232,7 +246,9 @@ def pretrain(net: TabNet, codes: np.ndarray, cfg: dict[str, Any], method: str) -
                 if method == "mlm":
                     h = net.contextual(torch.where(chosen, torch.zeros_like(batch), batch))
                     parts = [
-                        nn.functional.cross_entropy(head(h[:, j][chosen[:, j]]), batch[:, j][chosen[:, j]], reduction="sum")
+                        nn.functional.cross_entropy(
+                            head(h[:, j][chosen[:, j]]), batch[:, j][chosen[:, j]], reduction="sum"
+                        )
                         for j, head in enumerate(net.mlm)
                     ]
                     loss = torch.stack(parts).sum() / chosen.sum().clamp_min(1)

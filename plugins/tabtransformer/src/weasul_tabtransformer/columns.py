@@ -103,7 +103,7 @@ class TableSchema:
 
         n = len(frame)
         codes = np.zeros((n, len(self.categorical)), dtype=np.int64)
-        for j, (name, vocab) in enumerate(zip(self.categorical, self.vocab)):
+        for j, (name, vocab) in enumerate(zip(self.categorical, self.vocab, strict=True)):
             values, missing = _as_strings(frame[name])
             found = pd.Index(list(vocab)).get_indexer(values).astype(np.int64) + 1
             found[missing] = 0  # -1 + 1 = 0 already for unseen values
@@ -157,7 +157,7 @@ def _numeric(series: Any, name: str) -> np.ndarray:
             f"continuous column '{name}' contains NaN or inf (first at row {row}); impute it, or "
             "declare the column categorical (missing categorical values get their own embedding)"
         )
-    return values
+    return np.asarray(values, dtype=np.float64)
 
 
 def fit_schema(

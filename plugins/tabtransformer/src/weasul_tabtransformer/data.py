@@ -48,7 +48,16 @@ PAPER_SETS: dict[str, PaperSet] = {
     "income": PaperSet(
         "income_evaluation.csv",
         "income",
-        ("sex", "workclass", "race", "education", "native-country", "marital-status", "occupation", "relationship"),
+        (
+            "sex",
+            "workclass",
+            "race",
+            "education",
+            "native-country",
+            "marital-status",
+            "occupation",
+            "relationship",
+        ),
         paper_auc=(90.5, 90.6),
     ),
     "bank": PaperSet(
@@ -61,9 +70,22 @@ PAPER_SETS: dict[str, PaperSet] = {
         "blastchar.csv",
         "Churn",
         (
-            "gender", "SeniorCitizen", "Partner", "Dependents", "PhoneService", "MultipleLines",
-            "InternetService", "OnlineSecurity", "OnlineBackup", "DeviceProtection", "TechSupport",
-            "StreamingTV", "StreamingMovies", "Contract", "PaperlessBilling", "PaymentMethod",
+            "gender",
+            "SeniorCitizen",
+            "Partner",
+            "Dependents",
+            "PhoneService",
+            "MultipleLines",
+            "InternetService",
+            "OnlineSecurity",
+            "OnlineBackup",
+            "DeviceProtection",
+            "TechSupport",
+            "StreamingTV",
+            "StreamingMovies",
+            "Contract",
+            "PaperlessBilling",
+            "PaymentMethod",
         ),
         drop=("customerID",),
         to_numeric={"TotalCharges": 0.0},  # 11 blanks, all customers with tenure 0
@@ -133,7 +155,9 @@ class TabularSplit(DatasetLoader):
         header = _header(p.path)
         raw_label = next((c for c in header if c.strip() == p.label_column), None)
         if raw_label is None:
-            raise DataError(f"{p.path}: no column '{p.label_column}'; it has {[c.strip() for c in header][:20]}")
+            raise DataError(
+                f"{p.path}: no column '{p.label_column}'; it has {[c.strip() for c in header][:20]}"
+            )
         table = create("datasets", "table", files={"all": [p.path]}, label_column=raw_label)
         whole = table.load()
         frame = whole["all"].items
@@ -141,7 +165,7 @@ class TabularSplit(DatasetLoader):
         assert frame is not None and y is not None
         frame = frame.rename(columns=lambda c: str(c).strip())
         for column in frame.columns:
-            if pd.api.types.is_object_dtype(frame[column]):
+            if pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column]):
                 frame[column] = frame[column].map(lambda v: v.strip() if isinstance(v, str) else v)
         for column, fill in p.to_numeric.items():
             if column not in frame:
@@ -156,7 +180,7 @@ class TabularSplit(DatasetLoader):
             rows = stratified_split(y, [p.max_rows / len(frame), 1 - p.max_rows / len(frame)], p.seed + 7)[0]
         parts = stratified_split(y[rows], p.fractions, p.seed)
         splits = {}
-        for name, part in zip(p.split_names, parts):
+        for name, part in zip(p.split_names, parts, strict=True):
             idx = rows[part]
             splits[name] = Split(y=y[idx], items=frame.iloc[idx].reset_index(drop=True))
         names = tuple(p.class_names) if p.class_names else tuple(str(c).strip() for c in whole.class_names)
@@ -168,7 +192,7 @@ def _header(path: str) -> list[str]:
     if not file.is_file():
         raise DataError(f"data file '{path}' does not exist")
     if file.suffix == ".parquet":
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
         return list(pq.read_schema(file).names)
     with file.open(encoding="utf-8", errors="replace") as handle:

@@ -44,7 +44,8 @@ class EmbeddingParams(WeasulParams):
     """Columns, column embedding, MLP head and training: what TabTransformer and the MLP share."""
 
     categorical: list[str] | None = Field(
-        None, description="categorical columns (array input: indices as text, '0', '1', ...); default: by dtype"
+        None,
+        description="categorical columns (array input: indices as text, '0', '1', ...); default: by dtype",
     )
     continuous: list[str] | None = Field(None, description="continuous columns; default: the numeric rest")
     drop: list[str] = Field(default_factory=list, description="columns to ignore (e.g. the label column)")
@@ -166,10 +167,14 @@ class _TabModel:
             raise DataError(f"{path} is not a readable safetensors file: {err}") from err
         expected = f"{cls.__module__}:{cls.__qualname__}"
         if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
+            raise DataError(
+                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
+            )
         plugin: Any = cls(cls.Params.model_validate_json(metadata["params"]))  # type: ignore[attr-defined, call-arg]
         schema = TableSchema.from_json(metadata["schema"])
-        net = nn.build(schema.cardinalities, len(schema.continuous), json.loads(metadata["n_out"]), plugin._cfg())
+        net = nn.build(
+            schema.cardinalities, len(schema.continuous), json.loads(metadata["n_out"]), plugin._cfg()
+        )
         net.load_state_dict(state)
         net.eval()
         plugin.schema_ = schema
@@ -255,10 +260,14 @@ class _TabClassifier(_TabModel, Classifier):
         encoder.check_fitted()
         sizes = ("dim", "shared_fraction", "depth", "heads", "ff_mult")
         if not self.transformer:
-            raise DataError(f"{type(self).__name__} has no Transformer layers to start from a pre-trained encoder")
+            raise DataError(
+                f"{type(self).__name__} has no Transformer layers to start from a pre-trained encoder"
+            )
         differ = [s for s in sizes if getattr(encoder.params, s) != getattr(self.params, s)]
         if differ:
-            raise DataError(f"the pre-trained encoder differs in {differ}; give the classifier the same sizes")
+            raise DataError(
+                f"the pre-trained encoder differs in {differ}; give the classifier the same sizes"
+            )
         return encoder.schema_
 
     def predict_proba(self, X: Any) -> np.ndarray:

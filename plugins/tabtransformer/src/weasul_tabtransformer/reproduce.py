@@ -32,10 +32,18 @@ _log = logging.getLogger(__name__)
 DEFAULT_DATA = "../shared/data/tabular"
 #: Paper Table 3/4 (mean AUC %, over their 6 large / 9 small sets; not per set).
 PAPER_SEMI = {
-    "large (>30K rows)": {"TabTransformer-RTD": [66.6, 70.9, 73.1], "TabTransformer-MLM": [66.8, 71.0, 72.9],
-                          "MLP (ER)": [65.6, 69.0, 71.0], "TabTransformer (ER)": [62.7, 67.1, 69.3]},
-    "small (<30K rows)": {"TabTransformer-RTD": [78.6, 81.6, 83.4], "TabTransformer-MLM": [78.5, 81.0, 82.4],
-                          "MLP (ER)": [79.4, 81.1, 82.3], "TabTransformer (ER)": [77.9, 81.2, 82.1]},
+    "large (>30K rows)": {
+        "TabTransformer-RTD": [66.6, 70.9, 73.1],
+        "TabTransformer-MLM": [66.8, 71.0, 72.9],
+        "MLP (ER)": [65.6, 69.0, 71.0],
+        "TabTransformer (ER)": [62.7, 67.1, 69.3],
+    },
+    "small (<30K rows)": {
+        "TabTransformer-RTD": [78.6, 81.6, 83.4],
+        "TabTransformer-MLM": [78.5, 81.0, 82.4],
+        "MLP (ER)": [79.4, 81.1, 82.3],
+        "TabTransformer (ER)": [77.9, 81.2, 82.1],
+    },
 }
 
 
@@ -92,6 +100,7 @@ def _fit_pair(args: argparse.Namespace, name: str, seed: int, ds: Any) -> dict[s
 def _gbdt(args: argparse.Namespace, name: str, seed: int, ds: Any) -> tuple[float, float]:
     """HistGradientBoostingClassifier through classifiers/sklearn on codes + continuous values."""
     import weasul
+
     from weasul_tabtransformer.columns import fit_schema
 
     Xtr, ytr = _sample(ds.train, args.train_rows, seed)
@@ -122,7 +131,7 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
     """Table 1: test AUC of MLP and TabTransformer per set (mean of seeds), GBDT beside them."""
     result: dict[str, Any] = {"sets": {}}
     for name in args.sets:
-        runs = []
+        runs: list[dict[str, Any]] = []
         for seed in range(args.seeds):
             ds = _load(name, args.data, seed)
             pair = _fit_pair(args, name, seed, ds)
@@ -132,10 +141,17 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
                 "mlp": _auc(ds.test.y, pair["mlp"].predict_proba(ds.test.items)),
                 "tabtransformer": _auc(ds.test.y, pair["tabtransformer"].predict_proba(ds.test.items)),
                 "gbdt": gbdt_auc,
-                "seconds": {"mlp": pair["mlp_seconds"], "tabtransformer": pair["tabtransformer_seconds"], "gbdt": gbdt_s},
+                "seconds": {
+                    "mlp": pair["mlp_seconds"],
+                    "tabtransformer": pair["tabtransformer_seconds"],
+                    "gbdt": gbdt_s,
+                },
             }
             _log.info("%s seed %d: %s", name, seed, run)
-            print(f"  {name} seed {seed}: MLP {run['mlp']:.4f}  TabTransformer {run['tabtransformer']:.4f}  GBDT {gbdt_auc:.4f}", flush=True)
+            print(
+                f"  {name} seed {seed}: MLP {run['mlp']:.4f}  TabTransformer {run['tabtransformer']:.4f}  GBDT {gbdt_auc:.4f}",
+                flush=True,
+            )
             runs.append(run)
         paper = PAPER_SETS[name].paper_auc
         result["sets"][name] = {
@@ -145,7 +161,9 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
         }
     wins = [s for s, v in result["sets"].items() if v["tabtransformer"]["mean"] >= v["mlp"]["mean"]]
     result["tabtransformer_at_least_mlp"] = wins
-    lines = [f"{'set':<10} {'MLP':>12} {'TabTr.':>12} {'gain':>6} | {'paper MLP':>9} {'paper TT':>8} {'gain':>5} | {'GBDT':>12}"]
+    lines = [
+        f"{'set':<10} {'MLP':>12} {'TabTr.':>12} {'gain':>6} | {'paper MLP':>9} {'paper TT':>8} {'gain':>5} | {'GBDT':>12}"
+    ]
     for name, v in result["sets"].items():
         gain = v["tabtransformer"]["mean"] - v["mlp"]["mean"]
         pm, pt = v["paper"]["mlp"], v["paper"]["tabtransformer"]
@@ -182,7 +200,11 @@ def semi(args: argparse.Namespace) -> dict[str, Any]:
             ds = _load(name, args.data, seed)
             pool, ypool = _sample(ds.train, args.pool_rows, seed)
             Xte, yte = _sample(ds.test, args.test_rows, seed)
-            common = {"categorical": list(PAPER_SETS[name].categorical), "num_threads": args.threads, "seed": seed}
+            common = {
+                "categorical": list(PAPER_SETS[name].categorical),
+                "num_threads": args.threads,
+                "seed": seed,
+            }
             encoders = {
                 m: TabTransformerEncoder(pretrain=m, pretrain_epochs=args.pretrain_epochs, **common).fit(pool)
                 for m in ("mlm", "rtd")
@@ -194,31 +216,46 @@ def semi(args: argparse.Namespace) -> dict[str, Any]:
                 fit_args = {"epochs": epochs, "batch_size": args.batch, **common}
                 models = {
                     "tabtransformer": TabTransformerClassifier(**fit_args).fit(X, y, unlabelled=pool),
-                    "tabtransformer-mlm": TabTransformerClassifier(**fit_args).fit(X, y, pretrained=encoders["mlm"]),
-                    "tabtransformer-rtd": TabTransformerClassifier(**fit_args).fit(X, y, pretrained=encoders["rtd"]),
+                    "tabtransformer-mlm": TabTransformerClassifier(**fit_args).fit(
+                        X, y, pretrained=encoders["mlm"]
+                    ),
+                    "tabtransformer-rtd": TabTransformerClassifier(**fit_args).fit(
+                        X, y, pretrained=encoders["rtd"]
+                    ),
                     "mlp": TabMLPClassifier(**fit_args).fit(X, y, unlabelled=pool),
                 }
                 for v, model in models.items():
                     scores[v][p].append(100 * _auc(yte, model.predict_proba(Xte)))
                 print(
-                    f"  {name} seed {seed} p={p}: " + "  ".join(f"{v} {scores[v][p][-1]:.2f}" for v in variants),
+                    f"  {name} seed {seed} p={p}: "
+                    + "  ".join(f"{v} {scores[v][p][-1]:.2f}" for v in variants),
                     flush=True,
                 )
-        result["sets"][name] = {v: {str(p): _mean_std(s) for p, s in by_p.items()} for v, by_p in scores.items()}
+        result["sets"][name] = {
+            v: {str(p): _mean_std(s) for p, s in by_p.items()} for v, by_p in scores.items()
+        }
     first = str(args.labels[0])
     lifted = [
-        s for s, v in result["sets"].items()
-        if max(v["tabtransformer-mlm"][first]["mean"], v["tabtransformer-rtd"][first]["mean"]) > v["tabtransformer"][first]["mean"]
+        s
+        for s, v in result["sets"].items()
+        if max(v["tabtransformer-mlm"][first]["mean"], v["tabtransformer-rtd"][first]["mean"])
+        > v["tabtransformer"][first]["mean"]
     ]
     result["pretraining_lifts_at_first_p"] = lifted
     result["paper"] = PAPER_SEMI
     lines = [f"{'set':<10} {'model':<20} " + " ".join(f"{p:>12}" for p in args.labels)]
     for name, v in result["sets"].items():
         for variant in variants:
-            lines.append(f"{name:<10} {variant:<20} " + " ".join(_fmt(v[variant][str(p)]) for p in args.labels))
-    lines.append(f"pre-training (best of MLM/RTD) above no pre-training at {first} labels on {len(lifted)} of "
-                 f"{len(result['sets'])} sets: {lifted}")
-    lines.append("paper (means over its 6 large / 9 small sets, 50/200/500 labels): " + json.dumps(PAPER_SEMI))
+            lines.append(
+                f"{name:<10} {variant:<20} " + " ".join(_fmt(v[variant][str(p)]) for p in args.labels)
+            )
+    lines.append(
+        f"pre-training (best of MLM/RTD) above no pre-training at {first} labels on {len(lifted)} of "
+        f"{len(result['sets'])} sets: {lifted}"
+    )
+    lines.append(
+        "paper (means over its 6 large / 9 small sets, 50/200/500 labels): " + json.dumps(PAPER_SEMI)
+    )
     result["table"] = lines
     return result
 
@@ -244,7 +281,9 @@ def robustness(args: argparse.Namespace) -> dict[str, Any]:
     by TabTransformer's AUC on clean data (the paper's normalisation)."""
     result: dict[str, Any] = {"rates": args.rates, "sets": {}}
     for name in args.sets:
-        curves: dict[str, dict[str, list[list[float]]]] = {k: {"mlp": [], "tabtransformer": []} for k in ("noise", "missing")}
+        curves: dict[str, dict[str, list[list[float]]]] = {
+            k: {"mlp": [], "tabtransformer": []} for k in ("noise", "missing")
+        }
         for seed in range(args.seeds):
             ds = _load(name, args.data, seed)
             pair = _fit_pair(args, name, seed, ds)
@@ -268,16 +307,21 @@ def robustness(args: argparse.Namespace) -> dict[str, Any]:
         result[f"tabtransformer_falls_slower_{kind}"] = [
             s for s, v in result["sets"].items() if v[kind]["drop"]["tabtransformer"] < v[kind]["drop"]["mlp"]
         ]
-    lines = [f"{'set':<10} {'kind':<8} {'model':<15} " + " ".join(f"{r:>6.2f}" for r in args.rates) + "   drop"]
+    lines = [
+        f"{'set':<10} {'kind':<8} {'model':<15} " + " ".join(f"{r:>6.2f}" for r in args.rates) + "   drop"
+    ]
     for name, v in result["sets"].items():
         for kind in ("noise", "missing"):
             for key in ("mlp", "tabtransformer"):
                 lines.append(
-                    f"{name:<10} {kind:<8} {key:<15} " + " ".join(f"{x:6.3f}" for x in v[kind][key])
+                    f"{name:<10} {kind:<8} {key:<15} "
+                    + " ".join(f"{x:6.3f}" for x in v[kind][key])
                     + f" {v[kind]['drop'][key]:6.3f}"
                 )
     for kind in ("noise", "missing"):
-        lines.append(f"TabTransformer falls more slowly than the MLP with {kind}: {result[f'tabtransformer_falls_slower_{kind}']}")
+        lines.append(
+            f"TabTransformer falls more slowly than the MLP with {kind}: {result[f'tabtransformer_falls_slower_{kind}']}"
+        )
     result["table"] = lines
     _plot_robustness(result, Path(args.out) / "robustness.png")
     return result
@@ -320,12 +364,19 @@ def embeddings(args: argparse.Namespace) -> dict[str, Any]:
     tt, mlp = pair["tabtransformer"], pair["mlp"]
     depth = tt.params.depth
     probe: dict[str, float] = {}
-    for label, model, layer in [*((f"tabtransformer layer {i}", tt, i) for i in range(depth + 1)), ("mlp", mlp, 0)]:
+    for label, model, layer in [
+        *((f"tabtransformer layer {i}", tt, i) for i in range(depth + 1)),
+        ("mlp", mlp, 0),
+    ]:
         lr = LogisticRegression(max_iter=2000).fit(model.embeddings(Xtr, layer), ytr)
         probe[label] = 100 * _auc(yte, lr.predict_proba(model.embeddings(Xte, layer)))
     maps = {}
     codes, _ = tt.schema_.transform(Xte)
-    for label, model, layer in (("tabtransformer last layer", tt, depth), ("tabtransformer before", tt, 0), ("mlp", mlp, 0)):
+    for label, model, layer in (
+        ("tabtransformer last layer", tt, depth),
+        ("tabtransformer before", tt, 0),
+        ("mlp", mlp, 0),
+    ):
         E = model.embeddings(Xte, layer).reshape(len(Xte), len(tt.schema_.categorical), -1)
         maps[label] = _class_map(E, codes, tt.schema_)
     result = {"set": name, "linear_probe_auc": probe, "points": maps}
@@ -354,7 +405,10 @@ def _class_map(E: np.ndarray, codes: np.ndarray, schema: Any) -> list[dict[str, 
             labels.append((column, schema.vocab[j][code - 1]))
     V = np.asarray(vectors)
     xy = TSNE(n_components=2, perplexity=min(10.0, len(V) - 1), random_state=0, init="pca").fit_transform(V)
-    return [{"column": c, "value": v, "x": float(a), "y": float(b)} for (c, v), (a, b) in zip(labels, xy)]
+    return [
+        {"column": c, "value": v, "x": float(a), "y": float(b)}
+        for (c, v), (a, b) in zip(labels, xy, strict=True)
+    ]
 
 
 def _same_column_share(points: list[dict[str, Any]]) -> float:
@@ -374,7 +428,7 @@ def _plot_embeddings(maps: dict[str, list[dict[str, Any]]], path: Path) -> None:
     except ImportError:
         return
     fig, axes = plt.subplots(1, len(maps), figsize=(6 * len(maps), 5.5))
-    for ax, (label, points) in zip(axes, maps.items()):
+    for ax, (label, points) in zip(axes, maps.items(), strict=True):
         columns = sorted({p["column"] for p in points})
         cmap = plt.get_cmap("tab20")
         for i, column in enumerate(columns):
@@ -393,20 +447,31 @@ EXPERIMENTS = {"supervised": supervised, "semi": semi, "robustness": robustness,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m weasul_tabtransformer.reproduce", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m weasul_tabtransformer.reproduce",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("experiment", choices=list(EXPERIMENTS))
     parser.add_argument("--data", default=DEFAULT_DATA, help="folder with the four csv files")
     parser.add_argument("--out", default="runs/tabtransformer", help="where JSON, figures and models go")
-    parser.add_argument("--models", default=None, help="where supervised models are saved (default <out>/models)")
+    parser.add_argument(
+        "--models", default=None, help="where supervised models are saved (default <out>/models)"
+    )
     parser.add_argument("--sets", nargs="+", default=None, choices=list(PAPER_SETS))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=8, help="supervised training epochs")
     parser.add_argument("--batch-size", type=int, default=64, help="supervised batch size")
-    parser.add_argument("--train-rows", type=int, default=1500, help="training rows sampled per split (0: all)")
+    parser.add_argument(
+        "--train-rows", type=int, default=1500, help="training rows sampled per split (0: all)"
+    )
     parser.add_argument("--valid-rows", type=int, default=500, help="validation rows (best epoch) (0: all)")
-    parser.add_argument("--test-rows", type=int, default=2000, help="test rows for robustness/embeddings (0: all)")
-    parser.add_argument("--pool-rows", type=int, default=3000, help="semi: train rows kept, labelled + unlabelled")
+    parser.add_argument(
+        "--test-rows", type=int, default=2000, help="test rows for robustness/embeddings (0: all)"
+    )
+    parser.add_argument(
+        "--pool-rows", type=int, default=3000, help="semi: train rows kept, labelled + unlabelled"
+    )
     parser.add_argument("--labels", type=int, nargs="+", default=[50, 200, 500])
     parser.add_argument("--pretrain-epochs", type=int, default=4)
     parser.add_argument("--finetune-steps", type=int, default=40, help="semi: optimiser steps of fine-tuning")
