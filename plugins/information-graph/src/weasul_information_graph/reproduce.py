@@ -45,6 +45,7 @@ class Config:
     epochs: int = 8
     steps_per_epoch: int = 20
     width: int = 16
+    site_scale: float = 2.0
 
 
 def split_in_time(data: SensorData, share: float = 0.7) -> tuple[SensorData, SensorData]:
@@ -103,7 +104,7 @@ def run(seeds: int, cfg: Config, log: Any = None) -> dict[str, Any]:
     """All cells for `seeds` seeds; results[method][column] = list of per-seed dicts."""
     results: dict[str, dict[str, list[dict[str, float]]]] = {m: {c: [] for c in COLUMNS} for m in METHODS}
     for seed in range(seeds):
-        data = make_network(cfg.n_stations, cfg.n_windows, cfg.samples, seed=seed)
+        data = make_network(cfg.n_stations, cfg.n_windows, cfg.samples, site_scale=cfg.site_scale, seed=seed)
         train, test = split_in_time(data)
         station = seed % cfg.n_stations
         for method, column in _cells():
@@ -143,6 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=Config.epochs)
     parser.add_argument(
         "--steps", type=int, default=Config.steps_per_epoch, help="contrastive steps per epoch"
+    )
+    parser.add_argument(
+        "--site-scale",
+        type=float,
+        default=Config.site_scale,
+        help="stations' frequency factors span [1/s, s]",
     )
     parser.add_argument("--json", help="also write the per-seed results as JSON here")
     args = parser.parse_args(argv)

@@ -5,7 +5,7 @@ channels (Z, N, E) each; every window holds background noise or one event of a c
 `earthquake` (impulsive onset, exponential decay, higher band) or `slope_failure` (emergent
 spindle envelope, lower band). An event reaches every station with a station-dependent delay and
 attenuation, and each station's site response scales all frequencies by its own factor (0.5 to
-2): a class's band at one station is the other class's band at another, so the frequency cue
+2 by default): a class's band at one station is the other class's band at another, so the frequency cue
 learned at one station does not transfer; the envelope shape does. Each station adds its own
 noise level and artefacts: a narrowband tone at a station-specific frequency and glitches
 (spikes) at a station-specific rate: the shortcuts a classifier of one station can learn.
@@ -43,17 +43,25 @@ def make_network(
     samples: int = 256,
     fs: float = 50.0,
     class_share: tuple[float, float, float] = (0.4, 0.3, 0.3),
+    site_scale: float = 2.0,
     seed: int = 0,
 ) -> SensorData:
     """Segments ordered window by window, then station, then channel; all labelled (hide labels
     yourself for weak-label experiments). Table columns: station, channel, start, end, label,
-    event (the window index: segments of one event share it)."""
+    event (the window index: segments of one event share it). The stations' frequency factors
+    spread geometrically over [1 / site_scale, site_scale]."""
     if n_stations < 1 or n_windows < 1 or samples < 32:
         raise DataError("need at least one station and one window, and 32 samples per segment")
+    if site_scale < 1:
+        raise DataError(f"site_scale must be >= 1 (1 = identical site responses), got {site_scale}")
     rng = np.random.default_rng(seed)
     duration = samples / fs
     t = np.arange(samples) / fs
-    scale = rng.permutation(np.geomspace(0.5, 2.0, n_stations)) if n_stations > 1 else np.ones(1)
+    scale = (
+        rng.permutation(np.geomspace(1 / site_scale, site_scale, n_stations))
+        if n_stations > 1
+        else np.ones(1)
+    )
     delay = rng.uniform(0.0, 0.25 * duration, n_stations)
     attenuation = rng.uniform(0.4, 1.0, n_stations)
     noise = rng.uniform(0.05, 0.2, n_stations)
