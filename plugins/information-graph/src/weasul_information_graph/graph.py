@@ -39,8 +39,12 @@ class Segments:
 
     def stream(self) -> np.ndarray:
         """One int per (station, channel) pair: segments of one stream never get an edge."""
-        _, codes = np.unique(np.stack([self.station, self.channel], axis=1), axis=0, return_inverse=True)
-        return np.asarray(codes, dtype=np.int64).reshape(-1)
+        station = np.asarray(self.station, dtype=np.int64)
+        channel = np.asarray(self.channel, dtype=np.int64)
+        if len(station) == 0:
+            return station
+        channel = channel - channel.min()
+        return np.asarray((station - station.min()) * (int(channel.max()) + 1) + channel)
 
 
 def _codes(values: Any, name: str) -> np.ndarray:
@@ -102,8 +106,8 @@ def context_edges(segments: Segments) -> np.ndarray:
     second = first + offsets + 1
     keep = stream[first] != stream[second]
     a, b = order[first[keep]], order[second[keep]]
-    edges = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1).astype(np.int64)
-    return edges[np.lexsort((edges[:, 1], edges[:, 0]))]
+    key = np.sort(np.minimum(a, b) * n + np.maximum(a, b))  # one int64 sort key per edge
+    return np.stack([key // n, key % n], axis=1)
 
 
 def information_graph(segments: Segments, labels: np.ndarray | None = None) -> nx.Graph:
