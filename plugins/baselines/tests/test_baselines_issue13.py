@@ -102,3 +102,13 @@ def test_triplet_refuses_crowd_like_overlap_and_estimates_class_balance():
     assert (tr.predict(L) == y).mean() > (
         Triplet(n_classes=2, class_prior=[0.5, 0.5]).fit(L).predict(L) == y
     ).mean()
+
+
+def test_dawid_skene_sms_class_prior():
+    """WRENCH sms: the learned P(spam) was 0.03 (training share 0.135)."""
+    from weasul.testing import shared_data
+
+    folder = shared_data("wrench", "sms")
+    ds_ = weasul.create("datasets", "wrench", path=str(folder)).load()
+    L = ds_.train.L[:, (ds_.train.L != -1).any(axis=0)]
+    assert DawidSkene(n_classes=2).fit(L).class_prior_[1] > 0.08
