@@ -97,3 +97,23 @@ def test_defaults_raise_accuracy_on_a_fresh_two_gaussian_variant(caplog):
     assert curves[:, 10].mean() >= start + 0.02, curves[:, [0, 10]]
     assert np.all(curves[:, 10] >= curves[:, 0])  # no seed ends below where it started
     assert np.all(raw[:, 10] == raw[:, 0])
+
+
+@pytest.mark.parametrize("name", ["labelme", "web-relevance", "snow2008-temp"])
+def test_no_collapse_on_crowd_matrices(name):
+    """Eq. 1 alone from the majority-vote start fell below chance on sparse crowd matrices
+    (labelme 0.21, web-relevance 0.31, snow2008-temp 0.57; majority vote 0.77, 0.78, 0.94); the
+    expert-free fit is anchored at its start (matrix-completion's `anchor`)."""
+    from weasul.testing import shared_data
+
+    ds = weasul.create("datasets", "crowd", path=str(shared_data("crowd", name))).load()
+    k = int(max(ds.train.L.max(), ds.test.y.max())) + 1
+
+    def accuracy(model_name, **kw):
+        model = weasul.create("label_models", model_name, n_classes=k, **kw).fit(ds.train.L)
+        return float((model.predict(ds.test.L) == ds.test.y).mean())
+
+    mv = accuracy("majority-vote")
+    for model_name in ("active-weasul", "nashaat"):
+        assert accuracy(model_name) >= mv - 0.01, model_name
+    assert accuracy("active-weasul", anchor=0.0) < mv - 0.2

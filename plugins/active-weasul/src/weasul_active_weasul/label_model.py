@@ -140,8 +140,10 @@ class ActiveWeaSuL(MatrixCompletion):
             "without experts (ignores alpha and alpha_units)",
         )
         optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
-        anchor: float = Field(0.0, ge=0, description="matrix-completion's pull towards the start (lbfgs only); "
-                              "the paper's Eq. 3 has none")
+        anchor: float = Field(
+            0.3, ge=0, description="matrix-completion's pull towards the start, for the fit without expert "
+            "labels only (refits follow Eq. 3 alone); 0: the paper's Eq. 1 alone"
+        )
         n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
         lr: float = Field(0.1, gt=0, description="Adam learning rate")
         init: Literal["random", "majority-vote"] = Field(
@@ -183,6 +185,12 @@ class ActiveWeaSuL(MatrixCompletion):
         return grad
 
     # --- optimisation ------------------------------------------------------------------
+    def anchor_weight(self, problem: MCProblem, z0: np.ndarray) -> float:
+        """matrix-completion's anchor for the fit without expert labels; none for the refits."""
+        if problem.expert is not None and len(problem.expert):
+            return 0.0
+        return super().anchor_weight(problem, z0)
+
     def init_z(self, problem: MCProblem) -> np.ndarray:
         """matrix-completion's majority-vote start (`init="majority-vote"`) or a seeded N(0, 1) draw."""
         if self.params.init == "majority-vote":
@@ -197,8 +205,11 @@ class ActiveWeaSuL(MatrixCompletion):
         m = np.zeros_like(z)
         v = np.zeros_like(z)
         b1, b2, lr = 0.9, 0.999, self.params.lr
+        weight = self.anchor_weight(problem, z0)
         for t in range(1, self.params.n_epochs + 1):
             g = self._grad(problem, z)
+            if weight > 0:
+                g = g + 2.0 * weight * (z - z0)
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             z = z - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)

@@ -25,7 +25,7 @@ _log = logging.getLogger(__name__)
 #: Per data set: loader params, label model params, metric, discriminative classifier options,
 #: default budget and the paper figure to compare with. The model runs as in the authors' code
 #: (`AUTHORS`: the paper's alpha as given and a random start), not with the plugin's defaults.
-AUTHORS: dict[str, Any] = {"alpha_units": "raw", "init": "random"}
+AUTHORS: dict[str, Any] = {"alpha_units": "raw", "init": "random", "anchor": 0.0}
 
 CONFIG: dict[str, dict[str, Any]] = {
     "synthetic": {

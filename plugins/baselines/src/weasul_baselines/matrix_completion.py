@@ -71,8 +71,8 @@ Active WeaSuL's synthetic LFs 2 and 3.
 Extension points for subclasses (all public, used by Active WeaSuL): `build_problem` (the
 statistics; a subclass may re-parametrise the returned `MCProblem` from its `psi`, `weights`
 and `mean`), `init_z` (the start of the optimiser), `objective` (Eq. 1 plus `extra_loss`, with
-its gradient), `extra_grad` (the gradient of `extra_loss`, analytic or by finite differences)
-and `solve` (the optimiser). On `MCProblem`, `set_expert` swaps the expert labels of a fit and
+its gradient), `extra_grad` (the gradient of `extra_loss`, analytic or by finite differences),
+`anchor_weight` (the pull towards the start, below) and `solve` (the optimiser). On `MCProblem`, `set_expert` swaps the expert labels of a fit and
 `set_prior` the class prior.
 """
 
@@ -479,13 +479,19 @@ class MatrixCompletion(LabelModel):
             ) / (2 * h)
         return g
 
+    def anchor_weight(self, problem: MCProblem, z0: np.ndarray) -> float:
+        """w of the pull w * ||z - z0||^2 towards the start: `anchor` * Eq. 1(z0) / ||z0||^2."""
+        if self.params.anchor == 0:
+            return 0.0
+        return float(self.params.anchor * problem.base_loss(z0) / max(float(np.sum(z0 * z0)), 1e-300))
+
     def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
         """Minimise Eq. 1 plus `extra_loss` plus the `anchor` term from z0 with L-BFGS; returns
         (z, base loss)."""
         from scipy.optimize import minimize
 
         shape = z0.shape
-        weight = self.params.anchor * problem.base_loss(z0) / max(float(np.sum(z0 * z0)), 1e-300)
+        weight = self.anchor_weight(problem, z0)
 
         def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
             z = flat.reshape(shape)
