@@ -637,7 +637,7 @@ def _calibration_part(artifacts_dir: Path | None) -> tuple[Table, Figure] | None
     k = np.asarray(probs[shown]).shape[1]
     figure = line_chart(
         {
-            f"{shown} (bins of 0.1)": [(c, a) for c, a, _ in curves[shown]],
+            f"{shown} (bins of 0.1 with 10+ items)": [(c, a) for c, a, n in curves[shown] if n >= 10],
             "perfectly calibrated": [(1 / k, 1 / k), (1.0, 1.0)],
         },
         title=f"Calibration ({shown})",
