@@ -21,11 +21,13 @@ __all__ = ["TfidfEncoder", "check_texts"]
 
 def check_texts(texts: Any, name: str = "texts") -> list[str]:
     """A non-empty sequence of strings."""
-    if isinstance(texts, str) or not hasattr(texts, "__len__"):
+    if isinstance(texts, str) or not hasattr(texts, "__len__") or getattr(texts, "ndim", 1) == 0:
         raise DataError(f"{name} must be a sequence of strings, got {type(texts).__name__}")
     items = list(texts)
     if not items:
         raise DataError(f"{name} is empty")
+    if getattr(texts, "ndim", 1) > 1:
+        raise DataError(f"{name} must be a 1-D sequence of strings, got shape {np.shape(texts)}")
     bad = next((i for i, t in enumerate(items) if not isinstance(t, str)), None)
     if bad is not None:
         raise DataError(f"{name}[{bad}] is a {type(items[bad]).__name__}, not a string")
