@@ -172,7 +172,7 @@ class Auto(LabelModel):
             description="models to use or choose among, from " + ", ".join(CANDIDATES),
         )
         max_score_rows: int = Field(
-            20_000, ge=100, description="rows (a seeded random subset) the held-out scores use"
+            10_000, ge=100, description="rows (a seeded random subset) the held-out scores use"
         )
         max_fit_rows: int = Field(
             200_000,

@@ -73,15 +73,16 @@ def _moments(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, G / n - np.outer(mean, mean)
 
 
-def _vote_share_prior(L: np.ndarray) -> np.ndarray:
-    """Class balance from the majority vote on rows with a vote (ties split evenly), shrunk
-    towards uniform by 5% and kept within [0.05, 0.95]: the triplet moments do not identify it."""
+def _vote_share_prior(L: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Class balance from the majority vote on rows with a vote (ties split evenly; rows of `L`
+    weighted by `weights`), shrunk towards uniform by 5% and kept within [0.05, 0.95]: the
+    triplet moments do not identify it."""
     counts = np.column_stack([(L == 0).sum(axis=1), (L == 1).sum(axis=1)]).astype(np.float64)
     covered = counts.sum(axis=1) > 0
     if not covered.any():
         return np.array([0.5, 0.5])
     top = counts[covered] == counts[covered].max(axis=1, keepdims=True)
-    share = (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+    share = weights[covered] @ (top / top.sum(axis=1, keepdims=True)) / weights[covered].sum()
     p1 = float(np.clip(0.95 * share[1] + 0.025, 0.05, 0.95))
     return np.array([1 - p1, p1])
 
@@ -160,7 +161,8 @@ class Triplet(LabelModel):
         if m < 3:
             raise DataError(f"triplet needs at least 3 sources, L has {m}")
         prior = resolve_prior(self.params.class_prior, 2)
-        prior = _vote_share_prior(L) if prior is None else prior
+        patterns, w, _ = compress_rows(L, 2)
+        prior = _vote_share_prior(patterns, w) if prior is None else prior
         if prior.min() <= 0:
             raise DataError(
                 f"triplet: class_prior {prior.tolist()} gives a class probability 0; the triplet "
@@ -168,7 +170,6 @@ class Triplet(LabelModel):
                 "accuracy can be identified. Give both classes a positive prior, or, if one class "
                 "truly never occurs, there is nothing to label"
             )
-        patterns, w, _ = compress_rows(L, 2)
         _check_overlap(patterns, w, self.params.min_overlap)
         mean, C = _moments(patterns, w)
         d = 2 * m
