@@ -8,7 +8,9 @@ with known LF dependencies in `cliques` (Omega leaves out pairs inside a clique)
 from matrix-completion's majority-vote start (`init="random"`: a seeded standard normal draw,
 as the authors' code) and is optimised with Adam (`lr`, `n_epochs`), as the authors' code. On
 Snorkel's convergence scenario (14 exact one-sided LFs and one always-wrong LF) the random
-start landed in a worse optimum (error 0.096 against 0.048 from the majority-vote start). Refits with expert labels follow the chain of answer prefixes: the
+start landed in a worse optimum (error 0.096 against 0.048 from the majority-vote start). Every
+fit adds matrix-completion's pull towards that start (`anchor`, see `weasul_baselines`): Eq. 1
+alone ran off to a below-chance model on sparse crowd matrices (labelme 0.21, majority vote 0.77). Refits with expert labels follow the chain of answer prefixes: the
 fit with answers 1..t starts from the fit with answers 1..t-1 (the authors' loop keeps z from
 one iteration to the next) and, with `refit_start="best"` (default), also from the expert-free
 fit, keeping whichever start reaches the lower Eq. 3 objective. The chain is cached, so the
@@ -141,8 +143,8 @@ class ActiveWeaSuL(MatrixCompletion):
         )
         optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
         anchor: float = Field(
-            0.3, ge=0, description="matrix-completion's pull towards the start, for the fit without expert "
-            "labels only (refits follow Eq. 3 alone); 0: the paper's Eq. 1 alone"
+            0.3, ge=0, description="matrix-completion's pull towards the start z0, in every fit (Eq. 3 + "
+            "the pull); 0: the paper's objective alone"
         )
         n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
         lr: float = Field(0.1, gt=0, description="Adam learning rate")
@@ -182,15 +184,11 @@ class ActiveWeaSuL(MatrixCompletion):
         grad = problem.base_loss_grad(z)[1]
         if problem.expert is not None and len(problem.expert) and problem.alpha != 0:
             grad = grad + self.extra_grad(problem, z)
+        if problem.anchor != 0:
+            grad = grad + problem.anchor_loss_grad(z)[1]
         return grad
 
     # --- optimisation ------------------------------------------------------------------
-    def anchor_weight(self, problem: MCProblem, z0: np.ndarray) -> float:
-        """matrix-completion's anchor for the fit without expert labels; none for the refits."""
-        if problem.expert is not None and len(problem.expert):
-            return 0.0
-        return super().anchor_weight(problem, z0)
-
     def init_z(self, problem: MCProblem) -> np.ndarray:
         """matrix-completion's majority-vote start (`init="majority-vote"`) or a seeded N(0, 1) draw."""
         if self.params.init == "majority-vote":
@@ -205,11 +203,8 @@ class ActiveWeaSuL(MatrixCompletion):
         m = np.zeros_like(z)
         v = np.zeros_like(z)
         b1, b2, lr = 0.9, 0.999, self.params.lr
-        weight = self.anchor_weight(problem, z0)
         for t in range(1, self.params.n_epochs + 1):
             g = self._grad(problem, z)
-            if weight > 0:
-                g = g + 2.0 * weight * (z - z0)
             m = b1 * m + (1 - b1) * g
             v = b2 * v + (1 - b2) * g * g
             z = z - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + 1e-8)
@@ -262,8 +257,8 @@ class ActiveWeaSuL(MatrixCompletion):
         return self.params.alpha * (scale if np.isfinite(scale) and scale > 1.0 else 1.0)
 
     def _objective_value(self, problem: MCProblem, z: np.ndarray) -> float:
-        """Eq. 3 at z: the matrix-completion loss plus the expert penalty."""
-        return float(problem.base_loss(z) + self.extra_loss(problem, z))
+        """Eq. 3 at z: the matrix-completion loss plus the expert penalty (plus the anchor)."""
+        return float(problem.base_loss(z) + self.extra_loss(problem, z) + problem.anchor_loss_grad(z)[0])
 
     def _chain_fit(self, problem: MCProblem, key: str, z_base: np.ndarray) -> np.ndarray:
         """z_t = argmin of Eq. 3 with the first t answers, started from z_{t-1} (z_0 = z_base)

@@ -179,6 +179,8 @@ class MCProblem:
     mask: np.ndarray  # (dk, dk) float 0/1: Omega
     eps: float  # clip of P(psi_c = 1 | y)
     alpha: float = 0.0  # weight of the expert penalty in this fit (`extra_loss`)
+    anchor_at: np.ndarray | None = None  # (dk, r) the start z0 the fit is pulled towards
+    anchor: float = 0.0  # weight w of the pull w * ||z - anchor_at||^2 (`MatrixCompletion.anchor_weight`)
     expert: ExpertLabels | None = None
     expert_factors: Any = None  # (|expert|, d) CSR factor rows of the expert items
     #: (d, r): +1 where column c is a vote for class y > 0 (entry y - 1), -1 for a vote for
@@ -231,6 +233,13 @@ class MCProblem:
     def base_loss_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
         R = self.mask * (self.sigma_inv + z @ z.T)
         return float(np.sum(R * R)), 4.0 * (R @ z)
+
+    def anchor_loss_grad(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        """anchor * ||z - anchor_at||^2 and its gradient (0 without an anchor)."""
+        if self.anchor == 0 or self.anchor_at is None:
+            return 0.0, np.zeros_like(z)
+        step = z - self.anchor_at
+        return self.anchor * float(np.sum(step * step)), 2.0 * self.anchor * step
 
     def curvature(self, z: np.ndarray) -> np.ndarray:
         """(dk, r) diagonal of the Hessian of `base_loss` at z (Active WeaSuL's alpha heuristic
@@ -452,12 +461,16 @@ class MatrixCompletion(LabelModel):
         return z
 
     def objective(self, problem: MCProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
-        """Eq. 1 plus `extra_loss` at z (dk, r), and its gradient (dk, r)."""
+        """Eq. 1 plus `extra_loss` plus the anchor term at z (dk, r), and its gradient (dk, r)."""
         loss, grad = problem.base_loss_grad(z)
         extra = self.extra_loss(problem, z)
         if extra != 0.0:
             loss += extra
             grad = grad + self.extra_grad(problem, z)
+        if problem.anchor != 0:
+            pull, pull_grad = problem.anchor_loss_grad(z)
+            loss += pull
+            grad = grad + pull_grad
         return loss, grad
 
     def extra_grad(self, problem: MCProblem, z: np.ndarray) -> np.ndarray:
@@ -480,26 +493,21 @@ class MatrixCompletion(LabelModel):
         return g
 
     def anchor_weight(self, problem: MCProblem, z0: np.ndarray) -> float:
-        """w of the pull w * ||z - z0||^2 towards the start: `anchor` * Eq. 1(z0) / ||z0||^2."""
+        """w of the pull w * ||z - z0||^2 towards the start z0 (`init_z`, set as
+        `problem.anchor_at` by `fit`): `anchor` * Eq. 1(z0) / ||z0||^2."""
         if self.params.anchor == 0:
             return 0.0
         return float(self.params.anchor * problem.base_loss(z0) / max(float(np.sum(z0 * z0)), 1e-300))
 
     def solve(self, problem: MCProblem, z0: np.ndarray) -> tuple[np.ndarray, float]:
-        """Minimise Eq. 1 plus `extra_loss` plus the `anchor` term from z0 with L-BFGS; returns
+        """Minimise `objective` (Eq. 1, `extra_loss`, the anchor) from z0 with L-BFGS; returns
         (z, base loss)."""
         from scipy.optimize import minimize
 
         shape = z0.shape
-        weight = self.anchor_weight(problem, z0)
 
         def fun(flat: np.ndarray) -> tuple[float, np.ndarray]:
-            z = flat.reshape(shape)
-            loss, grad = self.objective(problem, z)
-            if weight > 0:
-                step = z - z0
-                loss += weight * float(np.sum(step * step))
-                grad = grad + 2.0 * weight * step
+            loss, grad = self.objective(problem, flat.reshape(shape))
             return loss, grad.ravel()
 
         res = minimize(
@@ -525,13 +533,13 @@ class MatrixCompletion(LabelModel):
             y = check_labels(y_dev, n_classes=problem.prior.size, name="y_dev")
             p = np.bincount(y, minlength=problem.prior.size) + 1.0
             problem.set_prior(p / p.sum())
-        z0 = None
+        start = self.init_z(problem)
+        problem.anchor_at, problem.anchor = start, self.anchor_weight(problem, start)
+        z0 = start
         if self.params.warm_start and getattr(self, "z_", None) is not None:
             prev = np.asarray(self.z_)
             if prev.shape == (problem.keep.size, problem.rank):
                 z0 = prev
-        if z0 is None:
-            z0 = self.init_z(problem)
         z, loss = self.solve(problem, z0)
         layout = problem.layout
         self.n_classes_ = int(problem.prior.size)
