@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from weasul.lazy import missing_table_extra, require_parquet
 from weasul.errors import DataError
+from weasul.lazy import missing_table_extra, require_parquet
 
 __all__ = ["fingerprint", "write_value", "read_value", "SUFFIXES"]
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy.typing as npt
-
 import numpy as np
+import numpy.typing as npt
 
 from weasul.errors import DataError
 

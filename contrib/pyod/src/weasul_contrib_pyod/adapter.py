@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, field_validator
-from weasul.lazy import require
 from weasul.errors import DataError, MissingDependencyError, SpecError
 from weasul.interfaces import AnomalyScorer
+from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.validation import check_features
 

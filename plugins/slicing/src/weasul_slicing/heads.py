@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field
-from weasul.lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import SliceHead
+from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.validation import check_features, check_labels
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 from pydantic import Field
-from weasul.lazy import require
 from weasul.errors import DataError
 from weasul.interfaces import Reporter
+from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.steps import classification_metrics
 

@@ -9,9 +9,9 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 from pydantic import Field
-from weasul.lazy import require
 from weasul.errors import DataError, MissingDependencyError
 from weasul.interfaces import Encoder, InputKind
+from weasul.lazy import require
 from weasul.params import WeasulParams
 
 from weasul_tadpole._text import check_texts
