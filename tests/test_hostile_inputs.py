@@ -40,16 +40,10 @@ def _instances() -> list[tuple[str, str, Any]]:
     return found
 
 
-#: Found by this test, in plugins other engineers own; each raises the exception named (the
-#: four group-tcvae encoders share one input check, encoders.py line 68). Not strict: which
-#: example hits the bug depends on what earlier calls refuse, so a fixed plugin may pass or not.
+#: Found by this test in a plugin another engineer is writing now; it raises the exception named.
+#: Not strict: which example hits a bug depends on what earlier calls refuse.
 KNOWN = {
-    "encoders/gvae": "ValueError: could not convert string to float (a 0-d string X)",
-    "encoders/beta-tcvae": "ValueError: cannot reshape array of size 0 (an empty 3-D X)",
-    "encoders/group-tcvae": "ValueError: could not convert string to float (a 0-d string X)",
-    "encoders/ml-vae": "ValueError: cannot reshape array of size 0 (an empty 3-D X)",
-    "classifiers/cross-validated": "IndexError: tuple index out of range (a 0-d X)",
-    "classifiers/refit": "IndexError: tuple index out of range (0-d targets)",
+    "encoders/cigmo-gvae": "ValueError: could not convert string to float (a 0-d string X; encoders.py line 79)",
 }
 
 

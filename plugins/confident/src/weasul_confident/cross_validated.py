@@ -21,7 +21,7 @@ from weasul.interfaces import Classifier
 from weasul.plugin import Plugin
 from weasul.progress import track
 from weasul.steps import InputSpec, Step, StepContext, StepOutput, classification_metrics, fit_split
-from weasul.validation import check_labels
+from weasul.validation import check_labels, check_probs
 
 from weasul_confident.oos import fit_fresh, n_rows, predict_padded, stratified_folds, take_rows
 from weasul_confident.steps import covered, fit_split_name
@@ -107,6 +107,7 @@ class CrossValidated(Classifier):
         if targets.ndim not in (1, 2) or targets.shape[0] != n:
             raise DataError(f"targets has shape {targets.shape} but X has {n} rows; pass one target per item")
         if targets.ndim == 2:
+            targets = check_probs(targets, name="targets")
             labels = targets.argmax(axis=1)
             k = n_classes or targets.shape[1]
         else:

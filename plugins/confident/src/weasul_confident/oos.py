@@ -46,7 +46,10 @@ def take_rows(X: Any, idx: np.ndarray) -> Any:
 
 def n_rows(X: Any) -> int:
     """Number of items of an array, sparse matrix, DataFrame or sequence."""
-    return int(X.shape[0]) if hasattr(X, "shape") else len(X)
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 0:
+        raise DataError("got a single value (a 0-d array) where one row per item is expected")
+    return int(shape[0]) if shape is not None else len(X)
 
 
 def make_estimator(estimator: Any, options: dict[str, Any] | None, seed: int) -> Any:
