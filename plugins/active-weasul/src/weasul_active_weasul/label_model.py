@@ -8,9 +8,10 @@ with known LF dependencies in `cliques` (Omega leaves out pairs inside a clique)
 from matrix-completion's majority-vote start (`init="random"`: a seeded standard normal draw,
 as the authors' code) and is optimised with Adam (`lr`, `n_epochs`), as the authors' code. On
 Snorkel's convergence scenario (14 exact one-sided LFs and one always-wrong LF) the random
-start landed in a worse optimum (error 0.096 against 0.048 from the majority-vote start). Every
-fit adds matrix-completion's pull towards that start (`anchor`, see `weasul_baselines`): Eq. 1
-alone ran off to a below-chance model on sparse crowd matrices (labelme 0.21, majority vote 0.77). Refits with expert labels follow the chain of answer prefixes: the
+start landed in a worse optimum (error 0.096 against 0.048 from the majority-vote start). The fit
+without expert labels adds matrix-completion's pull towards that start (`anchor`, see
+`weasul_baselines`; Eq. 1 alone ran off to a below-chance model on sparse crowd matrices, labelme
+0.21 against majority vote 0.77), and the refits a pull of the same weight towards that fit. Refits with expert labels follow the chain of answer prefixes: the
 fit with answers 1..t starts from the fit with answers 1..t-1 (the authors' loop keeps z from
 one iteration to the next) and, with `refit_start="best"` (default), also from the expert-free
 fit, keeping whichever start reaches the lower Eq. 3 objective. The chain is cached, so the
@@ -143,8 +144,8 @@ class ActiveWeaSuL(MatrixCompletion):
         )
         optimizer: Literal["adam", "lbfgs"] = Field("adam", description="adam: the authors' optimiser")
         anchor: float = Field(
-            0.3, ge=0, description="matrix-completion's pull towards the start z0, in every fit (Eq. 3 + "
-            "the pull); 0: the paper's objective alone"
+            0.3, ge=0, description="matrix-completion's pull: the fit without expert labels towards the start "
+            "z0, the refits (Eq. 3) towards that fit; 0: the paper's objective alone"
         )
         n_epochs: int = Field(200, ge=1, le=100_000, description="Adam steps per fit")
         lr: float = Field(0.1, gt=0, description="Adam learning rate")
@@ -235,6 +236,7 @@ class ActiveWeaSuL(MatrixCompletion):
             self._base_fit = (key, z_base)
             self.__dict__.pop("_chain", None)
         problem.alpha = self._alpha(problem, z_base)
+        problem.anchor_at = z_base  # refits are pulled towards the expert-free fit
         # what fit reports besides z: the expert-free fit (maxKL's q) and the alpha used
         self.initial_log_theta_, self.alpha_ = problem.log_theta(z_base, keep_order=True), problem.alpha
         if problem.expert is None or len(problem.expert) == 0 or problem.alpha == 0:
