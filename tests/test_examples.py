@@ -23,4 +23,7 @@ def test_embedding_example_runs(monkeypatch):
     monkeypatch.chdir(REPO)
     scores = runpy.run_path(str(REPO / "examples" / "embed.py"))["main"]()
     assert scores["end_model_accuracy"] > 0.9
-    assert scores["label_model_accuracy_20_labels"] > scores["label_model_accuracy_0_labels"] + 0.1
+    # active-weasul's majority-vote start and anchor put the unlabelled model at 0.895 (was 0.711);
+    # 20 answers still add 5 points (0.951)
+    assert scores["label_model_accuracy_0_labels"] > 0.85
+    assert scores["label_model_accuracy_20_labels"] > scores["label_model_accuracy_0_labels"] + 0.04
