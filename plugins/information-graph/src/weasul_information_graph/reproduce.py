@@ -154,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the per-seed results as JSON here")
     args = parser.parse_args(argv)
     cfg = Config(
-        n_stations=args.stations, n_windows=args.windows, epochs=args.epochs, steps_per_epoch=args.steps
+        n_stations=args.stations,
+        n_windows=args.windows,
+        epochs=args.epochs,
+        steps_per_epoch=args.steps,
+        site_scale=args.site_scale,
     )
     began = time.perf_counter()
     report = run(args.seeds, cfg, log=lambda line: print(line, file=sys.stderr, flush=True))
