@@ -77,7 +77,7 @@ def resolve_paths(raw: Any, base: Path, cwd: Path | None = None) -> Any:
 
     for _, params, _ in _sections(raw):
         for key in list(params):
-            if FILE_PARAM.match(key):
+            if isinstance(key, str) and FILE_PARAM.match(key):
                 params[key] = _rewrite(params[key], fix)
     if legacy:
         _log.warning(
