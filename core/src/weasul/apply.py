@@ -29,12 +29,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from weasul import progress
 from weasul.errors import DataError, SpecError
+from weasul.interfaces import AnomalyScorer, Classifier, Encoder, LabelModel, SliceHead
 from weasul.plan import Plan, PlannedStep, plan
 from weasul.plugin import Plugin
 from weasul.run_models import load_step_model
@@ -174,30 +175,30 @@ def _labeling_functions(run: TrainedRun, step: PlannedStep, inputs: dict[str, An
 
 
 def _label_model(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = run.model(step.id)
-    probs = model.predict_proba(inputs["L"])  # type: ignore[attr-defined]
+    model = cast(LabelModel, run.model(step.id))
+    probs = model.predict_proba(inputs["L"])
     return {"probs": probs, "pred": probs.argmax(axis=1), "model": model}
 
 
 def _encoder(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = run.model(step.id)
-    return {"X": model.encode(inputs["X"]), "model": model}  # type: ignore[attr-defined]
+    model = cast(Encoder, run.model(step.id))
+    return {"X": model.encode(inputs["X"]), "model": model}
 
 
 def _classifier(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = run.model(step.id)
-    probs = model.predict_proba(inputs["X"])  # type: ignore[attr-defined]
+    model = cast(Classifier, run.model(step.id))
+    probs = model.predict_proba(inputs["X"])
     return {"probs": probs, "pred": probs.argmax(axis=1), "model": model}
 
 
 def _scorer(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = run.model(step.id)
-    return {"scores": model.score(inputs["X"]), "model": model}  # type: ignore[attr-defined]
+    model = cast(AnomalyScorer, run.model(step.id))
+    return {"scores": model.score(inputs["X"]), "model": model}
 
 
 def _slice_head(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = run.model(step.id)
-    probs = model.predict_proba(inputs["X"], inputs["S"])  # type: ignore[attr-defined]
+    model = cast(SliceHead, run.model(step.id))
+    probs = model.predict_proba(inputs["X"], inputs["S"])
     return {"probs": probs, "model": model}
 
 

@@ -30,7 +30,7 @@ properties on label matrices instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -148,12 +148,12 @@ class LabelModelClassifier(ClassifierMixin, _PluginEstimator):  # type: ignore[m
 
     def fit(self, L: Any, y: Any = None) -> LabelModelClassifier:
         """Fit a fresh copy of `model` on `L`; returns self."""
-        model = self._check_model().clone()
+        model = cast(LabelModel, self._check_model().clone())
         L = np.asarray(L)
         y_dev = None
         if self.use_dev_labels and y is not None:
             y_dev = np.asarray(y, dtype=np.int64)
-        self.model_ = model.fit(L, y_dev=y_dev)  # type: ignore[attr-defined]
+        self.model_ = model.fit(L, y_dev=y_dev)
         self.n_features_in_ = L.shape[1] if L.ndim == 2 else 0
         k = int(getattr(self.model_, "n_classes_", 0)) or self.model_.predict_proba(L[:1]).shape[1]
         self.classes_ = np.arange(k)
@@ -199,7 +199,7 @@ class EndModelClassifier(ClassifierMixin, _PluginEstimator):  # type: ignore[mis
             X, targets = validate_data(self, X, targets, accept_sparse=["csr"], reset=True)
             check_classification_targets(targets)
             encoded = self._encode_targets(targets)
-        self.model_ = model.fit(X, encoded)  # type: ignore[attr-defined]
+        self.model_ = cast(Classifier, model).fit(X, encoded)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
