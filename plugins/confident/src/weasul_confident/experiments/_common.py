@@ -51,9 +51,7 @@ def weak_labeler(n_classes: int) -> Any:
     from weasul.plugins import create
 
     try:
-        model = create("label_models", "majority-vote", n_classes=n_classes)
-        model.name = "label_models/majority-vote (tie_break=lowest)"  # type: ignore[attr-defined]
-        return model
+        return create("label_models", "majority-vote", n_classes=n_classes)
     except PluginNotFoundError:
         _log.warning("label_models/majority-vote is not installed; using a local majority vote")
         return _LocalMajorityVote(n_classes)

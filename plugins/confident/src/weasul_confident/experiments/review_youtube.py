@@ -197,7 +197,7 @@ def run_experiment(
             "rank_by": finder.rank_by,
             "fit_on": "train",
             "class_names": list(ds.class_names),
-            "labeler": getattr(labeler, "name", type(labeler).__name__),
+            "labeler": getattr(labeler, "name", repr(labeler)),
             "features": features,
             "estimator": estimator,
             "options": dict(options or {}),
