@@ -62,3 +62,10 @@ def test_schema_json_round_trip_is_exact():
     assert again == schema
     for a, b in zip(schema.transform(frame), again.transform(frame), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_mostly_unseen_values_are_reported(caplog):
+    schema = fit_schema(pd.DataFrame({"c": ["u", "v"]}))
+    with caplog.at_level("WARNING"):
+        schema.transform(pd.DataFrame({"c": [" u", " v", "u"]}))
+    assert "67% of the values were not seen" in caplog.text

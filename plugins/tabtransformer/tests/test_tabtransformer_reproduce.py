@@ -30,7 +30,9 @@ def test_supervised_and_robustness_reproductions_write_their_tables(tmp_path, ca
     result = json.loads((tmp_path / "supervised.json").read_text())
     got = result["sets"]["blastchar"]
     assert got["paper"] == {"mlp": 83.9, "tabtransformer": 83.5}
-    assert 70 < got["mlp"]["mean"] < 90 and 70 < got["tabtransformer"]["mean"] < 90 and got["gbdt"]["mean"] > 75
+    assert (
+        70 < got["mlp"]["mean"] < 90 and 70 < got["tabtransformer"]["mean"] < 90 and got["gbdt"]["mean"] > 75
+    )
     assert "blastchar" in capsys.readouterr().out
     main(["robustness", *common, "--epochs", "3", "--rates", "0", "0.5", "--test-rows", "500"])
     robust = json.loads((tmp_path / "robustness.json").read_text())["sets"]["blastchar"]

@@ -16,6 +16,7 @@ entry-point module).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,8 @@ import numpy as np
 from weasul.errors import DataError
 
 __all__ = ["TableSchema", "fit_schema", "as_frame"]
+
+_log = logging.getLogger(__name__)
 
 
 def as_frame(X: Any) -> Any:
@@ -107,6 +110,14 @@ class TableSchema:
             values, missing = _as_strings(frame[name])
             found = pd.Index(list(vocab)).get_indexer(values).astype(np.int64) + 1
             found[missing] = 0  # -1 + 1 = 0 already for unseen values
+            unseen = float(((found == 0) & ~missing).mean())
+            if unseen > 0.5:
+                _log.warning(
+                    "column '%s': %.0f%% of the values were not seen at fit time (reserved slot); "
+                    "is the column written differently (spaces, case)?",
+                    name,
+                    100 * unseen,
+                )
             codes[:, j] = found
         cont = np.zeros((n, len(self.continuous)), dtype=np.float64)
         for j, name in enumerate(self.continuous):
