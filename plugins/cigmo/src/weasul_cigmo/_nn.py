@@ -108,7 +108,11 @@ class CigmoNet(nn.Module):
         return ll.flatten(2).sum(2)
 
 
-def build(shape: tuple[int, ...], categories: int, shape_dim: int, view_dim: int, conv: bool = False) -> CigmoNet:
+def build(
+    shape: tuple[int, ...], categories: int, shape_dim: int, view_dim: int, conv: bool = False, seed: int = 0
+) -> CigmoNet:
+    """A freshly initialised net; the initial weights follow `seed`."""
+    torch.manual_seed(seed)
     return CigmoNet(shape, categories, shape_dim, view_dim, conv)
 
 

@@ -101,7 +101,7 @@ class _Mixture(Encoder):
         p = self.params
         categories, group_size = self._config()
         nn = _nn()
-        net = nn.build(shape, categories, p.shape_dim, p.view_dim, p.conv)
+        net = nn.build(shape, categories, p.shape_dim, p.view_dim, p.conv, p.seed)
         self.loss_history_ = nn.train(
             net,
             data,
@@ -194,3 +194,9 @@ class MixtureVAE(_Mixture):
 
     def _config(self) -> tuple[int, int]:
         return self.params.categories, 1
+
+    def fit(self, X: Any, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> Self:
+        """Train on `X`; `groups` are ignored (every item is its own group)."""
+        if groups is not None and np.shape(groups) != (len(X),):
+            raise DataError(f"groups must have one id per item ({len(X)}), got shape {np.shape(groups)}")
+        return super().fit(X, y, groups=None)
