@@ -29,7 +29,9 @@ def test_one_shot_accuracy_by_cosine_nearest_neighbour():
     directions = np.eye(3)[ids]
     scaled = directions * np.arange(1, 13)[:, None]  # cosine ignores length
     assert one_shot_accuracy(scaled, ids) == 1.0
-    assert one_shot_accuracy(np.ones((12, 2)), ids) == pytest.approx(1 / 3)  # all ties: the first gallery item
+    assert one_shot_accuracy(np.ones((12, 2)), ids) == pytest.approx(
+        1 / 3
+    )  # all ties: the first gallery item
     with pytest.raises(DataError, match="two or more items"):
         one_shot_accuracy(np.eye(3), np.arange(3))
 
@@ -56,7 +58,9 @@ def small():
 
 def test_encode_layout_is_posterior_then_masked_shape(small):
     d, X = small
-    model = CIGMO(categories=3, shape_dim=4, image_shape=[1, 16, 16], epochs=2, batch_groups=4).fit(X, groups=d.groups)
+    model = CIGMO(categories=3, shape_dim=4, image_shape=[1, 16, 16], epochs=2, batch_groups=4).fit(
+        X, groups=d.groups
+    )
     z = model.encode(X)
     assert z.shape == (72, 3 + 3 * 4)
     proba, blocks = z[:, :3], z[:, 3:].reshape(72, 3, 4)
@@ -64,7 +68,9 @@ def test_encode_layout_is_posterior_then_masked_shape(small):
     off = np.ones((72, 3), dtype=bool)
     off[np.arange(72), proba.argmax(1)] = False
     assert (blocks[off] == 0).all() and (blocks[~off] != 0).any()
-    assert CigmoGVAE(categories=5, shape_dim=4, image_shape=[1, 16, 16], epochs=1).fit(X, groups=d.groups).encode(X).shape == (72, 5)
+    assert CigmoGVAE(categories=5, shape_dim=4, image_shape=[1, 16, 16], epochs=1).fit(
+        X, groups=d.groups
+    ).encode(X).shape == (72, 5)
     assert model.loss_history_[-1] < model.loss_history_[0]
 
 

@@ -69,7 +69,9 @@ class CigmoNet(nn.Module):
             self.trunk: nn.Module = _conv_trunk(shape[0], shape[1])
             self.body: nn.Module = _ConvBody(shape[0], shape[1])
         else:
-            self.trunk = nn.Sequential(nn.Flatten(), nn.Linear(d_in, _HIDDEN), nn.ReLU(), nn.Linear(_HIDDEN, _HIDDEN), nn.ReLU())
+            self.trunk = nn.Sequential(
+                nn.Flatten(), nn.Linear(d_in, _HIDDEN), nn.ReLU(), nn.Linear(_HIDDEN, _HIDDEN), nn.ReLU()
+            )
             self.body = nn.Sequential(nn.Linear(_HIDDEN, _HIDDEN), nn.ReLU(), nn.Linear(_HIDDEN, d_in))
         self.classifier = nn.Linear(_HIDDEN, categories)
         self.shape_head = nn.Linear(_HIDDEN, categories * 2 * shape_dim)
@@ -134,7 +136,9 @@ def _mutual_information(p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
     return (joint * (joint.log() - joint.sum(1, keepdim=True).log() - joint.sum(0, keepdim=True).log())).sum()
 
 
-def elbo_loss(net: CigmoNet, x: torch.Tensor, seg: torch.Tensor, n_seg: int, mi_weight: float = 0.0) -> torch.Tensor:
+def elbo_loss(
+    net: CigmoNet, x: torch.Tensor, seg: torch.Tensor, n_seg: int, mi_weight: float = 0.0
+) -> torch.Tensor:
     """Minus the lower bound L_recon + L_KL of the paper (Sec. 3.2), mean over the groups;
     items with the same `seg` id form one group; plus -mi_weight * Eq. 4's MI term."""
     counts = torch.bincount(seg, minlength=n_seg).to(x.dtype)
@@ -145,7 +149,9 @@ def elbo_loss(net: CigmoNet, x: torch.Tensor, seg: torch.Tensor, n_seg: int, mi_
     z = z_mu + torch.randn_like(z_mu) * z_var.sqrt()
     y = post["y_mu"] + torch.randn_like(post["y_mu"]) * post["y_var"].sqrt()  # Eq. 2
     ll = net.log_likelihood(x, net.decode(z[seg], y))  # (n, C)
-    per_group = torch.zeros((n_seg, net.categories), dtype=x.dtype).index_add(0, seg, ll - _kl_std_normal(post["y_mu"], post["y_var"]))
+    per_group = torch.zeros((n_seg, net.categories), dtype=x.dtype).index_add(
+        0, seg, ll - _kl_std_normal(post["y_mu"], post["y_var"])
+    )
     per_group = per_group - _kl_std_normal(z_mu, z_var)
     kl_c = (q_c * (q_c.clamp_min(1e-8).log() + math.log(net.categories))).sum(1)
     elbo = (q_c * per_group).sum(1) - kl_c

@@ -45,12 +45,17 @@ class CigmoParams(WeasulParams):
         16, ge=1, le=512, description="M, the shape dimension (paper: 100; 16 is the CPU default here)"
     )
     view_dim: int = Field(3, ge=1, le=64, description="L, the view dimension (paper: 3; keep it small)")
-    group_size: int = Field(3, ge=1, le=100, description="K, items per training tuple cut from a group (paper: 3)")
+    group_size: int = Field(
+        3, ge=1, le=100, description="K, items per training tuple cut from a group (paper: 3)"
+    )
     image_shape: list[int] | None = Field(
-        None, description="(C, H, W) of image rows in [0, 1] (Bernoulli likelihood); else feature rows (Gaussian)"
+        None,
+        description="(C, H, W) of image rows in [0, 1] (Bernoulli likelihood); else feature rows (Gaussian)",
     )
     conv: bool = Field(False, description="convolutional nets for images (H = W, a multiple of 8); else MLPs")
-    mi_weight: float = Field(0.0, ge=0, description="weight of Eq. 4's within-group mutual information (paper: off)")
+    mi_weight: float = Field(
+        0.0, ge=0, description="weight of Eq. 4's within-group mutual information (paper: off)"
+    )
     epochs: int = Field(20, ge=1, le=10_000, description="paper: 20")
     batch_groups: int = Field(100, ge=1, le=100_000, description="tuples per mini-batch (paper: 100)")
     lr: float = Field(1e-3, gt=0, le=1)
@@ -82,7 +87,9 @@ class _Mixture(Encoder):
             return np.asarray(flat, dtype=np.float32), (int(flat.shape[1]),)
         c, h, w = (int(v) for v in shape) if len(shape) == 3 else (0, 0, 0)
         if len(shape) != 3 or c < 1 or h < 1 or w < 1 or (self.params.conv and (h != w or h % 8)):
-            raise DataError(f"image_shape must be (C, H, W), with H = W a multiple of 8 for conv; got {shape}")
+            raise DataError(
+                f"image_shape must be (C, H, W), with H = W a multiple of 8 for conv; got {shape}"
+            )
         if arr.size != len(arr) * c * h * w or len(arr) == 0:
             raise DataError(f"X has {arr.shape} values per row, but image_shape {shape} needs {c * h * w}")
         images = arr.reshape(len(arr), c, h, w)
@@ -124,7 +131,9 @@ class _Mixture(Encoder):
         self.check_fitted()
         data, shape = self._inputs(X)
         if list(shape) != self.input_shape_:
-            raise DataError(f"X rows have shape {list(shape)} but the model was fitted on {self.input_shape_}")
+            raise DataError(
+                f"X rows have shape {list(shape)} but the model was fitted on {self.input_shape_}"
+            )
         return cast(np.ndarray, _nn().encode(self.module_, data, self.include_view))
 
     def category_proba(self, X: Any) -> np.ndarray:
@@ -160,14 +169,22 @@ class _Mixture(Encoder):
             raise DataError(f"{path} is not a readable safetensors file: {err}") from err
         expected = f"{cls.__module__}:{cls.__qualname__}"
         if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
+            raise DataError(
+                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
+            )
         plugin = cls(cls.Params.model_validate_json(metadata["params"]))
         scalars = json.loads(metadata["scalars"])
         p = plugin.params
-        net = nn.build(tuple(scalars["input_shape_"]), scalars["categories_"], p.shape_dim, p.view_dim, p.conv)
+        net = nn.build(
+            tuple(scalars["input_shape_"]), scalars["categories_"], p.shape_dim, p.view_dim, p.conv
+        )
         net.load_state_dict(state)
         net.eval()
-        plugin.module_, plugin.input_shape_, plugin.categories_ = net, scalars["input_shape_"], scalars["categories_"]
+        plugin.module_, plugin.input_shape_, plugin.categories_ = (
+            net,
+            scalars["input_shape_"],
+            scalars["categories_"],
+        )
         return plugin
 
 

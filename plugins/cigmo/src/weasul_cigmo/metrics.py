@@ -13,7 +13,9 @@ def clustering_accuracy(labels: np.ndarray, clusters: np.ndarray) -> float:
     """Accuracy under the best one-to-one cluster-to-class assignment (Hungarian algorithm, Sec. 4.1.1)."""
     labels, clusters = np.asarray(labels), np.asarray(clusters)
     if labels.shape != clusters.shape or labels.ndim != 1 or len(labels) == 0:
-        raise DataError(f"labels and clusters must be equal-length 1-d arrays; got {labels.shape}, {clusters.shape}")
+        raise DataError(
+            f"labels and clusters must be equal-length 1-d arrays; got {labels.shape}, {clusters.shape}"
+        )
     classes, y = np.unique(labels, return_inverse=True)
     found, c = np.unique(clusters, return_inverse=True)
     counts = np.zeros((len(found), len(classes)), dtype=np.int64)
@@ -27,7 +29,9 @@ def one_shot_accuracy(latent: np.ndarray, identities: np.ndarray, seed: int = 0)
     nearest gallery item has its identity (Sec. 4.1.2)."""
     latent, identities = np.asarray(latent, dtype=np.float64), np.asarray(identities)
     if latent.ndim != 2 or identities.shape != (len(latent),):
-        raise DataError(f"latent must be (n, d) with one identity per row; got {latent.shape}, {identities.shape}")
+        raise DataError(
+            f"latent must be (n, d) with one identity per row; got {latent.shape}, {identities.shape}"
+        )
     rng = np.random.default_rng(seed)
     gallery = []
     for ident in np.unique(identities):

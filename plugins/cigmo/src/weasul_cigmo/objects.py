@@ -18,13 +18,22 @@ from weasul.errors import DataError
 __all__ = ["CATEGORIES", "ObjectViews", "make_objects"]
 
 CATEGORIES = (
-    "disc", "triangle", "square", "star5", "cross", "clover", "pentagon", "star8", "lobe", "ring",
+    "disc",
+    "triangle",
+    "square",
+    "star5",
+    "cross",
+    "clover",
+    "pentagon",
+    "star8",
+    "lobe",
+    "ring",
 )
 
 
 def _polygon(phi: np.ndarray, n: int) -> np.ndarray:
     sector = 2 * np.pi / n
-    return np.cos(np.pi / n) / np.cos(np.mod(phi, sector) - sector / 2)
+    return np.asarray(np.cos(np.pi / n) / np.cos(np.mod(phi, sector) - sector / 2))
 
 
 def _profile(category: int, phi: np.ndarray) -> np.ndarray:
@@ -34,19 +43,19 @@ def _profile(category: int, phi: np.ndarray) -> np.ndarray:
     if category == 1:
         return _polygon(phi, 3)
     if category == 2:
-        return 0.9 * _polygon(phi, 4)
+        return np.asarray(0.9 * _polygon(phi, 4))
     if category == 3:
-        return 0.45 + 0.55 * np.abs(np.cos(2.5 * phi)) ** 3
+        return np.asarray(0.45 + 0.55 * np.abs(np.cos(2.5 * phi)) ** 3)
     if category == 4:
-        return 0.3 + 0.7 * np.abs(np.cos(2 * phi)) ** 12
+        return np.asarray(0.3 + 0.7 * np.abs(np.cos(2 * phi)) ** 12)
     if category == 5:
-        return 0.55 + 0.45 * np.cos(3 * phi)
+        return np.asarray(0.55 + 0.45 * np.cos(3 * phi))
     if category == 6:
-        return 0.95 * _polygon(phi, 5)
+        return np.asarray(0.95 * _polygon(phi, 5))
     if category == 7:
-        return 0.55 + 0.45 * np.abs(np.cos(4 * phi)) ** 2
+        return np.asarray(0.55 + 0.45 * np.abs(np.cos(4 * phi)) ** 2)
     if category == 8:
-        return 0.35 + 0.6 * (0.5 + 0.5 * np.cos(phi)) ** 2
+        return np.asarray(0.35 + 0.6 * (0.5 + 0.5 * np.cos(phi)) ** 2)
     return np.full_like(phi, 0.95)
 
 
@@ -99,7 +108,9 @@ def make_objects(
                 u = (np.cos(angle) * dx + np.sin(angle) * dy) / aspect
                 v = -np.sin(angle) * dx + np.cos(angle) * dy
                 rho, phi = np.hypot(u, v), np.arctan2(v, u)
-                outer = _profile(cat, phi) * (1 + (amp[:, None, None] * np.cos(freq[:, None, None] * phi + phase[:, None, None])).sum(0))
+                outer = _profile(cat, phi) * (
+                    1 + (amp[:, None, None] * np.cos(freq[:, None, None] * phi + phase[:, None, None])).sum(0)
+                )
                 inside = rho <= outer
                 if cat == len(CATEGORIES) - 1:  # ring: a hole in the middle
                     inside &= rho >= 0.5

@@ -64,7 +64,13 @@ def run(
             train = make_objects(c, identities, views, size=size, seed=seed)
             test = make_objects(c, test_identities, views, size=size, seed=10_000 + seed)
             X, X_test = train.images.reshape(len(train.images), -1), test.images.reshape(len(test.images), -1)
-            common = {"categories": c, "shape_dim": shape_dim, "image_shape": [1, size, size], "epochs": epochs, "seed": seed}
+            common = {
+                "categories": c,
+                "shape_dim": shape_dim,
+                "image_shape": [1, size, size],
+                "epochs": epochs,
+                "seed": seed,
+            }
             common |= {"batch_groups": batch_groups, "mi_weight": mi_weight}
             for name, cls in (("Mix. of VAEs", MixtureVAE), ("GVAE", CigmoGVAE), ("CIGMO", CIGMO)):
                 started = time.perf_counter()
@@ -87,9 +93,16 @@ def run(
             )
         results[str(c)] = {"clustering": clus, "one_shot": shot, "seconds": seconds}
     settings = {
-        "seeds": seeds, "categories": list(categories), "identities": identities,
-        "test_identities": test_identities, "views": views, "epochs": epochs, "shape_dim": shape_dim, "size": size,
-        "batch_groups": batch_groups, "mi_weight": mi_weight,
+        "seeds": seeds,
+        "categories": list(categories),
+        "identities": identities,
+        "test_identities": test_identities,
+        "views": views,
+        "epochs": epochs,
+        "shape_dim": shape_dim,
+        "size": size,
+        "batch_groups": batch_groups,
+        "mi_weight": mi_weight,
     }
     return {"settings": settings, "paper": PAPER, "results": results}
 
@@ -104,7 +117,11 @@ def table(result: dict[str, Any]) -> str:
     lines = []
     for task, title, rows in (
         ("clustering", "Invariant clustering accuracy (%); * = k-means on the latent", ROWS),
-        ("one_shot", "One-shot classification accuracy (%), cosine nearest neighbour", ("Mix. of VAEs", "GVAE", "CIGMO")),
+        (
+            "one_shot",
+            "One-shot classification accuracy (%), cosine nearest neighbour",
+            ("Mix. of VAEs", "GVAE", "CIGMO"),
+        ),
     ):
         lines += [title, "# of categories".ljust(16) + "".join(f"{c:>16}{'paper':>8}" for c in cs)]
         for row in rows:
@@ -115,7 +132,10 @@ def table(result: dict[str, Any]) -> str:
                 cells += f"{_cell(result['results'][c][task][row]):>16}{ref}"
             lines.append(row.ljust(16) + cells)
         lines.append("")
-    secs = {name: np.mean([np.mean(result["results"][c]["seconds"][name]) for c in cs]) for name in ("Mix. of VAEs", "GVAE", "CIGMO")}
+    secs = {
+        name: np.mean([np.mean(result["results"][c]["seconds"][name]) for c in cs])
+        for name in ("Mix. of VAEs", "GVAE", "CIGMO")
+    }
     lines.append("seconds per fit: " + ", ".join(f"{k} {v:.0f}" for k, v in secs.items()))
     return "\n".join(lines)
 
@@ -128,14 +148,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--views", type=int, default=6)
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--shape-dim", type=int, default=16)
-    parser.add_argument("--batch-groups", type=int, default=20, help="tuples per batch (paper: 100, on 20x the data)")
+    parser.add_argument(
+        "--batch-groups", type=int, default=20, help="tuples per batch (paper: 100, on 20x the data)"
+    )
     parser.add_argument("--mi-weight", type=float, default=0.0, help="Eq. 4's MI regulariser (paper: off)")
     parser.add_argument("--out", type=Path, default=Path("cigmo-results.json"))
     args = parser.parse_args(argv)
     result = run(
-        seeds=args.seeds, categories=tuple(args.categories), identities=args.identities,
-        views=args.views, epochs=args.epochs, shape_dim=args.shape_dim,
-        batch_groups=args.batch_groups, mi_weight=args.mi_weight,
+        seeds=args.seeds,
+        categories=tuple(args.categories),
+        identities=args.identities,
+        views=args.views,
+        epochs=args.epochs,
+        shape_dim=args.shape_dim,
+        batch_groups=args.batch_groups,
+        mi_weight=args.mi_weight,
     )
     args.out.write_text(json.dumps(result, indent=1))
     print(table(result))

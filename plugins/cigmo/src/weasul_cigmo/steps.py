@@ -18,10 +18,14 @@ class GroupEncoderStep(EncoderStep):
 
     inputs: ClassVar[dict[str, InputSpec]] = {
         "X": InputSpec(("features",)),
-        "groups": InputSpec(("labels",), required=False, doc="group id per item (one object under several views)"),
+        "groups": InputSpec(
+            ("labels",), required=False, doc="group id per item (one object under several views)"
+        ),
     }
 
     def run(self, plugin: Encoder, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         X, groups = inputs["X"], inputs.get("groups")
-        plugin.fit(fit_split(X, ctx, "X"), groups=None if groups is None else fit_split(groups, ctx, "groups"))
+        plugin.fit(
+            fit_split(X, ctx, "X"), groups=None if groups is None else fit_split(groups, ctx, "groups")
+        )
         return StepOutput({"X": self.encode_all(plugin, X, ctx), "model": plugin})
