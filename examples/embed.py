@@ -36,10 +36,10 @@ def main() -> dict[str, float]:
     end_model.fit(encoder.encode(train.text), label_model.predict_proba(L_train))
     scores = {"end_model_accuracy": classification_metrics(test.y, end_model.predict_proba(encoder.encode(test.text)))["accuracy"]}
 
-    # 20 expert labels (here: the gold labels) folded into the label model; with 11 LFs the
-    # paper's default alpha = 1 is too weak to move it, so alpha follows the paper's suggestion
+    # 20 expert labels (here: the gold labels) folded into the label model, with its defaults
+    # (alpha scaled to the data, a majority-vote start)
     history = weasul.active_loop(
-        model=weasul.create("label_models", "active-weasul", n_classes=2, seed=0, auto_alpha=True),
+        model=weasul.create("label_models", "active-weasul", n_classes=2, seed=0),
         strategy=weasul.create("query_strategies", "maxkl", seed=0),
         oracle=weasul.create("oracles", "gold", y=train.y.tolist()),
         L=L_train, budget=20, eval={"test": (L_test, test.y)},
