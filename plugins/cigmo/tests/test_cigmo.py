@@ -125,12 +125,14 @@ def test_the_step_passes_groups(small, tmp_path):
 
 @pytest.mark.slow
 def test_reproduction_seed_zero_for_three_categories():
-    """Seed 0, C = 3 of `python -m weasul_cigmo.reproduce` (defaults otherwise): every model beats
-    chance on one-shot identification (1/90), and the table prints. Clustering figures are in the
-    README; CIGMO's argmax clustering is not asserted to win (it did not, see there)."""
+    """Seed 0, C = 3 of `python -m weasul_cigmo.reproduce` (defaults, MI off as the paper).
+    Measured: GVAE* 0.456 and CIGMO* (k-means on CIGMO's latent) 0.465 against chance 0.333, while
+    CIGMO's own argmax q(c | x) collapses to one component (0.333): the honest finding at these
+    sizes (README). One-shot: 0.024-0.027 against chance 1/90."""
     from weasul_cigmo.reproduce import run, table
 
     result = run(seeds=1, categories=(3,))
-    shot = result["results"]["3"]["one_shot"]
-    assert min(v[0] for v in shot.values()) > 1 / 90, shot
+    clus, shot = result["results"]["3"]["clustering"], result["results"]["3"]["one_shot"]
+    assert min(clus["GVAE*"][0], clus["CIGMO*"][0]) > 0.40, clus
+    assert min(v[0] for v in shot.values()) > 1.5 / 90, shot
     assert "GVAE*" in table(result)
