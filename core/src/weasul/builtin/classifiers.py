@@ -105,6 +105,8 @@ class SklearnClassifier(Classifier):
         """Train on `X` (n, d) and hard labels (n,) or class probabilities (n, K)."""
         X = _check_X(X)
         raw = np.asarray(targets)
+        if raw.ndim not in (1, 2):
+            raise DataError(f"targets must be labels (n,) or probabilities (n, K), got shape {raw.shape}")
         if X.shape[0] != raw.shape[0]:
             raise DataError(f"X has {X.shape[0]} rows but targets has {raw.shape[0]}")
         estimator = self._make()
