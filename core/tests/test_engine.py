@@ -10,29 +10,10 @@ import weasul_registry
 from weasul.errors import WeasulError
 
 
-def _spec(data, **lm):
-    return {
-        "weasul": 1,
-        "name": "toy",
-        "data": {"use": "npy", "params": {"path": str(data), "splits": ["train", "test"]}},
-        "steps": [
-            {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.y"}, **lm},
-            {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
-            {
-                "id": "loop",
-                "use": "query_strategies/toy-first",
-                "params": {"budget": 5, "batch": 2},
-                "inputs": {"model": "lm", "oracle": "gold", "L": "data.L", "y": "data.y"},
-            },
-        ],
-    }
-
-
-def _crashing_spec(data, tmp_path):
+def _crashing_spec(spec, tmp_path):
     """The toy spec with a second label model that crashes while the returned marker exists."""
     marker = tmp_path / "crash"
     marker.write_text("x")
-    spec = _spec(data)
     step = {"id": "lm2", "use": "label_models/flaky-vote", "params": {"fail_if_exists": str(marker)}}
     spec["steps"].insert(1, {**step, "inputs": {"L": "data.L"}})
     return spec, marker
@@ -51,8 +32,8 @@ class Recorder:
         self.events.append(("finished", status))
 
 
-def test_run_writes_folder_metrics_and_artifacts(toy_plugins, npy_data, tmp_path):
-    result = weasul.run(_spec(npy_data), runs_dir=tmp_path / "runs")
+def test_run_writes_folder_metrics_and_artifacts(toy_plugins, toy_spec, npy_data, tmp_path):
+    result = weasul.run(toy_spec(npy_data), runs_dir=tmp_path / "runs")
     folder = result.path
     assert folder.parent.parent == tmp_path / "runs"
     for name in ("spec.yaml", "metrics.json", "run.log", "report.html"):
@@ -68,19 +49,19 @@ def test_run_writes_folder_metrics_and_artifacts(toy_plugins, npy_data, tmp_path
     assert result.artifacts["lm.probs"]["train"].shape == (400, 2)
 
 
-def test_rerun_reuses_cached_steps(toy_plugins, npy_data, tmp_path):
+def test_rerun_reuses_cached_steps(toy_plugins, toy_spec, npy_data, tmp_path):
     first, second = Recorder(), Recorder()
-    weasul.run(_spec(npy_data), runs_dir=tmp_path, hooks=[first])
-    weasul.run(_spec(npy_data), runs_dir=tmp_path, hooks=[second])
+    weasul.run(toy_spec(npy_data), runs_dir=tmp_path, hooks=[first])
+    weasul.run(toy_spec(npy_data), runs_dir=tmp_path, hooks=[second])
     assert ("lm", False) in first.events and ("lm", True) in second.events
     # a change in params invalidates the step
     third = Recorder()
-    weasul.run(_spec(npy_data, params={"class_prior": [0.4, 0.6]}), runs_dir=tmp_path, hooks=[third])
+    weasul.run(toy_spec(npy_data, params={"class_prior": [0.4, 0.6]}), runs_dir=tmp_path, hooks=[third])
     assert ("lm", False) in third.events
 
 
-def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_path):
-    spec, marker = _crashing_spec(npy_data, tmp_path)
+def test_interrupted_run_resumes_from_finished_steps(toy_plugins, toy_spec, npy_data, tmp_path):
+    spec, marker = _crashing_spec(toy_spec(npy_data), tmp_path)
     crashed = Recorder()
     with pytest.raises(WeasulError, match="step 'lm2'.*simulated crash"):
         weasul.run(spec, runs_dir=tmp_path, hooks=[crashed])
@@ -92,8 +73,8 @@ def test_interrupted_run_resumes_from_finished_steps(toy_plugins, npy_data, tmp_
     assert resumed.events[-1] == ("finished", "ok")
 
 
-def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
-    spec, marker = _crashing_spec(npy_data, tmp_path)
+def test_metrics_survive_a_failed_run(toy_plugins, toy_spec, npy_data, tmp_path):
+    spec, marker = _crashing_spec(toy_spec(npy_data), tmp_path)
     with pytest.raises(WeasulError):
         weasul.run(spec, runs_dir=tmp_path)
     (folder,) = (tmp_path / "toy").glob("2*")
@@ -101,7 +82,7 @@ def test_metrics_survive_a_failed_run(toy_plugins, npy_data, tmp_path):
     assert "simulated crash" in (folder / "run.log").read_text()
 
 
-def test_plugin_logs_reach_run_log_and_the_application_sees_only_its_level(toy_plugins, npy_data, tmp_path):
+def test_plugin_logs_reach_run_log_and_the_application_sees_only_its_level(toy_plugins, toy_spec, npy_data, tmp_path):
     seen: list[logging.LogRecord] = []
     catcher = logging.Handler()
     catcher.emit = seen.append  # type: ignore[method-assign]
@@ -110,7 +91,7 @@ def test_plugin_logs_reach_run_log_and_the_application_sees_only_its_level(toy_p
     root.addHandler(catcher)
     root.setLevel(logging.WARNING)
     try:
-        spec, marker = _crashing_spec(npy_data, tmp_path)
+        spec, marker = _crashing_spec(toy_spec(npy_data), tmp_path)
         marker.unlink()
         weasul.run(spec, runs_dir=tmp_path)
         logging.getLogger("toy_flaky").info("after the run")
@@ -128,8 +109,8 @@ def test_plugin_logs_reach_run_log_and_the_application_sees_only_its_level(toy_p
     assert all(r.levelno >= logging.WARNING for r in seen), [(r.name, r.getMessage()) for r in seen]
 
 
-def test_missing_data_field_is_a_data_error(toy_plugins, npy_data, tmp_path):
-    spec = _spec(npy_data)
+def test_missing_data_field_is_a_data_error(toy_plugins, toy_spec, npy_data, tmp_path):
+    spec = toy_spec(npy_data)
     spec["steps"] = [
         {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.valid.y"}}
     ]
@@ -137,18 +118,18 @@ def test_missing_data_field_is_a_data_error(toy_plugins, npy_data, tmp_path):
         weasul.run(spec, runs_dir=tmp_path)
 
 
-def test_validate_does_not_run(toy_plugins, npy_data, tmp_path):
+def test_validate_does_not_run(toy_plugins, toy_spec, npy_data, tmp_path):
     from weasul.engine import validate
 
-    plan = validate(_spec(npy_data))
+    plan = validate(toy_spec(npy_data))
     assert [s.id for s in plan.steps] == ["lm", "gold", "loop"]
     assert not (tmp_path / "runs").exists()
 
 
-def test_html_report_is_written_after_other_reporters(toy_plugins, npy_data):
+def test_html_report_is_written_after_other_reporters(toy_plugins, toy_spec, npy_data):
     from weasul.engine import validate
 
-    spec = _spec(npy_data)
+    spec = toy_spec(npy_data)
     spec["report"] = {"html": False, "reporters": [{"use": "html", "params": {"title": "mine"}}]}
     ((cls, params),) = validate(spec).reporters
     assert cls.__name__ == "HtmlReporter" and params.title == "mine"
