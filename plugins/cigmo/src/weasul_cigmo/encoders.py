@@ -81,9 +81,16 @@ class _Mixture(Encoder):
     def _inputs(self, X: Any) -> tuple[np.ndarray, tuple[int, ...]]:
         """X as float32 rows shaped for the network: (n, C, H, W) for images, else (n, d)."""
         shape = self.params.image_shape
-        arr = np.asarray(X, dtype=np.float32) if not hasattr(X, "tocsr") else X.toarray().astype(np.float32)
+        if hasattr(X, "tocsr"):
+            arr = X.toarray().astype(np.float32)
+        else:
+            raw = np.asarray(X)
+            if raw.ndim == 0 or raw.dtype.kind not in "biuf":
+                check_features(raw)  # raises a DataError naming the shape or dtype
+            arr = raw.astype(np.float32)
         if shape is None:
-            flat = check_features(arr.reshape(len(arr), -1) if arr.ndim > 2 else arr)
+            rows = arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))) if arr.ndim > 2 else arr
+            flat = check_features(rows)
             return np.asarray(flat, dtype=np.float32), (int(flat.shape[1]),)
         c, h, w = (int(v) for v in shape) if len(shape) == 3 else (0, 0, 0)
         if len(shape) != 3 or c < 1 or h < 1 or w < 1 or (self.params.conv and (h != w or h % 8)):
