@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["CigmoNet", "build", "train", "encode", "save_state", "load_state"]
+__all__ = ["CigmoNet", "build", "train", "encode"]
 
 _HIDDEN = 256
 
@@ -231,15 +230,3 @@ def encode(net: CigmoNet, X: np.ndarray, include_view: bool, batch: int = 512) -
         mask = F.one_hot(post["u"].argmax(1), net.categories).unsqueeze(2).to(latent.dtype)
         parts.append(torch.cat([post["u"], (latent * mask).flatten(1)], 1).numpy())
     return np.concatenate(parts).astype(np.float32)
-
-
-def save_state(net: CigmoNet, path: str, metadata: dict[str, str]) -> None:
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, path, metadata=metadata)
-
-
-def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    return load_file(path), metadata

@@ -12,7 +12,6 @@ This module imports no torch; the networks live in `weasul_cigmo._nn`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -23,6 +22,7 @@ from weasul.interfaces import Encoder
 from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.progress import track
+from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_features
 
 from weasul_cigmo.steps import GroupEncoderStep
@@ -153,45 +153,18 @@ class _Mixture(Encoder):
 
     def save(self, path: str | Path) -> Path:
         """Write params and the network's state dict to a safetensors file (no pickle)."""
-        self.check_fitted()
-        path = Path(path)
-        metadata = {
-            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.params.model_dump_json(),
-            "scalars": json.dumps({"input_shape_": self.input_shape_, "categories_": self.categories_}),
-        }
-        _nn().save_state(self.module_, str(path), metadata)
-        return path
+        return save_module(
+            self, self.module_, path, {"input_shape_": self.input_shape_, "categories_": self.categories_}
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
-        nn = _nn()
-        try:
-            state, metadata = nn.load_state(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
-        expected = f"{cls.__module__}:{cls.__qualname__}"
-        if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(
-                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
-            )
-        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
-        scalars = json.loads(metadata["scalars"])
+        plugin, state, scalars = read_module(cls, path)
         p = plugin.params
-        net = nn.build(
-            tuple(scalars["input_shape_"]), scalars["categories_"], p.shape_dim, p.view_dim, p.conv
-        )
-        net.load_state_dict(state)
-        net.eval()
-        plugin.module_, plugin.input_shape_, plugin.categories_ = (
-            net,
-            scalars["input_shape_"],
-            scalars["categories_"],
-        )
+        net = _nn().build(tuple(scalars["input_shape_"]), scalars["categories_"], p.shape_dim, p.view_dim, p.conv)
+        plugin.module_ = restore(net, state)
+        plugin.input_shape_, plugin.categories_ = scalars["input_shape_"], scalars["categories_"]
         return plugin
 
 

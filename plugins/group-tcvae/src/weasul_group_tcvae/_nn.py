@@ -13,11 +13,10 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 
-__all__ = ["GroupVAENet", "build", "train", "encode_mean", "save_state", "load_state"]
+__all__ = ["GroupVAENet", "build", "train", "encode_mean"]
 
 
 class _ConvEncoder(nn.Module):
@@ -242,15 +241,3 @@ def encode_mean(net: GroupVAENet, X: np.ndarray, batch: int = 512) -> np.ndarray
     """Posterior means (n, latent) as float32."""
     data = torch.as_tensor(X, dtype=torch.float32)
     return np.concatenate([net.posterior(data[i : i + batch])[0].numpy() for i in range(0, len(data), batch)])
-
-
-def save_state(net: GroupVAENet, path: str, metadata: dict[str, str]) -> None:
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, path, metadata=metadata)
-
-
-def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    return load_file(path), metadata

@@ -11,7 +11,6 @@ the posterior means. This module imports no torch; the networks live in `weasul_
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
@@ -23,6 +22,7 @@ from weasul.interfaces import Encoder
 from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.progress import track
+from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_features
 
 from weasul_group_tcvae.steps import GroupEncoderStep
@@ -134,37 +134,15 @@ class _GroupVAE(Encoder):
 
     def save(self, path: str | Path) -> Path:
         """Write params and the network's state dict to a safetensors file (no pickle)."""
-        self.check_fitted()
-        path = Path(path)
-        nn = require("weasul_group_tcvae._nn", extra="torch", distribution="weasul-group-tcvae")
-        metadata = {
-            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.params.model_dump_json(),
-            "scalars": json.dumps({"input_shape_": self.input_shape_, "dim_": self.dim_}),
-        }
-        nn.save_state(self.module_, str(path), metadata)
-        return path
+        return save_module(self, self.module_, path, {"input_shape_": self.input_shape_, "dim_": self.dim_})
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
+        plugin, state, scalars = read_module(cls, path)
         nn = require("weasul_group_tcvae._nn", extra="torch", distribution="weasul-group-tcvae")
-        try:
-            state, metadata = nn.load_state(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
-        expected = f"{cls.__module__}:{cls.__qualname__}"
-        if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})")
-        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
-        scalars = json.loads(metadata["scalars"])
-        net = nn.build(tuple(scalars["input_shape_"]), scalars["dim_"])
-        net.load_state_dict(state)
-        net.eval()
-        plugin.module_, plugin.input_shape_, plugin.dim_ = net, scalars["input_shape_"], scalars["dim_"]
+        plugin.module_ = restore(nn.build(tuple(scalars["input_shape_"]), scalars["dim_"]), state)
+        plugin.input_shape_, plugin.dim_ = scalars["input_shape_"], scalars["dim_"]
         return plugin
 
 

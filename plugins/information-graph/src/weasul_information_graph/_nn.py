@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 
@@ -28,8 +27,6 @@ __all__ = [
     "train_contrastive",
     "train_supervised",
     "encode",
-    "save_state",
-    "load_state",
 ]
 
 
@@ -210,15 +207,3 @@ def encode(net: Net, X: np.ndarray, batch: int = 512) -> np.ndarray:
     net.eval()
     data = torch.as_tensor(X, dtype=torch.float32)
     return np.concatenate([net.encoder(data[i : i + batch]).numpy() for i in range(0, len(data), batch)])
-
-
-def save_state(net: Net, path: str, metadata: dict[str, str]) -> None:
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, path, metadata=metadata)
-
-
-def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    return load_file(path), metadata

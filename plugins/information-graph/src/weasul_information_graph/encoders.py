@@ -13,7 +13,6 @@ fine-tuning). This module imports no torch; the networks live in `weasul_informa
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -25,6 +24,7 @@ from weasul.interfaces import Encoder
 from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.progress import track
+from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_features
 
 from weasul_information_graph.batches import GraphSampler
@@ -178,41 +178,15 @@ class InformationGraphEncoder(Encoder):
 
     def save(self, path: str | Path) -> Path:
         """Write params and the network's state dict to a safetensors file (no pickle)."""
-        self.check_fitted()
-        path = Path(path)
-        metadata = {
-            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.params.model_dump_json(),
-            "scalars": json.dumps({"input_length_": self.input_length_, "head_out_": self.head_out_}),
-        }
-        _nn().save_state(self.module_, str(path), metadata)
-        return path
+        return save_module(
+            self, self.module_, path, {"input_length_": self.input_length_, "head_out_": self.head_out_}
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
-        nn = _nn()
-        try:
-            state, metadata = nn.load_state(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
-        expected = f"{cls.__module__}:{cls.__qualname__}"
-        if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(
-                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
-            )
-        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
-        scalars = json.loads(metadata["scalars"])
+        plugin, state, scalars = read_module(cls, path)
         p = plugin.params
-        net = nn.build(p.n_fft, p.hop, p.width, scalars["head_out_"])
-        net.load_state_dict(state)
-        net.eval()
-        plugin.module_, plugin.input_length_, plugin.head_out_ = (
-            net,
-            scalars["input_length_"],
-            scalars["head_out_"],
-        )
+        plugin.module_ = restore(_nn().build(p.n_fft, p.hop, p.width, scalars["head_out_"]), state)
+        plugin.input_length_, plugin.head_out_ = scalars["input_length_"], scalars["head_out_"]
         return plugin

@@ -226,19 +226,3 @@ def predict(net: nn.Module, X: np.ndarray, part: str = "proba") -> np.ndarray:
         parts = cast(SliceNet, net).parts(Xt)
         value = parts["a"] if part == "attention" else torch.sigmoid(parts["u"])
         return value.double().numpy()
-
-
-def save(net: nn.Module, path: str, metadata: dict[str, str]) -> None:
-    from safetensors.torch import save_file
-
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, path, metadata=metadata)
-
-
-def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as handle:
-        metadata = handle.metadata() or {}
-        state = {k: handle.get_tensor(k) for k in handle.keys()}
-    return state, metadata

@@ -7,7 +7,6 @@ imported on first `fit` or `load`. Models are saved as a torch state dict in saf
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
@@ -18,6 +17,7 @@ from weasul.errors import DataError
 from weasul.interfaces import SliceHead
 from weasul.lazy import require
 from weasul.params import WeasulParams
+from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_features, check_labels
 
 from weasul_slicing.metrics import default_slice_names
@@ -160,49 +160,23 @@ class _TorchSliceHead(SliceHead):
     # --- persistence: torch state dict in safetensors ----------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write params and the network's state dict to a safetensors file (no pickle)."""
-        self.check_fitted()
-        path = Path(path)
-        metadata = {
-            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.params.model_dump_json(),
-            "scalars": json.dumps(
-                {
-                    "n_features_": self.n_features_,
-                    "n_classes_": self.n_classes_,
-                    "n_slices_": self.n_slices_,
-                    "slice_names_": self.slice_names_,
-                }
-            ),
+        scalars = {
+            "n_features_": self.n_features_,
+            "n_classes_": self.n_classes_,
+            "n_slices_": self.n_slices_,
+            "slice_names_": self.slice_names_,
         }
-        self._nn().save(self.module_, str(path), metadata)
-        return path
+        return save_module(self, self.module_, path, scalars)
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
+        plugin, state, scalars = read_module(cls, path)
         nn = require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
-        try:
-            state, metadata = nn.load_state(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
-        expected = f"{cls.__module__}:{cls.__qualname__}"
-        if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(
-                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
-            )
-        plugin = cls(cls.Params.model_validate_json(metadata["params"]))
-        scalars = json.loads(metadata["scalars"])
-        net = nn.build(
-            cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"], plugin.params
-        )
-        net.load_state_dict(state)
-        net.eval()
+        net = nn.build(cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"], plugin.params)
         for key, value in scalars.items():
             setattr(plugin, key, value)
-        plugin.module_ = net
+        plugin.module_ = restore(net, state)
         return plugin
 
 

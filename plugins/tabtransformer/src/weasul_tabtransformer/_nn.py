@@ -29,8 +29,6 @@ __all__ = [
     "transfer",
     "predict_proba",
     "embed",
-    "save",
-    "load_state",
 ]
 
 
@@ -300,19 +298,3 @@ def embed(net: TabNet, codes: np.ndarray, cont: np.ndarray, layer: int | None = 
             else:
                 out.append(net.layer_outputs(c[i : i + 4096])[layer].flatten(1))
     return np.asarray(torch.cat(out).double().numpy())
-
-
-def save(net: TabNet, path: str, metadata: dict[str, str]) -> None:
-    from safetensors.torch import save_file
-
-    state = {k: v.detach().contiguous() for k, v in net.state_dict().items()}
-    save_file(state, path, metadata=metadata)
-
-
-def load_state(path: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(path, framework="pt") as handle:
-        metadata = handle.metadata() or {}
-        state = {k: handle.get_tensor(k) for k in handle.keys()}
-    return state, metadata

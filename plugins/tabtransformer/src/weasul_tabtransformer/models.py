@@ -10,10 +10,9 @@ state dict in safetensors with the column schema in its metadata.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -21,6 +20,8 @@ from weasul.errors import DataError
 from weasul.interfaces import Classifier, Encoder
 from weasul.lazy import require
 from weasul.params import WeasulParams
+from weasul.plugin import PersistentPlugin
+from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_labels, check_probs
 
 from weasul_tabtransformer.columns import TableSchema, as_frame, fit_schema
@@ -142,45 +143,24 @@ class _TabModel:
     # --- persistence: torch state dict in safetensors ----------------------------------------
     def save(self, path: str | Path) -> Path:
         """Write params, the column schema and the network's state dict to safetensors (no pickle)."""
-        self.check_fitted()
-        path = Path(path)
-        metadata = {
-            "plugin": f"{type(self).__module__}:{type(self).__qualname__}",
-            "params": self.params.model_dump_json(),
+        scalars = {
             "schema": self.schema_.to_json(),
-            "n_out": json.dumps(int(self.module_.head[-1].out_features)),
-            "n_classes": json.dumps(self.n_classes_),
+            "n_out": int(self.module_.head[-1].out_features),
+            "n_classes": self.n_classes_,
         }
-        _nn().save(self.module_, str(path), metadata)
-        return path
+        return save_module(cast(PersistentPlugin, self), self.module_, path, scalars)
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a file written by `save` into a fitted instance; predictions are identical."""
-        path = Path(path)
-        if not path.is_file():
-            raise DataError(f"no saved model at {path}")
-        nn = _nn()
-        try:
-            state, metadata = nn.load_state(str(path))
-        except Exception as err:  # safetensors raises its own error types for corrupt files
-            raise DataError(f"{path} is not a readable safetensors file: {err}") from err
-        expected = f"{cls.__module__}:{cls.__qualname__}"
-        if "params" not in metadata or metadata.get("plugin") != expected:
-            raise DataError(
-                f"{path} was not written by {cls.__name__}.save() (found {metadata.get('plugin')})"
-            )
-        plugin: Any = cls(cls.Params.model_validate_json(metadata["params"]))  # type: ignore[attr-defined, call-arg]
-        schema = TableSchema.from_json(metadata["schema"])
-        net = nn.build(
-            schema.cardinalities, len(schema.continuous), json.loads(metadata["n_out"]), plugin._cfg()
-        )
-        net.load_state_dict(state)
-        net.eval()
-        plugin.schema_ = schema
-        plugin.n_classes_ = json.loads(metadata["n_classes"])
-        plugin.module_ = net
-        return plugin  # type: ignore[no-any-return]
+        plugin, state, scalars = read_module(cast("type[PersistentPlugin]", cls), path)
+        model = cast("Self", plugin)
+        schema = TableSchema.from_json(scalars["schema"])
+        net = _nn().build(schema.cardinalities, len(schema.continuous), scalars["n_out"], model._cfg())
+        model.schema_ = schema
+        model.n_classes_ = scalars["n_classes"]
+        model.module_ = restore(net, state)
+        return model
 
 
 def _targets(targets: Any, n_items: int, n_classes: int | None) -> tuple[np.ndarray, int]:
