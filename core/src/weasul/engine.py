@@ -30,16 +30,15 @@ import weasul_registry
 from weasul.artifacts import fingerprint, write_value
 from weasul.cache import StepCache, json_default, write_text_atomic
 from weasul.data import SPLIT_FIELDS, Dataset
-from weasul.errors import DataError, PluginContractError, PluginError, StopRequested, WeasulError
+from weasul.errors import DataError, PluginError, StopRequested, WeasulError
 from weasul.executor import Executor
-from weasul.immutability import check_unchanged, fingerprint_inputs
 from weasul.outputs import check_step_output
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
 from weasul.run_models import save_step_models
 from weasul.run_record import RunRecord, params_with_defaults
 from weasul.spec import ReporterSpec, Spec, load_spec, parse_spec
-from weasul.steps import StepContext, StepOutput, fit_split
+from weasul.steps import StepContext, StepOutput, fit_split, run_step
 
 __all__ = ["RunResult", "run", "validate"]
 
@@ -296,15 +295,7 @@ def _run_step(
         entry = caching.cache.read(key, step.id)
         if entry is not None:
             return StepOutput(entry.artifacts, entry.metrics), True, key
-    plugin = step.cls(**params)
-    runner = step.step_cls(step.step_cls.Params(**step.step_params))
-    before = fingerprint_inputs(inputs)
-    output = runner.run(plugin, inputs, ctx)
-    check_unchanged(before, inputs, f"{where} ({step.step_cls.__qualname__} of {step.spec.use})")
-    if not isinstance(output, StepOutput):
-        raise PluginContractError(
-            f"{where}: {step.step_cls.__qualname__}.run returned {type(output).__name__}, not StepOutput"
-        )
+    output = run_step(step.cls(**params), inputs, ctx, use=step.spec.use, **step.step_params)
     check_step_output(
         output.artifacts, step.outputs, inputs, where=f"{where} ({step.spec.use})", n_classes=ctx.n_classes
     )

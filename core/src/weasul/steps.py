@@ -466,12 +466,19 @@ def step_class(cls: type[Plugin]) -> type[Step[Any]]:
     return chosen
 
 
-def run_step(plugin: Plugin, inputs: dict[str, Any], ctx: StepContext, **step_params: Any) -> StepOutput:
-    """Run `plugin` as its step outside a spec (tests, embedding), with the engine's input check."""
+def run_step(
+    plugin: Plugin, inputs: dict[str, Any], ctx: StepContext, *, use: str | None = None, **step_params: Any
+) -> StepOutput:
+    """Run `plugin` as its step, as the engine does: refuse a step that changes its inputs or
+    returns something other than a StepOutput. `use` (the spec's `group/name`) names the plugin
+    in those errors; `step_params` are the step's own options."""
     from weasul.immutability import check_unchanged, fingerprint_inputs
 
     step = step_class(type(plugin))(**step_params)
+    name = type(step).__qualname__ + (f" of {use}" if use else "")
     before = fingerprint_inputs(inputs)
     out = step.run(plugin, inputs, ctx)
-    check_unchanged(before, inputs, f"step '{ctx.step_id}' ({type(step).__qualname__})")
+    check_unchanged(before, inputs, f"step '{ctx.step_id}' ({name})")
+    if not isinstance(out, StepOutput):
+        raise PluginContractError(f"step '{ctx.step_id}': {name}.run returned {type(out).__name__}, not StepOutput")
     return out
