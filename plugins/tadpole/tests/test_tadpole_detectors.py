@@ -106,9 +106,21 @@ def test_tadpole_scorer_picks_and_weights():
 
 
 def test_tadpole_alg1_mixes_general_rows():
-    X_in, X_out = _domains()
+    # Alg. 1 fits the detector on the task rows plus t/10 general rows: those general rows (and
+    # their neighbourhood) must then score as far less anomalous than without the mix
+    rng = np.random.default_rng(0)
+    X_in = rng.normal(size=(400, 8))
+    X_out = 0.2 * rng.normal(size=(400, 8)) + 4.0 * np.eye(8)[0]  # a tight general-domain cluster
+    plain = TadpoleScorer(select="fixed", detector="knn").fit(X_in, general=X_out)
+    mixed = TadpoleScorer(select="fixed", detector="knn", general_mix=0.1).fit(X_in, general=X_out)
+    assert plain.n_general_in_fit_ == 0 and mixed.n_general_in_fit_ == 40  # 10% of 400 task rows
+    assert mixed.scorer_.n_features_in_ == 8
+    s_plain, s_mixed = plain.score(X_out), mixed.score(X_out)
+    assert np.median(s_mixed) < 0.5 * np.median(s_plain)
     model = TadpoleScorer(select="fixed", general_mix=0.1).fit(X_in, general=X_out)
-    assert model.detector_name_ == "isolation-forest"
+    assert model.detector_name_ == "isolation-forest" and model.n_general_in_fit_ == 40
+    iso_plain = TadpoleScorer(select="fixed").fit(X_in, general=X_out).score(X_out)
+    assert model.score(X_out).mean() < iso_plain.mean()
     with pytest.raises(DataError, match="general_mix"):
         TadpoleScorer(select="fixed", general_mix=0.1).fit(X_in)
 

@@ -33,7 +33,8 @@ class TadpoleScorer(AnomalyScorer):
     """Pick the best of the paper's detectors for the task data, then score and weight a corpus.
 
     Fitted state: `detector_name_`, `scorer_` (the fitted detector), `ranking_` (list of row
-    dicts, empty when no general data was given), `n_features_in_`.
+    dicts, empty when no general data was given), `n_general_in_fit_` (general rows mixed into
+    the detector's fit, Alg. 1), `n_features_in_`.
     """
 
     persistable: ClassVar[bool] = False
@@ -104,6 +105,7 @@ class TadpoleScorer(AnomalyScorer):
         self.scorer_ = scorer
         self.detector_name_ = best
         self.ranking_ = ranking
+        self.n_general_in_fit_ = int(len(fit_rows) - len(X))
         self.n_features_in_ = int(X.shape[1])
         _log.info("tadpole: using detector %s", best)
         return self

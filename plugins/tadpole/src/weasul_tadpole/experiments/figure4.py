@@ -139,6 +139,12 @@ def run(
     }
 
 
+def _metric(by_detector: dict[str, dict[str, Any]], name: str, key: str) -> Any:
+    """A detector's metric, or "n/a" when the ranking could not fit it (its row holds only `error`,
+    e.g. robust covariance with fewer training rows than embedding dimensions)."""
+    return by_detector.get(name, {}).get(key, "n/a")
+
+
 def render(result: dict[str, Any]) -> str:
     """Markdown tables of a `run` result."""
     out = []
@@ -147,15 +153,20 @@ def render(result: dict[str, Any]) -> str:
     rows = []
     for task, rec in result["table1"].items():
         by = {r["detector"]: r for r in rec["rows"]}
-        rows.append([task, *(by[n]["f1"] for n in names), PAPER_DETECTORS[rec["best"]].paper_name])
+        rows.append([task, *(_metric(by, n, "f1") for n in names), PAPER_DETECTORS[rec["best"]].paper_name])
     out.append("Table 1 (F1, out-of-domain = positive, detector's own threshold; mean over splits)")
     out.append(markdown_table(["task", *cols, "best"], rows))
     rows = [
-        [task, *(({r["detector"]: r for r in rec["rows"]})[n]["auc"] for n in names)]
+        [task, *(_metric({r["detector"]: r for r in rec["rows"]}, n, "auc") for n in names)]
         for task, rec in result["table1"].items()
     ]
     out.append("\nTable 1 (AUC)")
     out.append(markdown_table(["task", *cols], rows))
+    failed = sorted(
+        {f"{r['detector']} ({r['error']})" for rec in result["table1"].values() for r in rec["rows"] if "error" in r}
+    )
+    if failed:
+        out.append("not fitted (n/a above): " + "; ".join(failed))
     fig = result["figure4"]
     order = list(PAPER_SHARES)
     out.append(
