@@ -267,3 +267,60 @@ def test_persist_other_packages_only_when_the_plugin_trusts_them(tmp_path: Path)
         DataError, match="refusing to load types outside sklearn: pyod.models.iforest.IForest"
     ):
         load_plugin(Forest, path)
+
+
+FLIPPED = '''
+from weasul.steps import LabelModelStep
+from weasul_baselines.majority_vote import MajorityVote
+
+
+class FlippedApplyStep(LabelModelStep):
+    """A third-party step whose behaviour on new items differs from the default."""
+
+    def apply(self, fitted, inputs):
+        out = super().apply(fitted, inputs)
+        out["probs"] = out["probs"][:, ::-1].copy()
+        out["pred"] = out["probs"].argmax(axis=1)
+        return out
+
+
+class NoApplyStep(LabelModelStep):
+    apply_inputs = None
+
+
+class FlippedVote(MajorityVote):
+    step = FlippedApplyStep
+
+
+class TrainOnlyVote(MajorityVote):
+    step = NoApplyStep
+'''
+
+
+def test_new_items_go_through_the_steps_apply(tmp_path: Path) -> None:
+    """`weasul apply` replays each step with its step class's `apply`, so a plugin's own step
+    decides what happens on new items; `apply_inputs = None` skips it with the reason."""
+    pytest.importorskip("weasul_baselines")
+    from weasul_registry.testing import fake_distribution
+
+    eps = {
+        "weasul.label_models": {
+            "flipped-vote": "toy_flipped:FlippedVote",
+            "train-only": "toy_flipped:TrainOnlyVote",
+        }
+    }
+    spec = _small_spec(tmp_path)
+    with fake_distribution(tmp_path / "dist", "weasul-flipped", eps, {"toy_flipped": FLIPPED}):
+        text = spec.read_text()
+        spec.write_text(text.replace("label_models/majority-vote", "label_models/flipped-vote"))
+        run = weasul.run(spec, runs_dir=tmp_path / "runs").path
+        test = pd.read_csv(tmp_path / "test.csv")
+        applied = weasul.load_run(run).transform(test, step="lm")
+        saved = np.load(run / "artifacts" / "lm" / "probs.test.npy")
+        assert np.array_equal(applied.probs, saved[:, ::-1])
+
+        spec.write_text(text.replace("label_models/majority-vote", "label_models/train-only"))
+        run = weasul.run(spec, runs_dir=tmp_path / "runs2").path
+        applied = weasul.load_run(run).transform(test)
+        assert applied.skipped["lm"] == "NoApplyStep has nothing to apply to new items"
+        assert applied.final == "clf"

@@ -4,52 +4,32 @@ model, as fitted in that run (`weasul apply RUN_DIR --data new.csv`, `weasul.loa
 The run folder holds what is needed: `spec.yaml` (the resolved spec), `run.json` (content
 hashes of the files it read) and `models/` (every fitted model, see `weasul.run_models`).
 Nothing is refitted. New items arrive as a table with the columns the run's data had; each
-step is replayed in spec order on them by what its step does with a fitted model:
-
-| step (or a subclass)   | on new items                          |
-|------------------------|---------------------------------------|
-| LabelingFunctionStep   | items -> L (the LF files must be unchanged) |
-| LabelModelStep         | L -> probs, pred (the saved label model) |
-| ActiveLoopStep         | L -> probs (the refitted label model)  |
-| EncoderStep            | X -> X                                |
-| ClassifierStep         | X -> probs, pred                      |
-| AnomalyScorerStep      | X -> scores                           |
-| SliceHeadStep          | X, S -> probs                         |
-
-A step whose inputs are not available on new items (an error finder needs given labels, an
-oracle has nothing to apply) is skipped with the reason. The answer is the last step that
-produced probabilities (the end model of a usual pipeline), or the step asked for.
+step is replayed in spec order on them by its step class's `apply` (`weasul.steps.Step.apply`):
+labeling functions make L, label models and classifiers predict, encoders encode, scorers score.
+A step with no `apply_inputs`, or whose inputs are not available on new items (an error finder
+needs given labels, an oracle has nothing to apply), is skipped with the reason. The answer is
+the last step that produced probabilities (the end model of a usual pipeline), or the step asked for.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from weasul import progress
 from weasul.errors import DataError, SpecError
-from weasul.interfaces import AnomalyScorer, Classifier, Encoder, LabelModel, SliceHead
 from weasul.plan import Plan, PlannedStep, plan
 from weasul.plugin import Plugin
 from weasul.run_models import load_step_model
 from weasul.spec import parse_spec
-from weasul.steps import (
-    ActiveLoopStep,
-    AnomalyScorerStep,
-    ClassifierStep,
-    EncoderStep,
-    LabelingFunctionStep,
-    LabelModelStep,
-    SliceHeadStep,
-    classification_metrics,
-)
+from weasul.steps import LabelingFunctionStep, classification_metrics
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,65 +142,6 @@ def read_items(
         raise DataError(f"cannot read {path}: {err}") from err
 
 
-# --- one step on new items ------------------------------------------------------------------------
-_Applier = Callable[["TrainedRun", PlannedStep, dict[str, Any]], dict[str, Any]]
-
-
-def _labeling_functions(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    from weasul.lf import apply_lfs
-
-    pack = run.lf_pack(step)
-    k = len(pack.class_names)
-    return {"L": apply_lfs(list(pack.functions()), inputs["items"], n_classes=k)}
-
-
-def _label_model(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = cast(LabelModel, run.model(step.id))
-    probs = model.predict_proba(inputs["L"])
-    return {"probs": probs, "pred": probs.argmax(axis=1), "model": model}
-
-
-def _encoder(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = cast(Encoder, run.model(step.id))
-    return {"X": model.encode(inputs["X"]), "model": model}
-
-
-def _classifier(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = cast(Classifier, run.model(step.id))
-    probs = model.predict_proba(inputs["X"])
-    return {"probs": probs, "pred": probs.argmax(axis=1), "model": model}
-
-
-def _scorer(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = cast(AnomalyScorer, run.model(step.id))
-    return {"scores": model.score(inputs["X"]), "model": model}
-
-
-def _slice_head(run: TrainedRun, step: PlannedStep, inputs: dict[str, Any]) -> dict[str, Any]:
-    model = cast(SliceHead, run.model(step.id))
-    probs = model.predict_proba(inputs["X"], inputs["S"])
-    return {"probs": probs, "model": model}
-
-
-#: By default step class: the inputs used on new items, and what is done with them.
-APPLIERS: list[tuple[type, tuple[str, ...], _Applier]] = [
-    (LabelingFunctionStep, ("items",), _labeling_functions),
-    (LabelModelStep, ("L",), _label_model),
-    (ActiveLoopStep, ("L",), _label_model),
-    (EncoderStep, ("X",), _encoder),
-    (ClassifierStep, ("X",), _classifier),
-    (AnomalyScorerStep, ("X",), _scorer),
-    (SliceHeadStep, ("X", "S"), _slice_head),
-]
-
-
-def _applier(step: PlannedStep) -> tuple[tuple[str, ...], _Applier] | None:
-    for base, needs, func in APPLIERS:
-        if issubclass(step.step_cls, base):
-            return needs, func
-    return None
-
-
 # --- the trained run -----------------------------------------------------------------------------
 class TrainedRun:
     """A finished run folder, ready to label new items with the models it fitted."""
@@ -255,9 +176,17 @@ class TrainedRun:
             self._models[key] = load_step_model(self.path, step_id, output)
         return self._models[key]
 
+    def fitted(self, step: PlannedStep) -> Any:
+        """What `Step.apply` gets: the model the step saved, or for a step that outputs no model
+        (labeling functions) its plugin rebuilt from the spec (`lf_pack`)."""
+        if "model" in step.step_cls.outputs:
+            return self.model(step.id)
+        return self.lf_pack(step)
+
     def lf_pack(self, step: PlannedStep) -> Any:
-        """The labeling-function pack of a step, after checking that every file it reads is the
-        one the run read (otherwise its L would not match what the label model learned)."""
+        """The plugin of a step that saves no model, rebuilt from the spec after checking that
+        every file it reads is the one the run read (otherwise the labeling functions' L would
+        not match what the label model learned)."""
         if step.id not in self._packs:
             from weasul.cache import named_files, tree_hash
 
@@ -323,11 +252,10 @@ class TrainedRun:
         skipped: dict[str, str] = {}
         final = None
         for planned in self.plan.steps:
-            found = _applier(planned)
-            if found is None:
+            needs = planned.step_cls.apply_inputs
+            if needs is None:
                 skipped[planned.id] = f"{planned.step_cls.__name__} has nothing to apply to new items"
                 continue
-            needs, func = found
             missing = [
                 n
                 for n in needs
@@ -339,7 +267,8 @@ class TrainedRun:
                 skipped[planned.id] = f"needs {', '.join(refs)}, not available on new items"
                 continue
             inputs = {n: values[(planned.refs[n].source, planned.refs[n].output)] for n in needs}
-            for name, value in func(self, planned, inputs).items():
+            runner = planned.step_cls(**planned.step_params)
+            for name, value in runner.apply(self.fitted(planned), inputs).items():
                 values[(planned.id, name)] = value
             if (planned.id, "probs") in values:
                 final = planned.id

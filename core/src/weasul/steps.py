@@ -167,6 +167,8 @@ class Step(Generic[PluginT]):
     Params: ClassVar[type[WeasulParams]] = StepParams
     inputs: ClassVar[dict[str, InputSpec]] = {}
     outputs: ClassVar[dict[str, str]] = {}
+    #: The inputs `apply` reads on new items; None when the step has nothing to apply there.
+    apply_inputs: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, params: WeasulParams | None = None, /, **fields: Any) -> None:
         if params is None:
@@ -183,6 +185,15 @@ class Step(Generic[PluginT]):
     def run(self, plugin: PluginT, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         """Fit and apply `plugin` on split-wise `inputs`; never change `inputs` or what they hold."""
         raise NotImplementedError(f"{type(self).__name__}.run")
+
+    def apply(self, fitted: Any, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Outputs on new items (`weasul apply`, `weasul.load_run`), nothing refitted.
+
+        `fitted` is the step's saved `model` output, or the plugin rebuilt from the run's spec
+        when the step outputs no model (a labeling-function pack); `inputs` holds the values of
+        `apply_inputs`, one array or table each (not split-wise).
+        """
+        raise NotImplementedError(f"{type(self).__name__}.apply")
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """This step's sections of report.html (the reporter hook; see `weasul.report`).
@@ -207,6 +218,10 @@ def _metrics_with_gold(
     return {s: classification_metrics(np.asarray(gold[s]), P) for s, P in probs.items() if gold.get(s) is not None}
 
 
+def _predicted(probs: np.ndarray, model: Plugin) -> dict[str, Any]:
+    return {"probs": probs, "pred": probs.argmax(axis=1), "model": model}
+
+
 class LabelModelStep(Step["LabelModel"]):
     """Fit a label model on `L[fit_on]`, then predict and score every split of `L`."""
 
@@ -215,6 +230,7 @@ class LabelModelStep(Step["LabelModel"]):
         "y": InputSpec(("labels",), required=False, doc="gold labels, for metrics only"),
     }
     outputs: ClassVar[dict[str, str]] = {"probs": "probs", "pred": "labels", "model": "model"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("L",)
 
     def run(self, plugin: LabelModel, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         L = inputs["L"]
@@ -233,6 +249,10 @@ class LabelModelStep(Step["LabelModel"]):
         }
         preds = {split: P.argmax(axis=1) for split, P in probs.items()}
         return StepOutput({"probs": probs, "pred": preds, "model": plugin}, metrics)
+
+    def apply(self, fitted: LabelModel, inputs: dict[str, Any]) -> dict[str, Any]:
+        """L -> probs and pred of the saved label model."""
+        return _predicted(fitted.predict_proba(inputs["L"]), fitted)
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """Scores per split, the predicted class shares and the calibration."""
@@ -268,6 +288,7 @@ class ActiveLoopStep(Step["QueryStrategy"]):
         "probs": "probs",
         "model": "model:label_models",
     }
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("L",)
 
     def run(self, plugin: QueryStrategy, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         from weasul.active import active_loop
@@ -292,6 +313,10 @@ class ActiveLoopStep(Step["QueryStrategy"]):
             {"queried": {ctx.fit_on: queried}, "probs": probs, "model": model}, {"history": history}
         )
 
+    def apply(self, fitted: LabelModel, inputs: dict[str, Any]) -> dict[str, Any]:
+        """L -> probs of the label model as refitted with the expert's answers."""
+        return _predicted(fitted.predict_proba(inputs["L"]), fitted)
+
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """The learning curve and the queried items with their answers."""
         from weasul.report import active_loop_sections
@@ -304,11 +329,16 @@ class AnomalyScorerStep(Step["AnomalyScorer"]):
 
     inputs: ClassVar[dict[str, InputSpec]] = {"X": InputSpec(("features", "text"))}
     outputs: ClassVar[dict[str, str]] = {"scores": "scores", "model": "model"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("X",)
 
     def run(self, plugin: AnomalyScorer, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         X = inputs["X"]
         plugin.fit(fit_split(X, ctx, "X"))
         return StepOutput({"scores": {s: plugin.score(v) for s, v in X.items()}, "model": plugin})
+
+    def apply(self, fitted: AnomalyScorer, inputs: dict[str, Any]) -> dict[str, Any]:
+        """X -> scores of the saved scorer."""
+        return {"scores": fitted.score(inputs["X"]), "model": fitted}
 
 
 class EncoderStep(Step["Encoder"]):
@@ -319,6 +349,7 @@ class EncoderStep(Step["Encoder"]):
         "y": InputSpec(("labels",), required=False, doc="supervision for encoders that use it"),
     }
     outputs: ClassVar[dict[str, str]] = {"X": "features", "model": "model"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("X",)
 
     def run(self, plugin: Encoder, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         X, y = inputs["X"], inputs.get("y") or {}
@@ -328,6 +359,10 @@ class EncoderStep(Step["Encoder"]):
     def encode_all(self, plugin: Encoder, X: Splitwise, ctx: StepContext) -> dict[str, np.ndarray]:
         """Every split encoded; a subclass may spread this over `ctx.executor`."""
         return {split: plugin.encode(v) for split, v in X.items()}
+
+    def apply(self, fitted: Encoder, inputs: dict[str, Any]) -> dict[str, Any]:
+        """X -> the saved encoder's features."""
+        return {"X": fitted.encode(inputs["X"]), "model": fitted}
 
 
 class SliceHeadStep(Step["SliceHead"]):
@@ -339,12 +374,17 @@ class SliceHeadStep(Step["SliceHead"]):
         "S": InputSpec(("slices",)),
     }
     outputs: ClassVar[dict[str, str]] = {"probs": "probs", "model": "model"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("X", "S")
 
     def run(self, plugin: SliceHead, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         X, y, S = inputs["X"], inputs["y"], inputs["S"]
         plugin.fit(fit_split(X, ctx, "X"), fit_split(y, ctx, "y"), fit_split(S, ctx, "S"))
         probs = {split: plugin.predict_proba(X[split], S[split]) for split in X if split in S}
         return StepOutput({"probs": probs, "model": plugin}, _metrics_with_gold(probs, y))
+
+    def apply(self, fitted: SliceHead, inputs: dict[str, Any]) -> dict[str, Any]:
+        """X, S -> probs of the saved slice head."""
+        return {"probs": fitted.predict_proba(inputs["X"], inputs["S"]), "model": fitted}
 
 
 class ErrorFinderStep(Step["ErrorFinder"]):
@@ -387,6 +427,7 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
         "y": InputSpec(("labels",), required=False, doc="gold labels, for empirical LF accuracy"),
     }
     outputs: ClassVar[dict[str, str]] = {"L": "label_matrix"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("items",)
 
     def run(self, plugin: LabelingFunctionPack, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         from weasul.lf import apply_lfs, lf_summary
@@ -401,6 +442,12 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
         }
         metrics = {s: {"lf_summary": lf_summary(v, y.get(s), names)} for s, v in L.items()}
         return StepOutput({"L": L}, metrics)
+
+    def apply(self, fitted: LabelingFunctionPack, inputs: dict[str, Any]) -> dict[str, Any]:
+        """items -> L, with the LFs the run read (the caller checks their files are unchanged)."""
+        from weasul.lf import apply_lfs
+
+        return {"L": apply_lfs(list(fitted.functions()), inputs["items"], n_classes=len(fitted.class_names))}
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """The LF table per split and a coverage/accuracy chart."""
@@ -427,6 +474,7 @@ class ClassifierStep(Step["Classifier"]):
         "y": InputSpec(("labels",), required=False, doc="gold labels, for metrics only"),
     }
     outputs: ClassVar[dict[str, str]] = {"probs": "probs", "pred": "labels", "model": "model"}
+    apply_inputs: ClassVar[tuple[str, ...] | None] = ("X",)
 
     def run(self, plugin: Classifier, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         X = inputs["X"]
@@ -434,6 +482,10 @@ class ClassifierStep(Step["Classifier"]):
         probs = {split: plugin.predict_proba(values) for split, values in X.items()}
         preds = {s: P.argmax(axis=1) for s, P in probs.items()}
         return StepOutput({"probs": probs, "pred": preds, "model": plugin}, _metrics_with_gold(probs, inputs.get("y")))
+
+    def apply(self, fitted: Classifier, inputs: dict[str, Any]) -> dict[str, Any]:
+        """X -> probs and pred of the saved classifier."""
+        return _predicted(fitted.predict_proba(inputs["X"]), fitted)
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """Scores per split, the predicted class shares and the calibration."""
