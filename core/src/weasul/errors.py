@@ -16,6 +16,7 @@ __all__ = [
     "PluginLoadError",
     "PluginContractError",
     "MissingDependencyError",
+    "UnsupportedError",
     "StopRequested",
 ]
 
@@ -59,3 +60,8 @@ class PluginContractError(PluginError, TypeError):
 
 class MissingDependencyError(PluginError, ImportError):
     """An optional dependency is not installed; the message says which extra to install."""
+
+
+class UnsupportedError(PluginError, NotImplementedError):
+    """The plugin cannot do what was asked (e.g. fit from partition statistics, `partial_fit`,
+    a sparse label matrix); the message says what can."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -18,6 +18,9 @@ __all__ = [
     "check_same_length",
     "check_folder",
     "infer_n_classes",
+    "is_sparse",
+    "to_sparse_votes",
+    "to_dense_votes",
 ]
 
 ABSTAIN = -1
@@ -47,6 +50,32 @@ def _check_integral(arr: np.ndarray, name: str) -> np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+@overload
+def check_label_matrix(
+    L: Any,
+    *,
+    n_classes: int | None = ...,
+    n_sources: int | None = ...,
+    name: str = ...,
+    allow_silent_sources: bool = ...,
+    allow_no_votes: bool = ...,
+    accept_sparse: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def check_label_matrix(
+    L: Any,
+    *,
+    n_classes: int | None = ...,
+    n_sources: int | None = ...,
+    name: str = ...,
+    allow_silent_sources: bool = ...,
+    allow_no_votes: bool = ...,
+    accept_sparse: bool,
+) -> Any: ...
+
+
 def check_label_matrix(
     L: Any,
     *,
@@ -55,8 +84,13 @@ def check_label_matrix(
     name: str = "L",
     allow_silent_sources: bool = False,
     allow_no_votes: bool = False,
-) -> np.ndarray:
+    accept_sparse: bool = False,
+) -> Any:
     """Check a label matrix (n_items, n_sources): integers, -1 = abstain, classes 0..K-1.
+
+    With `accept_sparse`, a scipy.sparse matrix is checked and returned as CSR (int64 data,
+    never densified): stored value = class + 1 in 1..K, an implicit zero is an abstain (see
+    `to_sparse_votes`). Without it, a sparse matrix is refused with a DataError.
 
     Rows where every source abstains are allowed (models return the class prior there); an
     empty matrix is refused. A source that never votes is refused unless `allow_silent_sources`;
@@ -67,6 +101,14 @@ def check_label_matrix(
     `check_label_matrix(L, n_classes=self.n_classes_, n_sources=self.n_sources_,
     allow_silent_sources=True, allow_no_votes=True)`.
     """
+    if is_sparse(L):
+        if not accept_sparse:
+            raise DataError(
+                f"{name} is a sparse label matrix but this model takes a dense one: convert it with "
+                "weasul.validation.to_dense_votes(L) (not .toarray(): sparse stores class + 1), or use "
+                "majority-vote or dawid-skene, which accept sparse L"
+            )
+        return _check_sparse_votes(L, n_classes, n_sources, name, allow_silent_sources, allow_no_votes)
     arr = _as_array(L, name)
     if arr.ndim != 2:
         raise DataError(f"{name} must be 2-D (n_items, n_sources), got shape {arr.shape}")
@@ -94,6 +136,96 @@ def check_label_matrix(
                 f"{name} column(s) {silent.tolist()} never vote (all -1); drop those sources or fix them"
             )
     return arr
+
+
+def is_sparse(value: Any) -> bool:
+    """Whether `value` is a scipy.sparse matrix or array (duck-typed: scipy is not imported)."""
+    return not isinstance(value, np.ndarray) and hasattr(value, "tocsr") and hasattr(value, "nnz")
+
+
+def _check_sparse_votes(
+    L: Any,
+    n_classes: int | None,
+    n_sources: int | None,
+    name: str,
+    allow_silent_sources: bool,
+    allow_no_votes: bool,
+) -> Any:
+    """`check_label_matrix` for a sparse L: CSR with canonical indices and int64 data 1..K."""
+    if len(L.shape) != 2:
+        raise DataError(f"{name} must be 2-D (n_items, n_sources), got shape {L.shape}")
+    n, m = L.shape
+    if n == 0 or m == 0:
+        raise DataError(f"{name} is empty (shape {L.shape}); it needs at least one item and one source")
+    if n_sources is not None and m != n_sources:
+        raise DataError(
+            f"{name} has {m} sources (columns) but the model was fitted on {n_sources}; "
+            "pass the same labeling functions in the same column order"
+        )
+    S = L.tocsr()
+    if S is L or not S.has_canonical_format:
+        S = S.copy()  # never change the caller's matrix
+    if not S.has_sorted_indices:
+        S.sort_indices()
+    same_row = np.repeat(np.arange(n), np.diff(S.indptr))
+    dup = (np.diff(S.indices) == 0) & (np.diff(same_row) == 0)
+    if dup.any():
+        row = int(same_row[1:][dup][0])
+        raise DataError(
+            f"{name} stores two votes of one source for row {row}; each (row, source) holds at most one "
+            "vote (class + 1)"
+        )
+    data = _check_integral(np.asarray(S.data), name)
+    S.data = data
+    if data.size and data.min() == 0:  # explicitly stored zeros are abstains too
+        S.eliminate_zeros()
+        data = np.asarray(S.data)
+    if data.size and data.min() < 0:
+        raise DataError(
+            f"{name} stores value {int(data.min())}; a sparse label matrix stores class + 1 (1..K) and "
+            "leaves abstains out; convert a dense L (-1 = abstain) with weasul.validation.to_sparse_votes"
+        )
+    if n_classes is not None and data.size and data.max() > n_classes:
+        raise DataError(
+            f"{name} stores {int(data.max())}, i.e. label {int(data.max()) - 1}, but n_classes={n_classes}; "
+            f"stored values must be class + 1 in 1..{n_classes}"
+        )
+    if data.size == 0 and not allow_no_votes:
+        raise DataError(f"{name} has no votes at all (no stored entry); check the labeling functions")
+    if not allow_silent_sources:
+        silent = np.flatnonzero(np.bincount(S.indices, minlength=m) == 0)
+        if silent.size:
+            raise DataError(
+                f"{name} column(s) {silent[:20].tolist()} never vote (no stored entry); drop those "
+                "sources or fix them"
+            )
+    return S
+
+
+def to_sparse_votes(L: Any) -> Any:
+    """A dense label matrix (n, m), -1 = abstain, as scipy CSR with stored value = class + 1
+    (abstains are implicit zeros): the sparse convention every sparse-aware model reads.
+
+    Raises DataError on a malformed `L`."""
+    from scipy import sparse
+
+    arr = check_label_matrix(L, allow_silent_sources=True, allow_no_votes=True)
+    rows, cols = np.nonzero(arr != ABSTAIN)
+    return sparse.csr_matrix((arr[rows, cols] + 1, (rows, cols)), shape=arr.shape, dtype=np.int64)
+
+
+def to_dense_votes(S: Any) -> np.ndarray:
+    """A sparse label matrix (stored value = class + 1) as a dense int64 matrix with -1 =
+    abstain; the inverse of `to_sparse_votes`. Needs n * m * 8 bytes: only for small matrices.
+
+    Raises DataError on a malformed `S`."""
+    if not is_sparse(S):
+        raise DataError(f"to_dense_votes takes a scipy.sparse matrix, got {type(S).__name__}")
+    C = check_label_matrix(S, allow_silent_sources=True, allow_no_votes=True, accept_sparse=True)
+    out = np.full(C.shape, ABSTAIN, dtype=np.int64)
+    rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
+    out[rows, C.indices] = np.asarray(C.data) - 1
+    return out
 
 
 def check_labels(

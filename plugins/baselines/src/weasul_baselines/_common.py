@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from weasul.errors import DataError
-from weasul.validation import check_label_matrix, infer_n_classes
+from weasul.validation import check_label_matrix, infer_n_classes, is_sparse
+
+from weasul_baselines._statistics import vote_entries
 
 __all__ = [
     "check_fit_matrix",
     "resolve_prior",
     "vote_counts",
+    "dense_rows",
     "one_hot_votes",
     "row_hash",
     "break_ties",
@@ -21,16 +24,18 @@ __all__ = [
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def check_fit_matrix(L: object, n_classes: int | None) -> tuple[np.ndarray, int]:
-    """Check a training label matrix and return it (int64) with K.
+def check_fit_matrix(L: object, n_classes: int | None, *, accept_sparse: bool = False) -> tuple[Any, int]:
+    """Check a training label matrix and return it (int64, or CSR with `accept_sparse`) with K.
 
     Refuses one-row matrices: nothing can be estimated from a single item.
     """
-    arr = check_label_matrix(L, n_classes=n_classes)
+    arr = check_label_matrix(L, n_classes=n_classes, accept_sparse=accept_sparse)
     if arr.shape[0] < 2:
         raise DataError(
             f"L has a single row (shape {arr.shape}); a label model needs at least two items to fit"
         )
+    if is_sparse(arr):
+        return arr, n_classes if n_classes is not None else max(2, int(arr.data.max()))
     return arr, infer_n_classes(arr, n_classes)
 
 
@@ -48,13 +53,25 @@ def resolve_prior(class_prior: Sequence[float] | None, n_classes: int) -> np.nda
     return prior
 
 
-def vote_counts(L: np.ndarray, n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """(n, K) float: number (or weight sum) of votes per class for each row, abstains ignored."""
-    n, m = L.shape
-    rows, cols = np.nonzero(L != -1)
+def vote_counts(L: Any, n_classes: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """(n, K) float: number (or weight sum) of votes per class for each row, abstains ignored.
+    `L` dense (-1 = abstain) or CSR (stored class + 1)."""
+    n = L.shape[0]
+    rows, cols, vals = vote_entries(L)
     w = None if weights is None else np.asarray(weights, dtype=np.float64)[cols]
-    flat = np.bincount(rows * n_classes + L[rows, cols], weights=w, minlength=n * n_classes)
+    flat = np.bincount(rows * n_classes + vals, weights=w, minlength=n * n_classes)
     return flat.astype(np.float64, copy=False).reshape(n, n_classes)
+
+
+def dense_rows(L: Any, rows: np.ndarray) -> np.ndarray:
+    """Rows `rows` of a dense or CSR label matrix as dense int64 (-1 = abstain)."""
+    if not is_sparse(L):
+        return cast(np.ndarray, L[rows])
+    sub = L[rows]
+    out = np.full(sub.shape, -1, dtype=np.int64)
+    r = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+    out[r, sub.indices] = np.asarray(sub.data) - 1
+    return out
 
 
 def one_hot_votes(L: np.ndarray, n_classes: int) -> np.ndarray:

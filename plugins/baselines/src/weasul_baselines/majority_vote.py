@@ -16,21 +16,29 @@ when that prior itself ties, the same tie-break policy applies.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Literal, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.statistics import Statistics
 from weasul.validation import check_label_matrix, check_labels
 
 from weasul_baselines._common import (
     break_ties,
     check_fit_matrix,
     compress_rows,
+    dense_rows,
     resolve_prior,
     vote_counts,
+)
+from weasul_baselines._statistics import (
+    FromStatistics,
+    check_sources,
+    source_class_counts,
 )
 
 if TYPE_CHECKING:
@@ -52,7 +60,13 @@ def _apply_tie_break(P: np.ndarray, L: np.ndarray, policy: str, seed: int) -> np
     tied_rows = np.flatnonzero(((P >= top - 1e-12).sum(axis=1)) > 1)
     if tied_rows.size == 0:
         return P
-    pick = break_ties(P[tied_rows], L[tied_rows], seed, rtol=1e-12)
+    step = max(1, 2**22 // max(L.shape[1], 1))  # dense blocks of rows: sparse L stays sparse
+    pick = np.concatenate(
+        [
+            break_ties(P[block], dense_rows(L, block), seed, rtol=1e-12)
+            for block in (tied_rows[i : i + step] for i in range(0, tied_rows.size, step))
+        ]
+    )
     P = P.copy()
     P[tied_rows, pick] += _EDGE
     P[tied_rows] /= P[tied_rows].sum(axis=1, keepdims=True)
@@ -87,12 +101,16 @@ def _others_vote(
     return ref, np.maximum(a, b) > runner_up + eps
 
 
-class MajorityVote(LabelModel):
+class MajorityVote(FromStatistics, LabelModel):
     """Each row's label is the class most sources vote for (abstains ignored).
 
     `predict_proba` returns the share of votes per class; rows with no vote get the class
     prior (uniform unless `class_prior` is given). See the module docstring for the tie-break
     policy. `fit` only checks `L` and records K and the number of sources.
+
+    Fits from partition statistics (`weasul.statistics`: per-source vote counts, for the
+    checks `fit` makes) and streams with `partial_fit`; `fit` and `predict_proba` accept a
+    scipy.sparse L (stored value = class + 1) without densifying it.
     """
 
     class Params(LabelModelParams):
@@ -113,18 +131,48 @@ class MajorityVote(LabelModel):
 
         Raises DataError on a malformed `L` (wrong dtype, labels >= K, a silent source, one row).
         """
-        L, k = check_fit_matrix(L, self.params.n_classes)
-        prior = resolve_prior(self.params.class_prior, k)
-        self.n_classes_ = k
-        self.n_sources_ = L.shape[1]
-        self.class_prior_ = np.full(k, 1.0 / k) if prior is None else prior
+        L, k = check_fit_matrix(L, self.params.n_classes, accept_sparse=True)
+        return self._fit_in_memory(L, k)
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ------------------------------
+    def _start(self, n_sources: int, n_classes: int) -> Statistics:
+        prior = resolve_prior(self.params.class_prior, n_classes)
+        return {
+            "n_classes": np.array(n_classes),
+            "n_sources": np.array(n_sources),
+            "prior": np.full(n_classes, 1.0 / n_classes) if prior is None else prior,
+        }
+
+    def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        return {
+            "rows": np.array(float(prepared.shape[0])),
+            "votes": source_class_counts(prepared, int(state["n_classes"])),
+        }
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """Majority vote learns nothing: check the summed vote counts as `fit` checks L."""
+        check_sources(summed["votes"], float(summed["rows"]), partial="partial" in state)
+        return dict(state), True
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Record K, the number of sources and the class prior."""
+        self.n_classes_ = int(state["n_classes"])
+        self.n_sources_ = int(state["n_sources"])
+        self.class_prior_ = np.asarray(state["prior"], dtype=np.float64)
         return self
 
-    def predict_proba(self, L: np.ndarray) -> np.ndarray:
-        """(n, K) vote shares; the class prior on rows with no vote."""
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """(n, K) vote shares; the class prior on rows with no vote. `L` dense or scipy.sparse."""
         self.check_fitted()
         L = check_label_matrix(
-            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+            L,
+            n_classes=self.n_classes_,
+            n_sources=self.n_sources_,
+            allow_silent_sources=True,
+            allow_no_votes=True,
+            accept_sparse=True,
         )
         counts = vote_counts(L, self.n_classes_)
         totals = counts.sum(axis=1, keepdims=True)
