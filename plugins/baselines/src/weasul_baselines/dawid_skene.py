@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -43,13 +45,15 @@ from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_label_matrix
+from weasul.statistics import Statistics
+from weasul.validation import check_label_matrix, is_sparse
 
 from weasul_baselines._common import (
     check_fit_matrix,
     compress_rows,
     resolve_prior,
 )
+from weasul_baselines._statistics import FromStatistics, check_sources, vote_entries
 
 if TYPE_CHECKING:
     from typing import Self
@@ -75,16 +79,28 @@ def _check_memory(n_rows: int, m: int, k: int) -> None:
         )
 
 
-def _vote_matrix(L: np.ndarray, n_classes: int) -> Any:
-    """(n, m*K) CSR with a 1 at (i, j*K + c) where source j votes c on item i."""
+def _vote_matrix(L: Any, n_classes: int) -> Any:
+    """(n, m*K) CSR with a 1 at (i, j*K + c) where source j votes c on item i; `L` dense
+    (-1 = abstain) or CSR (stored class + 1)."""
     from scipy import sparse
 
     n, m = L.shape
-    rows, cols = np.nonzero(L != -1)
+    rows, cols, vals = vote_entries(L)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     data = np.ones(rows.size)
-    return sparse.csr_matrix((data, cols * n_classes + L[rows, cols], indptr), shape=(n, m * n_classes))
+    return sparse.csr_matrix((data, cols * n_classes + vals, indptr), shape=(n, m * n_classes))
+
+
+@dataclass(frozen=True)
+class _Votes:
+    """One partition prepared for EM: vote matrix A (u, m*K) of its distinct rows, A^T, the
+    rows' counts w (u,) and which rows hold a vote."""
+
+    A: Any
+    At: Any
+    w: np.ndarray
+    covered: np.ndarray
 
 
 def _posterior(A: Any, log_pi: np.ndarray, log_prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,13 +122,18 @@ def _posterior(A: Any, log_pi: np.ndarray, log_prior: np.ndarray) -> tuple[np.nd
     return T, (np.log(s) + top).ravel()
 
 
-class DawidSkene(LabelModel):
+class DawidSkene(FromStatistics, LabelModel):
     """EM estimate of per-source confusion matrices; sparse-friendly (cost ∝ number of votes).
 
     Learned state: `confusion_` (m, K, K+1) P(output c | y) per source, last column = abstain
     (1 for the sources whose abstains are not modelled, `models_abstain_` (m,) bool). Class prior: `class_prior` when given (kept fixed), otherwise
     learned by EM. Rows where every source abstains get the class prior (not the posterior of
     "everyone abstained"). `y_dev` is not used.
+
+    Fits from partition statistics (`weasul.statistics`: per-partition E-step counts summed
+    for each M-step, one pass per EM iteration plus one for the start) with the same
+    iterations as `fit`; no `partial_fit` (EM needs every row each iteration). `fit` and
+    `predict_proba` accept a scipy.sparse L (stored class + 1) without densifying it.
     """
 
     class Params(LabelModelParams):
@@ -149,77 +170,149 @@ class DawidSkene(LabelModel):
     def fit(
         self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
     ) -> Self:
-        """Run EM on `L` (n, m), -1 = abstain. Raises DataError on a malformed `L`."""
-        p = self.params
-        L, k = check_fit_matrix(L, p.n_classes)
-        m = L.shape[1]
-        _check_memory(L.shape[0], m, k)
-        voted_classes = np.stack([(L == c).any(axis=0) for c in range(k)], axis=1).sum(axis=1)
-        one_class = voted_classes == 1
-        if p.model_abstain is not None:
-            model_abs = np.full(m, bool(p.model_abstain))
-        else:  # labeling functions when most sources vote one class; else crowd workers
-            model_abs = one_class if one_class.mean() >= 0.5 else np.zeros(m, dtype=bool)
-        L, w, _ = compress_rows(L, k)  # EM once per distinct vote pattern, weighted by its count
-        fixed_prior = resolve_prior(p.class_prior, k)
+        """Run EM on `L` (n, m), -1 = abstain, or scipy.sparse (stored class + 1). Raises
+        DataError on a malformed `L`."""
+        L, k = check_fit_matrix(L, self.params.n_classes, accept_sparse=True)
+        _check_memory(L.shape[0], L.shape[1], k)
+        return self._fit_in_memory(L, k)
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ------------------------------
+    # Pass 0 sums the M-step counts of the majority-vote start and each source's votes per
+    # class (which sources model abstains); pass t >= 1 computes the posterior under the
+    # current parameters, its log-likelihood (convergence) and the next M-step counts. The
+    # in-memory fit runs the same passes on one partition: same iterations, same numbers.
+    def _streaming_refusal(self) -> str | None:
+        return (
+            "Dawid-Skene's EM needs one pass over all rows per iteration; fit from partition "
+            "statistics instead (weasul.statistics.fit_from_statistics with map_sum_over(chunks))"
+        )
+
+    def _start(self, n_sources: int, n_classes: int) -> Statistics:
+        _check_memory(0, n_sources, n_classes)
+        fixed = resolve_prior(self.params.class_prior, n_classes)
+        return {
+            "n_classes": np.array(n_classes),
+            "n_sources": np.array(n_sources),
+            "iteration": np.array(0),
+            "fixed_prior": np.zeros(0) if fixed is None else fixed,
+        }
+
+    def _prepare(self, L: Any, state: Mapping[str, np.ndarray]) -> _Votes:
+        k = int(state["n_classes"])
+        if is_sparse(L):
+            w = np.ones(L.shape[0])
+        else:
+            L, w, _ = compress_rows(L, k)  # EM once per distinct vote pattern, weighted by its count
         A = _vote_matrix(L, k)
-        covered = np.asarray(A.sum(axis=1)).ravel() > 0
-        # majority-vote start: vote shares per row (counts per class via A and a fold over sources)
-        counts = np.asarray(A @ np.tile(np.eye(k), (m, 1)))
-        T = np.where(covered[:, None], counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), 1.0 / k)
-        mv_share = w[covered] @ T[covered] / max(w[covered].sum(), 1e-12) if covered.any() else np.full(k, 1 / k)
-        prior = fixed_prior if fixed_prior is not None else mv_share
+        return _Votes(A, A.T.tocsr(), w, np.diff(A.indptr) > 0)
+
+    def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        v = cast(_Votes, prepared)
+        k, m = int(state["n_classes"]), int(state["n_sources"])
+        w, covered = v.w, v.covered
+        out: Statistics = {}
+        if int(state["iteration"]) == 0:
+            # majority-vote start: vote shares per row (counts per class via A and a fold over sources)
+            counts = np.asarray(v.A @ np.tile(np.eye(k), (m, 1)))
+            T = np.where(
+                covered[:, None], counts / np.maximum(counts.sum(axis=1, keepdims=True), 1), 1.0 / k
+            )
+            out["source_votes"] = np.asarray(v.At @ w).reshape(m, k)
+            out["rows"] = np.array(w.sum())
+            out["covered_rows"] = np.array(w[covered].sum())
+        else:
+            T, lognorm = _posterior(v.A, np.log(state["confusion"]), np.log(state["prior"]))
+            used = np.ones(w.size, dtype=bool) if bool(state["models_abstain"].any()) else covered
+            out["loglik"] = np.array(w[used] @ lognorm[used])
+            out["loglik_rows"] = np.array(w[used].sum())
+        Tw = T * w[:, None]
+        out["votes"] = np.asarray(v.At @ Tw).reshape(m, k, k)  # (source, vote c, class y)
+        out["mass"] = Tw.sum(axis=0)
+        out["covered_mass"] = w[covered] @ T[covered]
+        return out
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """One EM step from the summed counts; done when the mean log-likelihood gains less
+        than `tol` (the current parameters are kept) or after `max_iter` M-steps."""
+        p = self.params
+        k, m = int(state["n_classes"]), int(state["n_sources"])
+        it = int(state["iteration"])
+        new = dict(state)
+        fixed = state["fixed_prior"] if state["fixed_prior"].size else None
+        if it == 0:
+            votes = np.asarray(summed["source_votes"])
+            check_sources(votes, float(summed["rows"]), partial=False)
+            one_class = (votes > 0).sum(axis=1) == 1
+            if p.model_abstain is not None:
+                model_abs = np.full(m, bool(p.model_abstain))
+            else:  # labeling functions when most sources vote one class; else crowd workers
+                model_abs = one_class if one_class.mean() >= 0.5 else np.zeros(m, dtype=bool)
+            n_cov = float(summed["covered_rows"])
+            mv_share = summed["covered_mass"] / max(n_cov, 1e-12) if n_cov > 0 else np.full(k, 1 / k)
+            new["models_abstain"] = model_abs
+            new["prior"] = fixed if fixed is not None else mv_share
+            new["prior_pseudo"] = p.class_prior_strength * n_cov * mv_share
+            new["last"] = np.array(-np.inf)
+        else:
+            ll = float(summed["loglik"] / summed["loglik_rows"])
+            if ll - float(state["last"]) < p.tol:
+                _log.debug("dawid-skene: %d EM iterations, mean log-likelihood %.6f", it, ll)
+                return new, True
+            new["last"] = np.array(ll)
+        model_abs = new["models_abstain"]
         # confusion prior (K_y, K+1): a source of accuracy prior_accuracy, plus smoothing
         off = (1 - p.prior_accuracy) / max(k - 1, 1)
         centre = np.full((k, k), off) + (p.prior_accuracy - off) * np.eye(k)
         pseudo = np.full((m, k, k + 1), p.smoothing)
         # only on sources that vote several classes: on a one-class source it would invent votes
         pseudo[~model_abs, :, :k] += p.prior_strength * centre
-        rows_used = np.ones(L.shape[0], dtype=bool) if model_abs.any() else covered
-        wu = w[rows_used]
-        prior_pseudo = p.class_prior_strength * w[covered].sum() * mv_share
-        At = A.T.tocsr()
-        last = -np.inf
-        n_iter = 0
-        for _ in range(p.max_iter):
-            n_iter += 1
-            # M-step: expected counts of (source j votes c, class y); column K: abstains
-            C = np.zeros((m, k, k + 1))
-            Tw = T * w[:, None]
-            C[:, :, :k] = np.asarray(At @ Tw).reshape(m, k, k).transpose(0, 2, 1)  # (m, y, c)
-            C[:, :, k] = Tw.sum(axis=0)[None, :] - C[:, :, :k].sum(axis=2)
-            C = np.maximum(C, 0.0) + pseudo
-            C[~model_abs, :, k] = 0.0
-            pi = C / C.sum(axis=2, keepdims=True)
-            pi[~model_abs, :, k] = 1.0  # abstain uninformative: log 1 = 0 in the posterior
-            if fixed_prior is None:
-                # rows with no vote say nothing about y but through abstains; counting them let
-                # one-class LFs' abstains pull the prior to the flagged share (sms: 0.046, not 0.108)
-                prior = np.clip(w[covered] @ T[covered] + prior_pseudo, 1e-12, None)
-                prior /= prior.sum()
-            T, lognorm = _posterior(A, np.log(pi), np.log(prior))
-            ll = float(wu @ lognorm[rows_used] / wu.sum())
-            if ll - last < p.tol:
-                break
-            last = ll
-        _log.debug("dawid-skene: %d EM iterations, mean log-likelihood %.6f", n_iter, last)
-        self.n_classes_ = k
-        self.n_sources_ = m
-        self.class_prior_ = prior
-        self.confusion_ = pi
-        self.models_abstain_ = model_abs
-        self.n_iter_ = n_iter
+        # M-step: expected counts of (source j votes c, class y); column K: abstains
+        C = np.zeros((m, k, k + 1))
+        C[:, :, :k] = np.asarray(summed["votes"]).transpose(0, 2, 1)  # (m, y, c)
+        C[:, :, k] = np.asarray(summed["mass"])[None, :] - C[:, :, :k].sum(axis=2)
+        C = np.maximum(C, 0.0) + pseudo
+        C[~model_abs, :, k] = 0.0
+        pi = C / C.sum(axis=2, keepdims=True)
+        pi[~model_abs, :, k] = 1.0  # abstain uninformative: log 1 = 0 in the posterior
+        if fixed is None:
+            # rows with no vote say nothing about y but through abstains; counting them let
+            # one-class LFs' abstains pull the prior to the flagged share (sms: 0.046, not 0.108)
+            prior = np.clip(summed["covered_mass"] + new["prior_pseudo"], 1e-12, None)
+            new["prior"] = prior / prior.sum()
+        new["confusion"] = pi
+        new["iteration"] = np.array(it + 1)
+        return new, it + 1 >= p.max_iter
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Set `confusion_`, `class_prior_`, `models_abstain_`, `n_iter_` from the EM state."""
+        self.n_classes_ = int(state["n_classes"])
+        self.n_sources_ = int(state["n_sources"])
+        self.class_prior_ = np.asarray(state["prior"], dtype=np.float64)
+        self.confusion_ = np.asarray(state["confusion"], dtype=np.float64)
+        self.models_abstain_ = np.asarray(state["models_abstain"], dtype=bool)
+        self.n_iter_ = int(state["iteration"])
         return self
 
-    def predict_proba(self, L: np.ndarray) -> np.ndarray:
-        """(n, K) posterior P(y | votes); the class prior on rows with no vote."""
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """(n, K) posterior P(y | votes); the class prior on rows with no vote. `L` dense or
+        scipy.sparse (stored class + 1)."""
         self.check_fitted()
         L = check_label_matrix(
-            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+            L,
+            n_classes=self.n_classes_,
+            n_sources=self.n_sources_,
+            allow_silent_sources=True,
+            allow_no_votes=True,
+            accept_sparse=True,
         )
-        patterns, _, inverse = compress_rows(L, self.n_classes_)
+        if is_sparse(L):  # no pattern compression: each row is its own pattern
+            patterns, inverse = L, None
+        else:
+            patterns, _, inverse = compress_rows(L, self.n_classes_)
         A = _vote_matrix(patterns, self.n_classes_)
         T, _ = _posterior(A, np.log(self.confusion_), np.log(self.class_prior_))
         empty = np.diff(A.indptr) == 0
         T[empty] = self.class_prior_
-        return cast(np.ndarray, T[inverse])
+        return T if inverse is None else cast(np.ndarray, T[inverse])

@@ -25,7 +25,7 @@ from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.statistics import Statistics
-from weasul.validation import check_label_matrix, check_labels
+from weasul.validation import check_label_matrix, check_labels, is_sparse
 
 from weasul_baselines._common import (
     break_ties,
@@ -39,6 +39,7 @@ from weasul_baselines._statistics import (
     FromStatistics,
     check_sources,
     source_class_counts,
+    vote_entries,
 )
 
 if TYPE_CHECKING:
@@ -180,7 +181,7 @@ class MajorityVote(FromStatistics, LabelModel):
         return _apply_tie_break(P, L, self.params.tie_break, self.params.seed)
 
 
-class WeightedVote(LabelModel):
+class WeightedVote(FromStatistics, LabelModel):
     """Weighted vote: the naive-Bayes posterior under a one-accuracy-per-source model.
 
     Source j is right with probability a_j and otherwise votes one of the K-1 wrong classes
@@ -195,6 +196,11 @@ class WeightedVote(LabelModel):
     (ties among the others say nothing about j). Estimates are shrunk towards
     `prior_accuracy` with `smoothing` pseudo-votes, so a source compared on few rows keeps a
     better-than-chance weight instead of dropping to zero. Rows with no vote get the class prior.
+
+    Fits from partition statistics (`weasul.statistics`: one pass per re-weighting round, or
+    one pass with `weights`); `partial_fit` only with `weights` given (learned weights need
+    every row each round); `y_dev` only in memory. `fit` (without `y_dev`) and
+    `predict_proba` accept a scipy.sparse L (stored class + 1) without densifying it.
     """
 
     class Params(LabelModelParams):
@@ -232,43 +238,104 @@ class WeightedVote(LabelModel):
         y_dev: optional gold labels (n,) for the rows of `L`; when given, accuracies are measured.
         Raises DataError on a malformed `L` or `y_dev`, or `weights` of the wrong length.
         """
+        if y_dev is None:
+            L, k = check_fit_matrix(L, self.params.n_classes, accept_sparse=True)
+            return self._fit_in_memory(L, k)
         L, k = check_fit_matrix(L, self.params.n_classes)
         n, m = L.shape
-        prior = resolve_prior(self.params.class_prior, k)
-        prior = np.full(k, 1.0 / k) if prior is None else prior
-        voted = L != -1
-        s, a0 = self.params.smoothing, self.params.prior_accuracy
+        state = self._start(m, k)
         if self.params.weights is not None:
-            w = np.asarray(self.params.weights, dtype=np.float64)
-            if w.shape != (m,) or not np.all(np.isfinite(w)):
-                raise DataError(
-                    f"weights has {w.size} entries but L has {m} sources; give one finite weight per source"
-                )
-        elif y_dev is not None:
+            w = state["weights"]
+        else:
             y = check_labels(y_dev, n_classes=k, n_items=n, name="y_dev")
+            voted = L != -1
+            s, a0 = self.params.smoothing, self.params.prior_accuracy
             correct = ((L == y[:, None]) & voted).sum(axis=0)
             acc = (correct + s * a0) / (voted.sum(axis=0) + s)
             w = self._log_odds(acc, k)
+        self._stream = None
+        return self.finish_from_statistics({**state, "weights": w})
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ------------------------------
+    # Without gold, each re-weighting round is one pass: a partition counts, per source, the
+    # votes that agree with the other sources' weighted vote under the current weights, and
+    # how many were compared. Given `weights`, one pass checks L. `y_dev` is in-memory only.
+    def _streaming_refusal(self) -> str | None:
+        if self.params.weights is not None:
+            return None
+        return (
+            "learned weights need n_iter re-weighting passes over all rows; fit from partition "
+            "statistics instead (weasul.statistics.fit_from_statistics with map_sum_over(chunks)), "
+            "or give `weights`"
+        )
+
+    def _start(self, n_sources: int, n_classes: int) -> Statistics:
+        prior = resolve_prior(self.params.class_prior, n_classes)
+        if self.params.weights is not None:
+            w = np.asarray(self.params.weights, dtype=np.float64)
+            if w.shape != (n_sources,) or not np.all(np.isfinite(w)):
+                raise DataError(
+                    f"weights has {w.size} entries but L has {n_sources} sources; give one finite weight per source"
+                )
         else:
-            w = np.ones(m)
-            P, counts, _ = compress_rows(L, k)  # once per distinct vote pattern
-            rows, cols = np.nonzero(P != -1)
-            n_votes = (P != -1).sum(axis=1)
-            has_others = n_votes[rows] > 1  # another source votes on the row
-            for _ in range(self.params.n_iter):
-                ref, unique = _others_vote(vote_counts(P, k, w), rows, P[rows, cols], w[cols])
-                used = has_others & unique
-                hits = (P[rows, cols] == ref)[used] * counts[rows[used]]
-                agree = np.bincount(cols[used], weights=hits, minlength=m)
-                total = np.bincount(cols[used], weights=counts[rows[used]], minlength=m)
-                acc = (agree + s * a0) / (total + s)
-                # without gold a source is taken to be no worse than chance: agreement alone
-                # cannot tell "these sources are adversarial" from "the others are"
-                w = np.maximum(self._log_odds(acc, k), 0.0)
-        self.n_classes_ = k
-        self.n_sources_ = m
-        self.class_prior_ = prior
-        self.weights_ = w
+            w = np.ones(n_sources)
+        return {
+            "n_classes": np.array(n_classes),
+            "n_sources": np.array(n_sources),
+            "prior": np.full(n_classes, 1.0 / n_classes) if prior is None else prior,
+            "weights": w,
+            "round": np.array(0),
+        }
+
+    def _prepare(self, L: Any, state: Mapping[str, np.ndarray]) -> Any:
+        k = int(state["n_classes"])
+        if is_sparse(L):
+            patterns, counts = L, np.ones(L.shape[0])
+        else:
+            patterns, counts, _ = compress_rows(L, k)  # once per distinct vote pattern
+        rows, cols, vals = vote_entries(patterns)
+        n_votes = np.bincount(rows, minlength=patterns.shape[0])
+        return patterns, counts, rows, cols, vals, n_votes[rows] > 1  # another source votes on the row
+
+    def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        P, counts, rows, cols, vals, has_others = prepared
+        k, m = int(state["n_classes"]), int(state["n_sources"])
+        out: Statistics = {}
+        if int(state["round"]) == 0:  # for the checks fit makes
+            out = {"rows": np.array(counts.sum()), "votes": source_class_counts(P, k, counts)}
+        if self.params.weights is None:
+            w = state["weights"]
+            ref, unique = _others_vote(vote_counts(P, k, w), rows, vals, w[cols])
+            used = has_others & unique
+            hits = (vals == ref)[used] * counts[rows[used]]
+            out["agree"] = np.bincount(cols[used], weights=hits, minlength=m)
+            out["total"] = np.bincount(cols[used], weights=counts[rows[used]], minlength=m)
+        return out
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """One re-weighting round from the summed agreement counts; done after `n_iter`
+        rounds (after the checks of L when `weights` are given)."""
+        if int(state["round"]) == 0:
+            check_sources(summed["votes"], float(summed["rows"]), partial="partial" in state)
+        new = dict(state)
+        if self.params.weights is not None:
+            return new, True
+        s, a0 = self.params.smoothing, self.params.prior_accuracy
+        acc = (summed["agree"] + s * a0) / (summed["total"] + s)
+        # without gold a source is taken to be no worse than chance: agreement alone
+        # cannot tell "these sources are adversarial" from "the others are"
+        new["weights"] = np.maximum(self._log_odds(acc, int(state["n_classes"])), 0.0)
+        new["round"] = np.array(int(state["round"]) + 1)
+        return new, int(new["round"]) >= self.params.n_iter
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Set `weights_`, `class_prior_`, K and the number of sources."""
+        self.n_classes_ = int(state["n_classes"])
+        self.n_sources_ = int(state["n_sources"])
+        self.class_prior_ = np.asarray(state["prior"], dtype=np.float64)
+        self.weights_ = np.asarray(state["weights"], dtype=np.float64)
         return self
 
     @staticmethod
@@ -276,11 +343,17 @@ class WeightedVote(LabelModel):
         acc = np.clip(acc, 1e-4, 1 - 1e-4)
         return cast(np.ndarray, np.log(acc * (k - 1) / (1 - acc)))
 
-    def predict_proba(self, L: np.ndarray) -> np.ndarray:
-        """(n, K) posterior of the weighted vote; the class prior on rows with no vote."""
+    def predict_proba(self, L: Any) -> np.ndarray:
+        """(n, K) posterior of the weighted vote; the class prior on rows with no vote. `L`
+        dense or scipy.sparse (stored class + 1)."""
         self.check_fitted()
         L = check_label_matrix(
-            L, n_classes=self.n_classes_, n_sources=self.n_sources_, allow_silent_sources=True, allow_no_votes=True
+            L,
+            n_classes=self.n_classes_,
+            n_sources=self.n_sources_,
+            allow_silent_sources=True,
+            allow_no_votes=True,
+            accept_sparse=True,
         )
         logits = vote_counts(L, self.n_classes_, self.weights_) + np.log(
             np.maximum(self.class_prior_, 1e-300)
