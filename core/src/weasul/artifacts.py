@@ -14,6 +14,8 @@ import numpy as np
 
 from weasul.errors import DataError
 from weasul.lazy import missing_table_extra, require_parquet
+from weasul.partitioned import SUFFIX as PARTS_SUFFIX
+from weasul.partitioned import PartitionedArray
 
 __all__ = ["fingerprint", "write_value", "read_value", "SUFFIXES"]
 
@@ -22,6 +24,8 @@ SUFFIXES = (".npy", ".npz", ".parquet")
 
 def fingerprint(value: Any) -> str:
     """A content hash of an array, sparse matrix, table or list of strings."""
+    if isinstance(value, PartitionedArray):  # from the partitions' checksums, nothing gathered
+        return value.fingerprint()
     h = hashlib.sha256()
     if hasattr(value, "tocsr") and not isinstance(value, np.ndarray):
         csr = value.tocsr()
@@ -55,6 +59,8 @@ def _need_parquet(purpose: str) -> Any:
 def write_value(value: Any, stem: Path) -> Path:
     """Write `value` to `stem` + the suffix its type needs; returns the path."""
     stem.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(value, PartitionedArray):  # a folder of .npy partitions, linked or copied
+        return value.copy_to(stem)
     if hasattr(value, "tocsr") and not isinstance(value, np.ndarray):
         import scipy.sparse
 
@@ -81,6 +87,8 @@ def write_value(value: Any, stem: Path) -> Path:
 
 def read_value(path: Path, kind: str) -> Any:
     """Read a file written by `write_value` back as the value of artifact `kind`."""
+    if path.suffix == PARTS_SUFFIX and path.is_dir():
+        return PartitionedArray.read(path)
     if path.suffix == ".npy":
         return np.load(path, allow_pickle=False)
     if path.suffix == ".npz":

@@ -33,6 +33,7 @@ from weasul.data import SPLIT_FIELDS, Dataset
 from weasul.errors import DataError, PluginError, StopRequested, WeasulError
 from weasul.executor import Executor
 from weasul.outputs import check_step_output
+from weasul.partitioned import gather_inputs
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
 from weasul.run_models import save_step_models
@@ -277,6 +278,8 @@ def _run_step(
     and its key (which also fingerprints the models it outputs)."""
     where = f"step '{step.id}'"
     inputs = {name: store.get(ref, where) for name, ref in step.refs.items()}
+    if not vars(step.step_cls).get("accepts_partitioned", False):
+        inputs = gather_inputs(inputs, f"{where} ({step.spec.use})")
     params = dict(step.params)
     for name in step.param_inputs():
         value = inputs.pop(name)

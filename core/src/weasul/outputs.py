@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from weasul.errors import DataError, PluginContractError
+from weasul.partitioned import check_partitioned, is_partitioned
 from weasul.plugin import Plugin
 from weasul.validation import check_label_matrix, check_probs
 
@@ -212,7 +213,10 @@ def check_step_output(
                     check_indices_output(part, label, max(known) if known else None)
                     continue
                 k = n_classes if kind != "labels" else (widths.get(split) or n_classes)
-                _BY_KIND[kind](part, label, k if kind in ("labels", "label_matrix") else None)
+                if is_partitioned(part):  # partition by partition (checked when the workers wrote it)
+                    check_partitioned(part, kind, label, k if kind in ("labels", "label_matrix") else None)
+                else:
+                    _BY_KIND[kind](part, label, k if kind in ("labels", "label_matrix") else None)
                 expected = rows.get(split)
                 n = _rows(part)
                 if kind in ROW_KINDS and expected and n is not None and n not in expected:

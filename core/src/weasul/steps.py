@@ -169,6 +169,9 @@ class Step(Generic[PluginT]):
     outputs: ClassVar[dict[str, str]] = {}
     #: The inputs `apply` reads on new items; None when the step has nothing to apply there.
     apply_inputs: ClassVar[tuple[str, ...] | None] = None
+    #: Whether `run` takes `weasul.partitioned.PartitionedArray` inputs as they are; only a class
+    #: that sets it itself counts (a subclass inherits nothing), else the engine gathers them.
+    accepts_partitioned: ClassVar[bool] = False
 
     def __init__(self, params: WeasulParams | None = None, /, **fields: Any) -> None:
         if params is None:
@@ -231,9 +234,15 @@ class LabelModelStep(Step["LabelModel"]):
     }
     outputs: ClassVar[dict[str, str]] = {"probs": "probs", "pred": "labels", "model": "model"}
     apply_inputs: ClassVar[tuple[str, ...] | None] = ("L",)
+    accepts_partitioned: ClassVar[bool] = True
 
     def run(self, plugin: LabelModel, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         L = inputs["L"]
+        if any(getattr(v, "partitioned", False) for v in L.values()):  # fit from partition statistics
+            from weasul.partitioned import fit_label_model, predict_label_model
+
+            fit_label_model(plugin, fit_split(L, ctx, "L"), ctx.executor, f"step '{ctx.step_id}'")
+            return predict_label_model(plugin, inputs, ctx)
         plugin.fit(fit_split(L, ctx, "L"))
         return self.predict_all(plugin, inputs)
 
@@ -436,6 +445,16 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
         names = [lf.name for lf in lfs]
         k = len(plugin.class_names)
         y = inputs.get("y") or {}
+        executor = ctx.executor
+        if executor is not None and executor.is_dask and executor.spec.partitioned:
+            from weasul.partitioned import apply_lfs_partitioned, lf_summary_partitioned
+
+            parts = {
+                s: apply_lfs_partitioned(lfs, frame, ctx.out_dir / f"L.{s}", executor, n_classes=k)
+                for s, frame in inputs["items"].items()
+            }
+            summaries = {s: lf_summary_partitioned(v, y.get(s), names, k, executor) for s, v in parts.items()}
+            return StepOutput({"L": parts}, {s: {"lf_summary": v} for s, v in summaries.items()})
         L = {
             s: apply_lfs(lfs, frame, n_classes=k, executor=ctx.executor)
             for s, frame in inputs["items"].items()

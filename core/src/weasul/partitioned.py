@@ -1,0 +1,618 @@
+"""Row-partitioned artifacts: arrays that stay on disk as one .npy file per partition.
+
+With the Dask executor (`executor: {kind: dask}`) the labeling-function step writes each split's
+label matrix as partitions, label models fit from statistics summed over them
+(`weasul.statistics.fit_from_statistics`) and write their probabilities and predictions per
+partition, so no N-row array is ever gathered into the client. An artifact `L.train` is the
+folder `L.train.parts/` holding `part-00000.npy`, ... and `index.json` (rows per partition,
+dtype, sha256 of every part); it is written by the workers (which must therefore see the run
+folder: a local cluster, or a cluster on a shared filesystem) and cached like any other file
+under the manifest and checksum rules of `weasul.cache`. The value a step sees is a
+`PartitionedArray`: shape, dtype and paths; `to_numpy()` (or `np.asarray`) gathers it.
+
+Steps that do not declare `accepts_partitioned` get their partitioned inputs gathered by the
+engine, with a warning naming the step and the size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import io
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from weasul.errors import DataError, PluginContractError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from weasul.executor import Executor
+    from weasul.interfaces import LabelModel
+    from weasul.lf import LabelingFunction
+    from weasul.steps import StepContext, StepOutput
+
+__all__ = [
+    "SUFFIX",
+    "PartitionedArray",
+    "is_partitioned",
+    "write_partitions",
+    "apply_lfs_partitioned",
+    "lf_summary_partitioned",
+    "fit_label_model",
+    "predict_label_model",
+    "gather_inputs",
+    "check_partitioned",
+]
+
+_log = logging.getLogger("weasul.run")
+
+#: The folder suffix of a partitioned artifact (`L.train.parts/`).
+SUFFIX = ".parts"
+INDEX = "index.json"
+_FORMAT = 1
+
+
+def _part_name(i: int) -> str:
+    return f"part-{i:05d}.npy"
+
+
+@dataclass(frozen=True)
+class _Meta:
+    """What a worker reports about one partition it wrote."""
+
+    rows: int
+    tail: tuple[int, ...]
+    dtype: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PartitionedArray:
+    """An array split along rows into .npy files `files` in `folder` (one per partition).
+
+    `checked` names the artifact kind its partitions were checked against when written (see
+    `weasul.outputs`), or is empty."""
+
+    folder: Path
+    files: tuple[str, ...]
+    rows: tuple[int, ...]
+    tail: tuple[int, ...]
+    dtype: str
+    checksums: tuple[str, ...]
+    checked: str = ""
+
+    partitioned = True  # what `is_partitioned` and the engine look for
+
+    # --- array-like facts ---
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (sum(self.rows), *self.tail)
+
+    @property
+    def ndim(self) -> int:
+        return 1 + len(self.tail)
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape)) * np.dtype(self.dtype).itemsize
+
+    def __len__(self) -> int:
+        return sum(self.rows)
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self.files)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [self.folder / name for name in self.files]
+
+    @property
+    def bounds(self) -> list[tuple[int, int]]:
+        """(first row, end row) of every partition."""
+        ends = np.cumsum([0, *self.rows])
+        return [(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+
+    def load(self, i: int) -> np.ndarray:
+        """Partition `i` as a numpy array."""
+        return np.asarray(np.load(self.paths[i], allow_pickle=False))
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """The partitions in order (one in memory at a time)."""
+        return (self.load(i) for i in range(self.n_partitions))
+
+    def to_numpy(self) -> np.ndarray:
+        """The whole array in this process (it may be large: that is the point of partitions)."""
+        if not self.files:
+            return np.empty((0, *self.tail), dtype=self.dtype)
+        return np.concatenate(list(self))
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.to_numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def fingerprint(self) -> str:
+        """A content hash made from the partitions' checksums (recorded when written)."""
+        h = hashlib.sha256(f"partitioned:{self.dtype}:{self.shape}:{self.rows}".encode())
+        for digest in self.checksums:
+            h.update(digest.encode())
+        return h.hexdigest()[:32]
+
+    def to_dask(self) -> Any:
+        """The same array as a lazy dask array, one block per partition (needs the dask extra)."""
+        from weasul.lazy import require
+
+        da = require("dask.array", extra="dask", distribution="weasul-core")
+        delayed = require("dask", extra="dask", distribution="weasul-core").delayed
+        blocks = [
+            da.from_delayed(delayed(_load)(str(path)), shape=(rows, *self.tail), dtype=self.dtype)
+            for path, rows in zip(self.paths, self.rows, strict=True)
+        ]
+        return da.concatenate(blocks, axis=0)
+
+    # --- on disk ---
+    def write_index(self) -> None:
+        index = {
+            "format": _FORMAT,
+            "files": list(self.files),
+            "rows": list(self.rows),
+            "tail": list(self.tail),
+            "dtype": self.dtype,
+            "sha256": list(self.checksums),
+            "checked": self.checked,
+        }
+        (self.folder / INDEX).write_text(json.dumps(index, indent=1), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: Path) -> PartitionedArray:
+        """The partitioned artifact in `folder` (written by `write_partitions` or `copy_to`)."""
+        try:
+            index = json.loads((Path(folder) / INDEX).read_text(encoding="utf-8"))
+            if index.get("format") != _FORMAT:
+                raise DataError(f"{folder / INDEX} is not format {_FORMAT}")
+            out = cls(
+                Path(folder),
+                tuple(str(f) for f in index["files"]),
+                tuple(int(r) for r in index["rows"]),
+                tuple(int(t) for t in index["tail"]),
+                str(index["dtype"]),
+                tuple(str(s) for s in index["sha256"]),
+                str(index.get("checked", "")),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise DataError(
+                f"{folder} is not a readable partitioned artifact: {type(err).__name__}: {err}"
+            ) from None
+        if not len(out.files) == len(out.rows) == len(out.checksums):
+            raise DataError(f"{folder / INDEX} lists {len(out.files)} files but {len(out.rows)} row counts")
+        return out
+
+    def copy_to(self, stem: Path) -> Path:
+        """This artifact in the folder `stem` + `.parts` (hard links where the filesystem allows,
+        copies otherwise); returns that folder. Nothing is done when it is already there."""
+        target = stem.with_name(stem.name + SUFFIX)
+        if target.resolve() == self.folder.resolve():
+            return target
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        for name in self.files:
+            try:
+                os.link(self.folder / name, target / name)
+            except OSError:
+                shutil.copyfile(self.folder / name, target / name)
+        dataclasses.replace(self, folder=target).write_index()
+        return target
+
+    # --- work on the partitions ---
+    def map_sum(self, executor: Executor | None) -> Callable[[Callable[[Any], Any]], dict[str, np.ndarray]]:
+        """A `map_sum` for `weasul.statistics.fit_from_statistics`: `fn(L_part)` runs on every
+        partition (on the workers with a Dask executor) and the dicts are tree-summed there."""
+        from weasul.executor import Executor
+
+        runner = executor or Executor()
+        paths = [str(p) for p in self.paths]
+
+        def map_sum(fn: Callable[[Any], Any]) -> dict[str, np.ndarray]:
+            return runner.map_sum(functools.partial(_on_partition, fn), paths)
+
+        return map_sum
+
+    def check(
+        self, kind: str, name: str, n_classes: int | None = None, executor: Executor | None = None
+    ) -> PartitionedArray:
+        """Every partition checked against artifact `kind` (on the workers with a Dask executor);
+        raises DataError naming the partition. Returns the artifact marked as checked."""
+        from weasul.executor import Executor
+
+        runner = executor or Executor()
+        items = [(str(p), f"{name} partition {i}") for i, p in enumerate(self.paths)]
+        runner.map_list(functools.partial(_check_file, kind, n_classes), items)
+        return dataclasses.replace(self, checked=kind)
+
+
+def is_partitioned(value: Any) -> bool:
+    """Whether `value` is a `PartitionedArray` (without importing anything for other values)."""
+    return isinstance(value, PartitionedArray)
+
+
+# --- worker-side functions (module level, so process workers import rather than unpickle them) ---
+def _load(path: str) -> np.ndarray:
+    return np.asarray(np.load(path, allow_pickle=False))
+
+
+def _on_partition(fn: Callable[[Any], Any], path: str) -> Any:
+    return fn(_load(path))
+
+
+def _check_value(kind: str, n_classes: int | None, value: np.ndarray, name: str) -> None:
+    from weasul.outputs import _BY_KIND
+
+    _BY_KIND[kind](value, name, n_classes)
+
+
+def _check_file(kind: str, n_classes: int | None, item: tuple[str, str]) -> None:
+    path, name = item
+    _check_value(kind, n_classes, _load(path), name)
+
+
+def _save(value: np.ndarray, path: Path) -> _Meta:
+    """Write `value` as .npy and report its rows, trailing shape, dtype and sha256."""
+    arr = np.ascontiguousarray(value)
+    buffer = io.BytesIO()
+    np.save(buffer, arr, allow_pickle=False)
+    data = buffer.getbuffer()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+    return _Meta(
+        int(arr.shape[0]),
+        tuple(int(t) for t in arr.shape[1:]),
+        str(arr.dtype),
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _write_part(
+    make: Callable[[Any], np.ndarray],
+    kind: str,
+    n_classes: int | None,
+    label: str,
+    task: tuple[str, int, Any],
+) -> _Meta:
+    folder, i, item = task
+    value = np.asarray(make(item))
+    if value.ndim == 0:
+        raise DataError(f"{label}: a partition must have a row axis, got a scalar")
+    if kind:
+        _check_value(kind, n_classes, value, f"{label} partition {i}")
+    return _save(value, Path(folder) / _part_name(i))
+
+
+def _map_part(
+    fn: Callable[[np.ndarray, Any], tuple[Sequence[np.ndarray], Mapping[str, Any]]],
+    checks: Sequence[tuple[str, str]],
+    task: tuple[str, Sequence[str], int, Any],
+) -> tuple[list[_Meta], dict[str, np.ndarray]]:
+    source, folders, i, extra = task
+    arrays, stats = fn(_load(source), extra)
+    metas = []
+    for value, folder, (kind, label) in zip(arrays, folders, checks, strict=True):
+        value = np.asarray(value)
+        if kind:
+            try:
+                _check_value(kind, None, value, f"{label}, partition {i}")
+            except DataError as err:
+                raise PluginContractError(
+                    f"{err} (a {kind} output; a plugin bug, not a data problem)"
+                ) from None
+        metas.append(_save(value, Path(folder) / _part_name(i)))
+    return metas, {k: np.asarray(v) for k, v in stats.items()}
+
+
+# --- writing partitions -----------------------------------------------------------------
+def _fresh_folder(stem: Path) -> Path:
+    folder = stem.with_name(stem.name + SUFFIX)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _assemble(
+    folder: Path, metas: Sequence[_Meta], checked: str, executor: Executor | None
+) -> PartitionedArray:
+    tails = {m.tail for m in metas}
+    dtypes = {m.dtype for m in metas}
+    if len(tails) > 1 or len(dtypes) > 1:
+        raise DataError(
+            f"the partitions of {folder.name} differ: shapes {sorted(tails)}, dtypes {sorted(dtypes)}"
+        )
+    files = tuple(_part_name(i) for i in range(len(metas)))
+    missing = [name for name in files if not (folder / name).is_file()]
+    if missing:
+        where = executor.spec.address if executor is not None and executor.spec.address else "the cluster"
+        raise DataError(
+            f"the workers of {where} wrote {folder} but this machine does not see {missing[0]}: partitioned "
+            "artifacts need a run folder the workers share (or set executor.partitioned: false)"
+        )
+    out = PartitionedArray(
+        folder,
+        files,
+        tuple(m.rows for m in metas),
+        next(iter(tails)),
+        next(iter(dtypes)),
+        tuple(m.sha256 for m in metas),
+        checked,
+    )
+    out.write_index()
+    return out
+
+
+def write_partitions(
+    make: Callable[[Any], np.ndarray],
+    items: Sequence[Any],
+    stem: Path,
+    executor: Executor | None = None,
+    *,
+    kind: str = "",
+    n_classes: int | None = None,
+) -> PartitionedArray:
+    """`make(item)` for every item (on the workers with a Dask executor), each result written as
+    one partition of the artifact `stem` + `.parts`; with `kind`, each partition is checked as
+    that artifact kind (`weasul.outputs`) where it is made. Returns the artifact."""
+    from weasul.executor import Executor
+
+    folder = _fresh_folder(Path(stem))
+    runner = executor or Executor()
+    tasks = [(str(folder), i, item) for i, item in enumerate(items)]
+    metas = runner.map_list(
+        functools.partial(_write_part, make, kind, n_classes, f"'{Path(stem).name}'"), tasks
+    )
+    return _assemble(folder, metas, kind, executor)
+
+
+def _map_partitions(
+    fn: Callable[[np.ndarray, Any], tuple[Sequence[np.ndarray], Mapping[str, Any]]],
+    source: PartitionedArray,
+    outputs: Sequence[tuple[Path, str]],
+    executor: Executor | None,
+    extras: Sequence[Any] | None = None,
+    label: str = "",
+) -> tuple[list[PartitionedArray], dict[str, np.ndarray]]:
+    """`fn(partition, extra) -> (arrays, stats)` on every partition of `source`: the i-th array
+    becomes a partition of the i-th output (`(stem, kind)`), and the stats are summed."""
+    from weasul.executor import Executor
+    from weasul.statistics import sum_statistics
+
+    folders = [_fresh_folder(stem) for stem, _ in outputs]
+    checks = [(kind, f"{label} output '{stem.name}'") for stem, kind in outputs]
+    runner = executor or Executor()
+    extras = list(extras) if extras is not None else [None] * source.n_partitions
+    tasks = [
+        (str(path), [str(f) for f in folders], i, extra)
+        for i, (path, extra) in enumerate(zip(source.paths, extras, strict=True))
+    ]
+    results = runner.map_list(functools.partial(_map_part, fn, checks), tasks)
+    arrays = [
+        _assemble(folder, [metas[j] for metas, _ in results], kind, executor)
+        for j, (folder, (_, kind)) in enumerate(zip(folders, outputs, strict=True))
+    ]
+    stats = functools.reduce(sum_statistics, [s for _, s in results]) if results else {}
+    return arrays, stats
+
+
+# --- labeling functions -------------------------------------------------------------------
+def _label_chunk(lfs: Sequence[LabelingFunction], n_classes: int | None, chunk: pd.DataFrame) -> np.ndarray:
+    from weasul.lf import apply_lfs
+
+    return apply_lfs(lfs, chunk, n_classes=n_classes)
+
+
+def apply_lfs_partitioned(
+    lfs: Sequence[LabelingFunction],
+    frame: pd.DataFrame,
+    stem: Path,
+    executor: Executor,
+    *,
+    n_classes: int | None = None,
+) -> PartitionedArray:
+    """`weasul.lf.apply_lfs` partition by partition on the workers, each partition of L written
+    by the worker that labelled it; the same matrix as `apply_lfs(lfs, frame)`, never in this process."""
+    from weasul.executor import split_frame
+
+    chunks = split_frame(frame, executor.n_partitions(len(frame)))
+    return write_partitions(
+        functools.partial(_label_chunk, list(lfs), n_classes),
+        chunks,
+        stem,
+        executor,
+        kind="label_matrix",
+        n_classes=n_classes,
+    )
+
+
+def _lf_counts(n_classes: int, L: np.ndarray, y: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per LF: votes, overlaps, conflicts, votes per class and (with y) correct votes."""
+    voted = L != -1
+    n_votes = voted.sum(axis=1)
+    per_class = np.stack([(L == c).sum(axis=1) for c in range(n_classes)], axis=1)  # (n, K)
+    own = np.take_along_axis(per_class, np.where(voted, L, 0), axis=1)  # votes for each LF's class
+    out = {
+        "rows": np.array([L.shape[0]]),
+        "voted": voted.sum(axis=0),
+        "overlaps": (voted & (n_votes[:, None] > 1)).sum(axis=0),
+        "conflicts": (voted & ((n_votes[:, None] - own) > 0)).sum(axis=0),
+        "polarity": np.stack([(L == c).sum(axis=0) for c in range(n_classes)], axis=1),
+    }
+    if y is not None:
+        out["correct"] = (voted & (L == y[:, None])).sum(axis=0)
+    return out
+
+
+def _lf_counts_task(n_classes: int, item: tuple[str, np.ndarray | None]) -> dict[str, np.ndarray]:
+    path, y = item
+    return _lf_counts(n_classes, _load(path), y)
+
+
+def lf_summary_partitioned(
+    L: PartitionedArray, y: np.ndarray | None, names: Sequence[str], n_classes: int, executor: Executor | None
+) -> list[dict[str, Any]]:
+    """`weasul.lf.lf_summary` from counts summed over the partitions: the same figures."""
+    from weasul.executor import Executor
+    from weasul.validation import check_labels
+
+    n, m = L.shape
+    if y is not None:
+        y = check_labels(y, n_items=n)
+    items = [(str(p), None if y is None else y[a:b]) for p, (a, b) in zip(L.paths, L.bounds, strict=True)]
+    k = max(1, n_classes)
+    c = (executor or Executor()).map_sum(functools.partial(_lf_counts_task, k), items)
+    rows = []
+    for j in range(m):
+        row: dict[str, Any] = {
+            "lf": names[j],
+            "polarity": [int(v) for v in np.flatnonzero(c["polarity"][j])],
+            "coverage": float(c["voted"][j] / n),
+            "overlaps": float(c["overlaps"][j] / n),
+            "conflicts": float(c["conflicts"][j] / n),
+        }
+        if y is not None:
+            row["emp_acc"] = float(c["correct"][j] / c["voted"][j]) if c["voted"][j] else float("nan")
+        rows.append(row)
+    return rows
+
+
+# --- label models -------------------------------------------------------------------------
+def _gather(value: PartitionedArray, what: str) -> np.ndarray:
+    _log.warning(
+        "%s: gathering a partitioned %s array (%.1f MB) into this process",
+        what,
+        "x".join(map(str, value.shape)),
+        value.nbytes / 2**20,
+    )
+    return value.to_numpy()
+
+
+def fit_label_model(plugin: LabelModel, L: Any, executor: Executor | None, where: str) -> None:
+    """Fit `plugin` on `L`: from statistics summed over the partitions when L is partitioned and
+    the model implements `weasul.statistics.FitsFromStatistics`; otherwise in memory (a partitioned
+    L is then gathered, with a warning naming the model)."""
+    if not is_partitioned(L):
+        plugin.fit(L)
+        return
+    from weasul.errors import UnsupportedError
+    from weasul.statistics import FitsFromStatistics, fit_from_statistics
+
+    reason = "it does not implement weasul.statistics.FitsFromStatistics"
+    if isinstance(plugin, FitsFromStatistics):
+        try:
+            fit_from_statistics(
+                plugin,
+                L.map_sum(executor),
+                L.shape[1],
+                progress=lambda n: _log.debug("%s: pass %d over %d partitions", where, n, L.n_partitions),
+            )
+            return
+        except UnsupportedError as err:
+            reason = str(err)
+    _log.warning(
+        "%s: %s cannot be fitted from partition statistics (%s)", where, type(plugin).__name__, reason
+    )
+    plugin.fit(_gather(L, f"{where} ({type(plugin).__name__})"))
+
+
+def _predict_part(
+    plugin: Any, L: np.ndarray, y: np.ndarray | None
+) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    P = np.asarray(plugin.predict_proba(L))
+    pred = P.argmax(axis=1)
+    stats = {"rows": np.array([L.shape[0]]), "covered": np.array([int((L != -1).any(axis=1).sum())])}
+    if y is not None:
+        k = P.shape[1] if P.ndim == 2 else 0
+        stats["correct"] = np.array([int((pred == y).sum())])
+        stats["tp"] = np.array([int(((pred == c) & (y == c)).sum()) for c in range(k)])
+        stats["fp"] = np.array([int(((pred == c) & (y != c)).sum()) for c in range(k)])
+        stats["fn"] = np.array([int(((pred != c) & (y == c)).sum()) for c in range(k)])
+    return [P, pred], stats
+
+
+def _scores(stats: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """`weasul.steps.classification_metrics` from the counts `_predict_part` sums."""
+    tp, fp, fn = (stats[k].astype(float) for k in ("tp", "fp", "fn"))
+    f1s = [2 * a / (2 * a + b + c) if a + b + c else 0.0 for a, b, c in zip(tp, fp, fn, strict=True)]
+    out = {"accuracy": float(stats["correct"][0] / stats["rows"][0]), "macro_f1": float(np.mean(f1s))}
+    if len(f1s) == 2:
+        out["f1"] = float(f1s[1])
+    return out
+
+
+def predict_label_model(plugin: LabelModel, inputs: Mapping[str, Any], ctx: StepContext) -> StepOutput:
+    """Probabilities, predictions and metrics of a fitted label model on every split of
+    `inputs["L"]`: a partitioned split is predicted partition by partition and its outputs stay
+    partitioned in `ctx.out_dir`; only counts come back for the metrics."""
+    from weasul.steps import LabelModelStep, StepOutput
+
+    L, gold = inputs["L"], inputs.get("y") or {}
+    memory = {s: v for s, v in L.items() if not is_partitioned(v)}
+    out = (
+        LabelModelStep.predict_all(plugin, {"L": memory, "y": gold})
+        if memory
+        else StepOutput({"probs": {}, "pred": {}, "model": plugin}, {})
+    )
+    for split, value in L.items():
+        if not is_partitioned(value):
+            continue
+        y = gold.get(split)
+        extras = None if y is None else [np.asarray(y)[a:b] for a, b in value.bounds]
+        outputs = [(ctx.out_dir / f"probs.{split}", "probs"), (ctx.out_dir / f"pred.{split}", "labels")]
+        (probs, pred), stats = _map_partitions(
+            functools.partial(_predict_part, plugin),
+            value,
+            outputs,
+            ctx.executor,
+            extras,
+            f"step '{ctx.step_id}' ({type(plugin).__name__})",
+        )
+        out.artifacts["probs"][split] = probs
+        out.artifacts["pred"][split] = pred
+        out.metrics[split] = {"coverage": float(stats["covered"][0] / stats["rows"][0])}
+        if y is not None:
+            out.metrics[split].update(_scores(stats))
+    out.metrics = {s: out.metrics[s] for s in L if s in out.metrics}
+    return out
+
+
+# --- the engine's side -------------------------------------------------------------------------
+def gather_inputs(inputs: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """`inputs` with every partitioned split gathered into memory (for a step that does not
+    accept partitioned inputs), each with a warning naming the step, the input and the size."""
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, Mapping) and any(is_partitioned(v) for v in value.values()):
+            value = {
+                s: _gather(v, f"{where} input '{name}.{s}'") if is_partitioned(v) else v
+                for s, v in value.items()
+            }
+        out[name] = value
+    return out
+
+
+def check_partitioned(value: PartitionedArray, kind: str, name: str, n_classes: int | None) -> None:
+    """The output check of `weasul.outputs` for a partitioned value: nothing when its partitions
+    were checked as `kind` when written, else each partition in turn (one in memory at a time)."""
+    if value.checked == kind:
+        return
+    for i in range(value.n_partitions):
+        _check_value(kind, n_classes, value.load(i), f"{name} partition {i}")

@@ -1,0 +1,235 @@
+"""Partitioned artifacts (issue 17): with the Dask executor the LF step writes L as .npy
+partitions, label models fit from statistics summed over them and write probabilities per
+partition; the figures are those of the in-memory run."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+import weasul
+from weasul.artifacts import fingerprint, read_value, write_value
+from weasul.executor import Executor, ExecutorSpec
+from weasul.partitioned import PartitionedArray, fit_label_model, write_partitions
+
+pytest.importorskip("distributed")
+pytest.importorskip("weasul_baselines")
+
+WORDS = ["good", "bad", "great", "awful", "fine", "meh", "nice", "poor"]
+LFS = """
+from weasul.lf import labeling_function
+CLASS_NAMES = ['neg', 'pos']
+POSITIVE = {'good', 'great', 'nice', 'fine'}
+@labeling_function()
+def good(row):
+    return 1 if 'good' in row.text else -1
+@labeling_function()
+def great(row):
+    return 1 if 'great' in row.text or 'nice' in row.text else -1
+@labeling_function()
+def bad(row):
+    return 0 if 'bad' in row.text else -1
+@labeling_function()
+def awful(row):
+    return 0 if 'awful' in row.text or 'poor' in row.text else -1
+@labeling_function()
+def short(row):
+    return 0 if len(row.text) < 12 else 1
+@labeling_function()
+def fine(row):
+    return 1 if sum(w in POSITIVE for w in row.text.split()) >= 2 else -1
+"""
+
+
+def _table(path, n, seed):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n):
+        label = int(rng.integers(2))
+        pool = WORDS[:4:2] + WORDS[6:7] if label else WORDS[1:4:2] + WORDS[7:]
+        words = list(rng.choice(pool, size=int(rng.integers(1, 4)))) + list(
+            rng.choice(WORDS, size=int(rng.integers(0, 3)))
+        )
+        rows.append(f"{' '.join(words)},{label}")
+    path.write_text("text,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """One local cluster of 2 worker processes for this module; specs reach it by `address`."""
+    with Executor(ExecutorSpec(kind="dask", n_workers=2)) as executor:
+        yield executor
+
+
+MODELS = ("majority-vote", "dawid-skene", "matrix-completion")
+
+
+def _spec(tmp_path, executor, name, models=MODELS):
+    lfs = tmp_path / "lfs.py"
+    lfs.write_text(LFS)
+    files = {
+        s: [str(_table(tmp_path / f"{s}.csv", n, seed))]
+        for s, n, seed in (("train", 900, 0), ("test", 300, 1))
+    }
+    return {
+        "weasul": 1,
+        "name": name,
+        "executor": executor,
+        "data": {
+            "use": "table",
+            "params": {
+                "files": files,
+                "text_column": "text",
+                "label_column": "label",
+                "label_values": [0, 1],
+            },
+        },
+        "steps": [
+            {
+                "id": "lfs",
+                "use": "labeling_functions/python",
+                "params": {"path": str(lfs)},
+                "inputs": {"items": "data.items", "y": "data.y"},
+            },
+            *(
+                {
+                    "id": lm,
+                    "use": f"label_models/{lm}",
+                    "params": {"n_classes": 2},
+                    "inputs": {"L": "lfs.L", "y": "data.y"},
+                }
+                for lm in models
+            ),
+        ],
+    }
+
+
+def _state(model):
+    return {
+        k: np.asarray(v, dtype=float)
+        for k, v in model.fitted_state().items()
+        if np.asarray(v).dtype != object
+    }
+
+
+def test_dask_run_keeps_L_and_probs_partitioned_and_matches_memory(tmp_path, cluster):
+    from weasul.statistics import FitsFromStatistics
+
+    address = cluster.client.scheduler.address
+    local = weasul.run(_spec(tmp_path, {"kind": "local"}, "mem"), runs_dir=tmp_path / "runs")
+    dask = weasul.run(
+        _spec(tmp_path, {"kind": "dask", "address": address, "partitions": 3}, "dask"),
+        runs_dir=tmp_path / "runs",
+    )
+    L = dask.artifacts["lfs.L"]["train"]
+    assert isinstance(L, PartitionedArray) and L.n_partitions == 3 and L.shape == (900, 6)
+    assert np.array_equal(L.to_numpy(), local.artifacts["lfs.L"]["train"])
+    parts = sorted(p.name for p in (dask.path / "artifacts" / "lfs" / "L.train.parts").iterdir())
+    assert parts == ["index.json", "part-00000.npy", "part-00001.npy", "part-00002.npy"]
+    assert dask.metrics["lfs"] == local.metrics["lfs"]  # LF summary from summed counts
+    log = (dask.path / "run.log").read_text()
+    for lm in MODELS:
+        model = dask.artifacts[f"{lm}.model"]
+        if isinstance(model, FitsFromStatistics):  # fitted from statistics: L never gathered for it
+            assert f"step '{lm}' ({type(model).__name__})" not in log, log
+        else:
+            assert f"{type(model).__name__} cannot be fitted from partition statistics" in log
+        P = dask.artifacts[f"{lm}.probs"]["train"]
+        assert (
+            isinstance(P, PartitionedArray) and (dask.path / "artifacts" / lm / "probs.train.parts").is_dir()
+        )
+        np.testing.assert_allclose(P.to_numpy(), local.artifacts[f"{lm}.probs"]["train"], rtol=0, atol=1e-8)
+        for split in ("train", "test"):
+            assert np.array_equal(
+                np.asarray(dask.artifacts[f"{lm}.pred"][split]), local.artifacts[f"{lm}.pred"][split]
+            )
+        mem, dist = _state(local.artifacts[f"{lm}.model"]), _state(model)
+        assert mem.keys() == dist.keys()
+        for key in mem:
+            np.testing.assert_allclose(dist[key], mem[key], rtol=0, atol=1e-8, err_msg=f"{lm}: {key}")
+        for split in ("train", "test"):
+            assert dask.metrics[lm][split].keys() == local.metrics[lm][split].keys()
+            for key, value in local.metrics[lm][split].items():
+                assert dask.metrics[lm][split][key] == pytest.approx(value, abs=1e-12), (lm, key)
+        assert local.metrics[lm]["test"]["accuracy"] > 0.7  # the LFs say something
+
+
+def test_a_rerun_restores_partitions_from_the_checked_cache(tmp_path, cluster, caplog):
+    executor = {"kind": "dask", "address": cluster.client.scheduler.address, "partitions": 2}
+    spec = _spec(tmp_path, executor, "c", models=("majority-vote",))
+    first = weasul.run(spec, runs_dir=tmp_path / "runs")
+    second = weasul.run(spec, runs_dir=tmp_path / "runs")
+    record = json.loads((second.path / "run.json").read_text())
+    assert all(step["cached"] for step in record["steps"].values()), record["steps"]
+    L = second.artifacts["lfs.L"]["train"]
+    assert isinstance(L, PartitionedArray) and np.array_equal(
+        L.to_numpy(), first.artifacts["lfs.L"]["train"].to_numpy()
+    )
+    assert (second.path / "artifacts" / "lfs" / "L.train.parts" / "part-00001.npy").is_file()
+    # the cache manifest lists every partition: a damaged one is noticed and the step reruns
+    [entry] = [p for p in (tmp_path / "runs" / "c" / "cache").iterdir() if (p / "L.train.parts").is_dir()]
+    manifest = json.loads((entry / "manifest.json").read_text())
+    assert "L.train.parts/part-00000.npy" in manifest["files"]
+    part = entry / "L.train.parts" / "part-00000.npy"
+    data = bytearray(part.read_bytes())
+    data[-1] ^= 1
+    part.unlink()  # a hard link to the run folder's copy: replace, do not edit in place
+    part.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="weasul.run"):
+        third = weasul.run(spec, runs_dir=tmp_path / "runs")
+    assert "does not match its checksum" in caplog.text
+    assert np.array_equal(
+        third.artifacts["lfs.L"]["train"].to_numpy(), first.artifacts["lfs.L"]["train"].to_numpy()
+    )
+
+
+class _Counter:
+    """Not a FitsFromStatistics model: fitting it from partitions must gather L, with a warning."""
+
+    def __init__(self):
+        self.seen = None
+
+    def fit(self, L):
+        self.seen = np.asarray(L).copy()
+        return self
+
+
+def test_a_model_without_statistics_is_fitted_on_gathered_L_with_a_warning(tmp_path, caplog):
+    rng = np.random.default_rng(0)
+    blocks = [rng.integers(-1, 2, size=(n, 4)) for n in (5, 7, 3)]
+    L = write_partitions(lambda b: b, blocks, tmp_path / "L.train", kind="label_matrix", n_classes=2)
+    model = _Counter()
+    with caplog.at_level(logging.WARNING, logger="weasul.run"):
+        fit_label_model(model, L, None, "step 'lm'")  # type: ignore[arg-type]
+    assert np.array_equal(model.seen, np.concatenate(blocks))
+    assert "_Counter cannot be fitted from partition statistics" in caplog.text and "gathering" in caplog.text
+
+
+def test_partitions_round_trip_through_write_read_and_fingerprint(tmp_path):
+    blocks = [np.arange(12).reshape(4, 3), np.arange(12, 18).reshape(2, 3)]
+    L = write_partitions(lambda b: b, blocks, tmp_path / "run" / "X.train")
+    assert L.shape == (6, 3) and L.rows == (4, 2) and L.bounds == [(0, 4), (4, 6)]
+    assert np.array_equal(np.asarray(L), np.arange(18).reshape(6, 3))
+    copied = write_value(L, tmp_path / "cache" / "X.train")
+    assert copied.name == "X.train.parts" and copied.is_dir()
+    again = read_value(copied, "features")
+    assert again.fingerprint() == L.fingerprint() == fingerprint(L) and np.array_equal(
+        again.to_numpy(), L.to_numpy()
+    )
+    other = write_partitions(lambda b: b + 1, blocks, tmp_path / "run" / "Y.train")
+    assert fingerprint(other) != fingerprint(L)
+    assert sum(L.map_sum(None)(lambda part: {"s": part.sum(axis=0)})["s"]) == sum(range(18))
+
+
+def test_a_bad_label_matrix_partition_is_refused_where_it_is_made(tmp_path):
+    with pytest.raises(weasul.DataError, match="partition 1"):
+        write_partitions(
+            lambda b: b,
+            [np.zeros((2, 2), int), np.full((2, 2), 5)],
+            tmp_path / "L.x",
+            kind="label_matrix",
+            n_classes=2,
+        )
