@@ -25,7 +25,7 @@ from weasul.errors import DataError, SpecError
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["Layout", "build_layout", "indicator_matrix", "factor_matrix", "check_cliques"]
+__all__ = ["Layout", "build_layout", "single_layout", "indicator_matrix", "factor_matrix", "check_cliques"]
 
 
 def check_cliques(cliques: list[list[int]], n_sources: int) -> list[tuple[int, ...]]:
@@ -136,6 +136,25 @@ def build_layout(L: np.ndarray, n_classes: int, cliques: list[tuple[int, ...]]) 
         subset_cols=table[:, 3].astype(np.int64),
         col_unit=np.concatenate(col_unit).astype(np.int64),
         col_class=np.concatenate(col_class).astype(np.int64),
+    )
+
+
+def single_layout(seen: np.ndarray) -> Layout:
+    """The layout without cliques from `seen` (m, K) bool, whether source j voted class c:
+    what `build_layout(L, K, [])` gives for an L with those votes."""
+    m, k = seen.shape
+    single_col = np.full((m, k), -1, dtype=np.int64)
+    single_col[seen] = np.arange(int(seen.sum()))
+    src, cls = np.nonzero(seen)
+    return Layout(
+        n_classes=k,
+        cliques=(),
+        single_col=single_col,
+        clique_of=np.full(m, -1, dtype=np.int64),
+        subset_keys=np.zeros((0, 3), dtype=np.int64),
+        subset_cols=np.zeros(0, dtype=np.int64),
+        col_unit=src.astype(np.int64),
+        col_class=cls.astype(np.int64),
     )
 
 

@@ -79,22 +79,33 @@ its gradient), `extra_grad` (the gradient of `extra_loss`, analytic or by finite
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
-from weasul.errors import DataError
+from weasul.errors import DataError, UnsupportedError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_label_matrix, check_labels
+from weasul.statistics import Statistics
+from weasul.validation import check_label_matrix, check_labels, is_sparse
 
 from weasul_baselines._common import (
     check_fit_matrix,
     compress_rows,
     resolve_prior,
+    vote_counts,
 )
-from weasul_baselines._indicators import Layout, build_layout, check_cliques, factor_matrix, indicator_matrix
+from weasul_baselines._indicators import (
+    Layout,
+    build_layout,
+    check_cliques,
+    factor_matrix,
+    indicator_matrix,
+    single_layout,
+)
+from weasul_baselines._statistics import FromStatistics, check_sources, vote_entries
 
 if TYPE_CHECKING:
     from typing import Self
@@ -139,18 +150,24 @@ def _select_columns(sigma: np.ndarray, tol: float) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def _weighted_moments(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """E[psi] and E[psi psi^T] with row weights w (counts of each vote pattern), by chunks of
-    dense float32 GEMM (exact for 0/1 columns)."""
-    n = float(w.sum())
+def _weighted_sums(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of psi (d,) and psi^T diag(w) psi (d, d) with row weights w (counts of each vote
+    pattern), by chunks of dense float32 GEMM (exact for 0/1 columns)."""
     d = psi.shape[1]
-    mean = np.asarray(psi.T @ w).ravel() / n
+    total = np.asarray(psi.T @ w).ravel()
     second = np.zeros((d, d))
     step = max(1, 2**24 // max(d, 1))
     for start in range(0, psi.shape[0], step):
         block = psi[start : start + step].toarray().astype(np.float32)
         second += (block.T @ (block * w[start : start + step, None].astype(np.float32))).astype(np.float64)
-    return mean, second / n
+    return total, second
+
+
+def _weighted_moments(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E[psi] and E[psi psi^T] with row weights w (counts of each vote pattern)."""
+    n = float(w.sum())
+    total, second = _weighted_sums(psi, w)
+    return total / n, second / n
 
 
 @dataclass
@@ -306,7 +323,7 @@ def posterior(factors: Any, log_theta: np.ndarray, prior: np.ndarray) -> np.ndar
     return P
 
 
-class MatrixCompletion(LabelModel):
+class MatrixCompletion(FromStatistics, LabelModel):
     """Class-conditional label model fitted by matrix completion on the inverse covariance of
     the sources (Ratner et al. 2019; Active WeaSuL Eq. 1-2). See the module docstring for the
     model, `cliques` (known dependencies), and how to add terms to the objective (`alpha` with
@@ -315,6 +332,12 @@ class MatrixCompletion(LabelModel):
     The class prior is `class_prior` when given; otherwise the (add-one smoothed) class
     frequencies of `y_dev` when given (gold labels, used for nothing else), otherwise uniform:
     second moments do not identify it.
+
+    Without cliques, fits from partition statistics (`weasul.statistics`: one pass of summed
+    moments, the overlap matrix O among them; partitions dense or scipy.sparse) and streams
+    with `partial_fit` (each call re-solves Eq. 1 from the running sums; `fit` starts the
+    sums anew). `y_dev` and `expert` are in-memory only, as are subclasses that override
+    `build_problem` or `init_z` and fits with `cliques` (UnsupportedError).
     """
 
     class Params(LabelModelParams):
@@ -365,6 +388,25 @@ class MatrixCompletion(LabelModel):
         L_full, k = check_fit_matrix(L, self.params.n_classes)
         n, m = L_full.shape
         prior = resolve_prior(self.params.class_prior, k)
+        self._check_prior(prior)
+        cliques = check_cliques(self.params.cliques, m)
+        L, w, _ = compress_rows(L_full, k)  # statistics once per distinct vote pattern
+        layout = build_layout(L, k, cliques)
+        self._check_units(layout, expert)
+        psi = indicator_matrix(L, layout)
+        mean, second = _weighted_moments(psi, w)
+        problem = self._problem_from_moments(layout, n, k, prior, mean, second, L, w, psi)
+        if expert is not None and len(expert):
+            idx = np.asarray(expert.indices, dtype=np.int64)
+            if idx.min() < 0 or idx.max() >= n:
+                raise DataError(
+                    f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}"
+                )
+            labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
+            problem.set_expert(ExpertLabels(idx, labels), factor_matrix(L_full[idx], layout))
+        return problem
+
+    def _check_prior(self, prior: np.ndarray | None) -> None:
         if prior is not None and prior.min() <= 0:
             raise DataError(
                 f"{type(self).__name__}: class_prior {prior.tolist()} gives class(es) "
@@ -372,9 +414,9 @@ class MatrixCompletion(LabelModel):
                 "P(vote | y) = P(vote, y) / P(y) undefined. Give every class a positive prior (e.g. 1e-3), "
                 "or leave a class that never occurs out of n_classes"
             )
-        cliques = check_cliques(self.params.cliques, m)
-        L, w, _ = compress_rows(L_full, k)  # statistics once per distinct vote pattern
-        layout = build_layout(L, k, cliques)
+
+    def _check_units(self, layout: Layout, expert: ExpertLabels | None) -> None:
+        """Refuse one unit (nothing to complete); warn with two and no expert penalty."""
         n_units = int(np.unique(layout.col_unit).size)
         if n_units < 2:
             raise DataError(
@@ -387,8 +429,22 @@ class MatrixCompletion(LabelModel):
                 "the model without expert labels (alpha > 0)",
                 n_units,
             )
-        psi = indicator_matrix(L, layout)
-        mean, second = _weighted_moments(psi, w)
+
+    def _problem_from_moments(
+        self,
+        layout: Layout,
+        n: int,
+        k: int,
+        prior: np.ndarray | None,
+        mean: np.ndarray,
+        second: np.ndarray,
+        patterns: np.ndarray,
+        w: np.ndarray,
+        psi: Any,
+    ) -> MCProblem:
+        """The `MCProblem` of E[psi] (d,) and E[psi psi^T] (d, d) over n rows (in memory with
+        the distinct rows `patterns`, their counts `w` and indicator rows `psi`; from
+        partition statistics with none of them)."""
         sigma_all = second - np.outer(mean, mean)
         keep = _select_columns(sigma_all, tol=1e-8)
         # standardise the kept columns: Eq. 1 on the correlation matrix (see `MCProblem`)
@@ -407,7 +463,7 @@ class MatrixCompletion(LabelModel):
             layout=layout,
             n_items=n,
             prior=np.full(k, 1.0 / k) if prior is None else prior,
-            patterns=L,
+            patterns=patterns,
             weights=w,
             psi=psi,
             mean=mean,
@@ -419,14 +475,6 @@ class MatrixCompletion(LabelModel):
             eps=float(eps),
             alpha=self.params.alpha,
         )
-        if expert is not None and len(expert):
-            idx = np.asarray(expert.indices, dtype=np.int64)
-            if idx.min() < 0 or idx.max() >= n:
-                raise DataError(
-                    f"expert indices must be rows of L (0..{n - 1}); got {int(idx.min())}..{int(idx.max())}"
-                )
-            labels = check_labels(expert.labels, n_classes=k, name="expert.labels")
-            problem.set_expert(ExpertLabels(idx, labels), factor_matrix(L_full[idx], layout))
         return problem
 
     def init_z(self, problem: MCProblem) -> np.ndarray:
@@ -441,9 +489,12 @@ class MatrixCompletion(LabelModel):
         tot = counts.sum(axis=1, keepdims=True)
         Y = np.where(tot > 0, counts / np.maximum(tot, 1), problem.prior[None, :])
         p_mv = w @ Y / w.sum()
-        cov_os = (
-            np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:])
-        )[problem.keep]
+        cov_os = np.asarray(psi.T @ (Y[:, 1:] * w[:, None])) / problem.n_items - np.outer(problem.mean, p_mv[1:])
+        return self._z_from_cov(problem, cov_os)
+
+    def _z_from_cov(self, problem: MCProblem, cov_os_all: np.ndarray) -> np.ndarray:
+        """`init_z` from the (d, r) covariance of psi with the majority-vote soft labels."""
+        cov_os = cov_os_all[problem.keep]
         # into the problem's coordinates (kept columns, standardised unless a subclass changed them)
         cov_os = np.linalg.solve(problem.expand[problem.keep], cov_os)
         ps = problem.prior[1:]
@@ -533,7 +584,11 @@ class MatrixCompletion(LabelModel):
             y = check_labels(y_dev, n_classes=problem.prior.size, name="y_dev")
             p = np.bincount(y, minlength=problem.prior.size) + 1.0
             problem.set_prior(p / p.sum())
-        start = self.init_z(problem)
+        self._stream = None
+        return self.finish_from_statistics(self._solve_fitted(problem, self.init_z(problem)))
+
+    def _solve_fitted(self, problem: MCProblem, start: np.ndarray) -> Statistics:
+        """Solve Eq. 1 (+ extra terms, anchor) from `start`; the fitted attributes by name."""
         problem.anchor_at, problem.anchor = start, self.anchor_weight(problem, start)
         z0 = start
         if self.params.warm_start and getattr(self, "z_", None) is not None:
@@ -542,18 +597,122 @@ class MatrixCompletion(LabelModel):
                 z0 = prev
         z, loss = self.solve(problem, z0)
         layout = problem.layout
-        self.n_classes_ = int(problem.prior.size)
-        self.n_sources_ = int(problem.layout.single_col.shape[0])
-        self.class_prior_ = problem.prior
-        self.z_: np.ndarray = z
-        self.loss_ = loss
-        self.log_theta_ = problem.log_theta(z, keep_order=True)
-        self.single_col_ = layout.single_col
-        self.clique_of_ = layout.clique_of
-        self.subset_keys_ = layout.subset_keys
-        self.subset_cols_ = layout.subset_cols
-        self.col_unit_ = layout.col_unit
-        self.col_class_ = layout.col_class
+        return {
+            "n_classes": np.array(problem.prior.size),
+            "n_sources": np.array(layout.single_col.shape[0]),
+            "class_prior": problem.prior,
+            "z": z,
+            "loss": np.array(loss),
+            "log_theta": problem.log_theta(z, keep_order=True),
+            "single_col": layout.single_col,
+            "clique_of": layout.clique_of,
+            "subset_keys": layout.subset_keys,
+            "subset_cols": layout.subset_cols,
+            "col_unit": layout.col_unit,
+            "col_class": layout.col_class,
+        }
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ------------------------------
+    # One pass over the one-hot votes psi_full (m*K columns, one per (source, class)): their
+    # sum, the overlap matrix O = psi_full^T psi_full and their products with the majority-vote
+    # soft labels (the start z0). The columns of the sources' votes seen are Eq. 1's psi, so
+    # its moments are sub-blocks. `fit(L)` keeps its own pass (subclasses such as Active
+    # WeaSuL's read `problem.psi`); both give the same Eq. 1 up to floating-point sums.
+    def _statistics_refusal(self) -> str | None:
+        if self.params.cliques:
+            return (
+                "with cliques the indicator columns depend on which vote combinations occur in L; "
+                "fit matrix-completion with cliques in memory"
+            )
+        overridden = [
+            name
+            for name in ("build_problem", "init_z")
+            if getattr(type(self), name) is not getattr(MatrixCompletion, name)
+        ]
+        if overridden:
+            return f"{type(self).__name__} overrides {', '.join(overridden)}, which a fit from statistics would skip"
+        return None
+
+    def _streaming_refusal(self) -> str | None:
+        return self._statistics_refusal()
+
+    def _start(self, n_sources: int, n_classes: int) -> Statistics:
+        reason = self._statistics_refusal()
+        if reason is not None:
+            raise UnsupportedError(f"{type(self).__name__} cannot fit from partition statistics: {reason}")
+        prior = resolve_prior(self.params.class_prior, n_classes)
+        self._check_prior(prior)
+        return {
+            "n_classes": np.array(n_classes),
+            "n_sources": np.array(n_sources),
+            "fixed_prior": np.zeros(0) if prior is None else prior,
+        }
+
+    def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        from scipy import sparse
+
+        k, m = int(state["n_classes"]), int(state["n_sources"])
+        if is_sparse(prepared):
+            P, w = prepared, np.ones(prepared.shape[0])
+        else:
+            P, w, _ = compress_rows(prepared, k)
+        rows, cols, vals = vote_entries(P)
+        indptr = np.zeros(P.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=P.shape[0]), out=indptr[1:])
+        psi = sparse.csr_matrix((np.ones(rows.size), cols * k + vals, indptr), shape=(P.shape[0], m * k))
+        if is_sparse(prepared):
+            total = np.asarray(psi.T @ w).ravel()
+            gram = np.asarray((psi.T @ psi).toarray())
+        else:
+            total, gram = _weighted_sums(psi, w)
+        counts = vote_counts(P, k)
+        tot = counts.sum(axis=1, keepdims=True)
+        Y = np.where(tot > 0, counts / np.maximum(tot, 1), 0.0)  # majority-vote soft labels
+        return {
+            "rows": np.array(w.sum()),
+            "covered_rows": np.array(w[tot[:, 0] > 0].sum()),
+            "psi_sum": total,
+            "psi_gram": gram,
+            "psi_mv": np.asarray(psi.T @ (Y * w[:, None])),
+            "mv_mass": w @ Y,
+        }
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """Eq. 1 from the summed moments and its solution (closed-form statistics: one pass)."""
+        k, m = int(state["n_classes"]), int(state["n_sources"])
+        n = float(summed["rows"])
+        votes = np.asarray(summed["psi_sum"]).reshape(m, k)
+        check_sources(votes, n, partial="partial" in state)
+        layout = single_layout(votes > 0)
+        self._check_units(layout, None)
+        cols = np.flatnonzero(votes.ravel() > 0)
+        mean = summed["psi_sum"][cols] / n
+        second = summed["psi_gram"][np.ix_(cols, cols)] / n
+        fixed = state["fixed_prior"] if state["fixed_prior"].size else None
+        problem = self._problem_from_moments(
+            layout, int(n), k, fixed, mean, second, np.zeros((0, m), dtype=np.int64), np.zeros(0), None
+        )
+        # majority-vote soft labels; rows without a vote take the class prior (as `init_z`)
+        p_mv = (summed["mv_mass"] + (n - float(summed["covered_rows"])) * problem.prior) / n
+        cov_os = summed["psi_mv"][cols][:, 1:] / n - np.outer(mean, p_mv[1:])
+        return {**state, **self._solve_fitted(problem, self._z_from_cov(problem, cov_os))}, True
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Set `z_`, `log_theta_`, `class_prior_` and the layout arrays."""
+        self.n_classes_ = int(state["n_classes"])
+        self.n_sources_ = int(state["n_sources"])
+        self.class_prior_ = np.asarray(state["class_prior"], dtype=np.float64)
+        self.z_: np.ndarray = np.asarray(state["z"])
+        self.loss_ = float(state["loss"])
+        self.log_theta_ = np.asarray(state["log_theta"])
+        self.single_col_ = np.asarray(state["single_col"])
+        self.clique_of_ = np.asarray(state["clique_of"])
+        self.subset_keys_ = np.asarray(state["subset_keys"])
+        self.subset_cols_ = np.asarray(state["subset_cols"])
+        self.col_unit_ = np.asarray(state["col_unit"])
+        self.col_class_ = np.asarray(state["col_class"])
         return self
 
     def _layout(self) -> Layout:

@@ -24,20 +24,24 @@ column uses its `max_partners` most strongly co-varying partners).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from pydantic import Field
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_label_matrix
+from weasul.statistics import Statistics
+from weasul.validation import check_label_matrix, is_sparse
 
 from weasul_baselines._common import (
     check_fit_matrix,
     compress_rows,
     resolve_prior,
+    vote_counts,
 )
+from weasul_baselines._statistics import FromStatistics, check_sources, vote_entries
 
 if TYPE_CHECKING:
     from typing import Self
@@ -58,8 +62,9 @@ def _onehot(block: np.ndarray) -> np.ndarray:
     return out
 
 
-def _moments(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """E[psi] (2m,) and Cov(psi) (2m, 2m) over the rows of L weighted by w, in chunks."""
+def _moments_sums(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of psi (2m,) and psi^T diag(w) psi (2m, 2m) over the rows of L weighted by w, in
+    chunks of float32 BLAS (exact for 0/1 columns and integer weights)."""
     m = L.shape[1]
     G = np.zeros((2 * m, 2 * m))
     s = np.zeros(2 * m)
@@ -68,29 +73,55 @@ def _moments(L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wb = w[start : start + _CHUNK]
         G += (psi.T @ (psi * wb[:, None].astype(np.float32))).astype(np.float64)
         s += wb @ psi.astype(np.float64)
-    n = w.sum()
-    mean = s / n
-    return mean, G / n - np.outer(mean, mean)
+    return s, G
 
 
-def _vote_share_prior(L: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Class balance from the majority vote on rows with a vote (ties split evenly; rows of `L`
-    weighted by `weights`), shrunk towards uniform by 5% and kept within [0.05, 0.95]: the
-    triplet moments do not identify it."""
-    counts = np.column_stack([(L == 0).sum(axis=1), (L == 1).sum(axis=1)]).astype(np.float64)
+def _sparse_moments(S: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of psi (2m,) and psi^T diag(w) psi (2m, 2m) of a CSR partition (stored class + 1)."""
+    from scipy import sparse
+
+    n, m = S.shape
+    rows, cols, vals = vote_entries(S)
+    psi = sparse.csr_matrix((np.ones(rows.size), (rows, 2 * cols + vals)), shape=(n, 2 * m))
+    return np.asarray(psi.T @ w).ravel(), np.asarray((psi.T @ sparse.diags(w) @ psi).toarray())
+
+
+def _partition_statistics(L: Any, w: np.ndarray) -> dict[str, np.ndarray]:
+    """Summable statistics of rows `L` (dense or CSR) weighted by `w`: the majority-vote class
+    shares (`_vote_share_prior`), co-voting counts (`_check_overlap`), sum of psi and its Gram."""
+    counts = vote_counts(L, 2)
     covered = counts.sum(axis=1) > 0
-    if not covered.any():
-        return np.array([0.5, 0.5])
     top = counts[covered] == counts[covered].max(axis=1, keepdims=True)
-    share = weights[covered] @ (top / top.sum(axis=1, keepdims=True)) / weights[covered].sum()
+    if is_sparse(L):
+        total, gram = _sparse_moments(L, w)
+        V = L.astype(bool).astype(np.float64)
+        co = np.asarray((V.T @ V.multiply(w[:, None])).toarray())
+    else:
+        total, gram = _moments_sums(L, w)
+        V = (L != -1).astype(np.float64)
+        co = V.T @ (V * w[:, None])
+    return {
+        "rows": np.array(w.sum()),
+        "covered_rows": np.array(w[covered].sum()),
+        "mv_share": w[covered] @ (top / top.sum(axis=1, keepdims=True)),
+        "co_votes": co,
+        "psi_sum": total,
+        "psi_gram": gram,
+    }
+
+
+def _vote_share_prior(stats: dict[str, np.ndarray]) -> np.ndarray:
+    """Class balance from the majority vote on rows with a vote (ties split evenly), shrunk
+    towards uniform by 5% and kept within [0.05, 0.95]: the triplet moments do not identify it."""
+    if float(stats["covered_rows"]) == 0:
+        return np.array([0.5, 0.5])
+    share = stats["mv_share"] / stats["covered_rows"]
     p1 = float(np.clip(0.95 * share[1] + 0.025, 0.05, 0.95))
     return np.array([1 - p1, p1])
 
 
-def _check_overlap(patterns: np.ndarray, counts: np.ndarray, min_share: float) -> None:
+def _check_overlap(co: np.ndarray, min_share: float) -> None:
     """Refuse crowd-like matrices where few source pairs vote on the same items."""
-    V = (patterns != -1).astype(np.float64)
-    co = V.T @ (V * counts[:, None])
     m = co.shape[0]
     share = float((co[np.triu_indices(m, 1)] >= 20).mean())
     if share < min_share:
@@ -102,7 +133,7 @@ def _check_overlap(patterns: np.ndarray, counts: np.ndarray, min_share: float) -
         )
 
 
-class Triplet(LabelModel):
+class Triplet(FromStatistics, LabelModel):
     """FlyingSquid's closed-form triplet label model (binary; sources independent given Y).
 
     Learned state: `cond_` (m, 2, 2) P(lambda_j = vote | y) for y, vote in {0, 1}, and
@@ -111,6 +142,10 @@ class Triplet(LabelModel):
     5% towards uniform). Rows where every source abstains get the class prior. Raises DataError
     for K != 2, a zero in `class_prior`, and matrices where too few source pairs vote on the
     same items (`min_overlap`; crowd-like data).
+
+    Fits from partition statistics (`weasul.statistics`: one pass of summed moments, the
+    in-memory `fit` runs the same pass on one partition) and streams with `partial_fit`;
+    partitions may be scipy.sparse (stored class + 1).
     """
 
     class Params(LabelModelParams):
@@ -157,12 +192,38 @@ class Triplet(LabelModel):
             raise DataError(
                 f"triplet is for binary tasks but L has labels up to {k - 1}; use matrix-completion"
             )
-        n, m = L.shape
-        if m < 3:
-            raise DataError(f"triplet needs at least 3 sources, L has {m}")
+        return self._fit_in_memory(L, k)
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ------------------------------
+    # One pass: the majority-vote class shares, co-voting counts of source pairs, and the sum
+    # and Gram matrix of the one-hot votes psi (the triplet moments); the rest is closed form.
+    def _start(self, n_sources: int, n_classes: int) -> Statistics:
+        if n_classes != 2:
+            raise DataError(f"triplet is for binary tasks; n_classes={n_classes}: use dawid-skene or auto")
+        if n_sources < 3:
+            raise DataError(f"triplet needs at least 3 sources, L has {n_sources}")
         prior = resolve_prior(self.params.class_prior, 2)
-        patterns, w, _ = compress_rows(L, 2)
-        prior = _vote_share_prior(patterns, w) if prior is None else prior
+        return {
+            "n_classes": np.array(2),
+            "n_sources": np.array(n_sources),
+            "fixed_prior": np.zeros(0) if prior is None else prior,
+        }
+
+    def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        if is_sparse(prepared):
+            return _partition_statistics(prepared, np.ones(prepared.shape[0]))
+        patterns, w, _ = compress_rows(prepared, 2)
+        return _partition_statistics(patterns, w)
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """The triplet estimates from the summed moments (closed form: done in one pass)."""
+        stats = {key: np.asarray(value) for key, value in summed.items()}
+        partial = "partial" in state
+        check_sources(np.diag(stats["co_votes"])[:, None], float(stats["rows"]), partial=partial)
+        fixed = state["fixed_prior"]
+        prior = _vote_share_prior(stats) if fixed.size == 0 else fixed
         if prior.min() <= 0:
             raise DataError(
                 f"triplet: class_prior {prior.tolist()} gives a class probability 0; the triplet "
@@ -170,9 +231,34 @@ class Triplet(LabelModel):
                 "accuracy can be identified. Give both classes a positive prior, or, if one class "
                 "truly never occurs, there is nothing to label"
             )
-        _check_overlap(patterns, w, self.params.min_overlap)
-        mean, C = _moments(patterns, w)
-        d = 2 * m
+        _check_overlap(stats["co_votes"], self.params.min_overlap)
+        n = stats["rows"]
+        mean = stats["psi_sum"] / n
+        cond = self._estimate(mean, stats["psi_gram"] / n - np.outer(mean, mean), prior)
+        return {**state, "prior": prior, "cond": cond}, True
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Set `cond_`, `accuracies_` and `class_prior_` from the final state."""
+        prior = np.asarray(state["prior"], dtype=np.float64)
+        cond = np.asarray(state["cond"], dtype=np.float64)  # (source, vote, y)
+        acc = (cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0]) / np.maximum(
+            cond[:, 1, 1] * prior[1]
+            + cond[:, 0, 0] * prior[0]
+            + cond[:, 1, 0] * prior[0]
+            + cond[:, 0, 1] * prior[1],
+            1e-12,
+        )
+        self.n_classes_ = 2
+        self.n_sources_ = int(state["n_sources"])
+        self.class_prior_ = prior
+        self.accuracies_ = acc
+        self.cond_ = cond.transpose(0, 2, 1)  # (m, y, vote)
+        return self
+
+    def _estimate(self, mean: np.ndarray, C: np.ndarray, prior: np.ndarray) -> np.ndarray:
+        """(m, vote, y) P(lambda_j = vote | y) from E[psi] (2m,) and Cov(psi) (2m, 2m)."""
+        d = mean.size
+        m = d // 2
         source = np.repeat(np.arange(m), 2)
         var = np.diag(C)
         live = var > 1e-12
@@ -222,20 +308,7 @@ class Triplet(LabelModel):
         joint[:, 1] = mean * prior[1] + u * sd_y
         joint[:, 0] = mean * prior[0] - u * sd_y
         cond = np.clip(joint / prior[None, :], self.params.clip, 1.0)  # P(psi_a = 1 | y)
-        cond = cond.reshape(m, 2, 2)  # (source, vote, y)
-        acc = (cond[:, 1, 1] * prior[1] + cond[:, 0, 0] * prior[0]) / np.maximum(
-            cond[:, 1, 1] * prior[1]
-            + cond[:, 0, 0] * prior[0]
-            + cond[:, 1, 0] * prior[0]
-            + cond[:, 0, 1] * prior[1],
-            1e-12,
-        )
-        self.n_classes_ = 2
-        self.n_sources_ = m
-        self.class_prior_ = prior
-        self.accuracies_ = acc
-        self.cond_ = cond.transpose(0, 2, 1)  # (m, y, vote)
-        return self
+        return cast(np.ndarray, cond.reshape(m, 2, 2))  # (source, vote, y)
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
         """(n, 2) posterior; the class prior on rows with no vote."""
