@@ -167,7 +167,9 @@ class FromStatistics:
         Sources may be silent in the chunks seen so far. Needs `n_classes` unless `fit` ran first.
 
         Raises UnsupportedError for models that need several passes over all rows (the
-        message names them), DataError on a malformed chunk or a chunk with other sources.
+        message names them), DataError on a malformed chunk or a chunk with other sources
+        (the chunk is then ignored), and DataError when the rows so far do not identify the
+        model (e.g. triplet on a few rows: the chunk is kept, later chunks may succeed).
         """
         reason = self._streaming_refusal()
         if reason is not None:
@@ -187,9 +189,9 @@ class FromStatistics:
                     "every chunk needs the same sources in the same order"
                 )
             summed = sum_statistics(summed, self.partition_statistics(L_chunk, start))
+        # the rows count even when the estimate below refuses them (too few rows so far)
+        self._stream = (start, summed)
         state, done = self.update_from_statistics(summed, {**start, "partial": np.array(True)})
         if not done:  # a one-pass model's update is always done
             raise UnsupportedError(f"{type(self).__name__}.partial_fit: the fit needs several passes")
-        self.finish_from_statistics(state)
-        self._stream = (start, summed)
-        return self
+        return self.finish_from_statistics(state)
