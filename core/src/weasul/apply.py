@@ -112,9 +112,9 @@ def read_items(
         import pandas as pd
     except ImportError as err:
         raise missing_table_extra("weasul apply (reading new items)", err) from err
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise DataError(f"data file '{path}' does not exist")
+    from weasul.storage import check_file
+
+    path = check_file(path)
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv"):
@@ -312,8 +312,9 @@ class TrainedRun:
         import pandas as pd
 
         params = (self.spec.get("data") or {}).get("params") or {}
-        if not Path(path).expanduser().is_file():
-            raise DataError(f"data file '{path}' does not exist")
+        from weasul.storage import check_file
+
+        check_file(path)
         rows = _count_rows(Path(path).expanduser())
         total = None if rows is None else max(1, -(-rows // chunk_rows))
         frames, golds = [], []

@@ -57,32 +57,42 @@ def _need_parquet(purpose: str) -> Any:
 
 
 def write_value(value: Any, stem: Path) -> Path:
-    """Write `value` to `stem` + the suffix its type needs; returns the path."""
+    """Write `value` to `stem` + the suffix its type needs; returns the path. A write that
+    fails leaves no partial file, and its OSError names the file (numpy's short write on a
+    full disk names none)."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(value, PartitionedArray):  # a folder of .npy partitions, linked or copied
         return value.copy_to(stem)
-    if hasattr(value, "tocsr") and not isinstance(value, np.ndarray):
-        import scipy.sparse
+    path = stem
+    try:
+        if hasattr(value, "tocsr") and not isinstance(value, np.ndarray):
+            import scipy.sparse
 
-        path = stem.with_name(stem.name + ".npz")
-        scipy.sparse.save_npz(path, value.tocsr())
+            path = stem.with_name(stem.name + ".npz")
+            scipy.sparse.save_npz(path, value.tocsr())
+            return path
+        if hasattr(value, "to_parquet"):
+            _need_parquet("storing a table artifact")
+            path = stem.with_name(stem.name + ".parquet")
+            frame = value.copy()
+            frame.columns = [str(c) for c in frame.columns]
+            frame.to_parquet(path, index=False)
+            return path
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            pd = _need_parquet("storing a text artifact")
+            path = stem.with_name(stem.name + ".parquet")
+            pd.DataFrame({"text": [str(v) for v in arr.tolist()]}).to_parquet(path, index=False)
+            return path
+        path = stem.with_name(stem.name + ".npy")
+        np.save(path, arr, allow_pickle=False)
         return path
-    if hasattr(value, "to_parquet"):
-        _need_parquet("storing a table artifact")
-        path = stem.with_name(stem.name + ".parquet")
-        frame = value.copy()
-        frame.columns = [str(c) for c in frame.columns]
-        frame.to_parquet(path, index=False)
-        return path
-    arr = np.asarray(value)
-    if arr.dtype == object:
-        pd = _need_parquet("storing a text artifact")
-        path = stem.with_name(stem.name + ".parquet")
-        pd.DataFrame({"text": [str(v) for v in arr.tolist()]}).to_parquet(path, index=False)
-        return path
-    path = stem.with_name(stem.name + ".npy")
-    np.save(path, arr, allow_pickle=False)
-    return path
+    except OSError as err:
+        if path != stem:
+            path.unlink(missing_ok=True)
+        if err.filename is not None:
+            raise
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err
 
 
 def read_value(path: Path, kind: str) -> Any:

@@ -261,8 +261,14 @@ def json_default(value: Any) -> Any:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a text file so that readers see the old or the new content, never a part."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as err:  # a full disk: leave no temporary file, name the file meant
+        tmp.unlink(missing_ok=True)
+        if err.filename not in (None, str(tmp)):
+            raise
+        raise OSError(err.errno, err.strerror or str(err), str(path)) from err
 
 
 def _pid_alive(pid: int) -> bool:

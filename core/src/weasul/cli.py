@@ -502,11 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:  # the file system refused (permissions, a file for a folder, a full disk)
         if args.debug:
             raise
-        where = f" {err.filename}" if err.filename else ""
-        print(
-            f"error: cannot use{where}: {err.strerror or err}; check the path, its permissions and free space",
-            file=sys.stderr,
-        )
+        from weasul.storage import write_failure
+
+        print(f"error: {write_failure(err, verb='use')}", file=sys.stderr)
         return 2
     except Exception as err:  # noqa: BLE001 - the last line of defence of a CLI
         if args.debug:

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import weasul_registry
@@ -40,10 +40,17 @@ from weasul.run_models import save_step_models
 from weasul.run_record import RunRecord, params_with_defaults
 from weasul.spec import ReporterSpec, Spec, load_spec, parse_spec
 from weasul.steps import StepContext, StepOutput, fit_split, run_step
+from weasul.storage import is_disk_full, write_failure
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from weasul.interfaces import Reporter
 
 __all__ = ["RunResult", "run", "validate"]
 
 _log = logging.getLogger("weasul.run")
+_RUNS_HINT = "or pass another --runs-dir (runs_dir= in Python)"
 
 
 @dataclass
@@ -324,7 +331,12 @@ def run(
     """Validate and run a spec; returns the run folder, metrics and artifacts. `overrides`
     are `key=value` changes to the spec (`-s` on the command line), recorded in run.json.
 
-    Raises SpecError before anything runs when the spec is wrong, DataError when data is.
+    Each reporter of the spec is made before the run starts and registered with the run's
+    lifecycle hooks (`weasul_registry.LifecycleSpec`) beside `hooks`, so a tracker sees every
+    step; its `write` runs once the steps are done (run.json then says `reporting`).
+
+    Raises SpecError before anything runs when the spec is wrong, DataError when data is,
+    WeasulError naming the path when the run folder cannot be written (a full disk).
     """
     spec_obj, _ = _as_spec(spec, overrides)
     spec_file = Path(spec).resolve() if isinstance(spec, (str, Path)) else None
@@ -333,13 +345,44 @@ def run(
     manager.register(_LogHooks())
     for hook in hooks:
         manager.register(hook)
-    run_dir = _new_run_dir(Path(runs_dir), spec_obj.name)
+    reporters = [cls(params) for cls, params in the_plan.reporters]
+    for reporter in reporters:
+        manager.register(reporter)
+    try:
+        return _execute(
+            spec_obj, the_plan, manager, reporters, Path(runs_dir), spec_file, use_cache, overrides
+        )
+    except OSError as err:  # the run folder itself, spec.yaml, run.log or run.json
+        raise WeasulError(f"run '{spec_obj.name}': {write_failure(err, runs_dir, hint=_RUNS_HINT)}") from err
+
+
+def _writes_run(err: OSError, runs_dir: Path) -> bool:
+    """Whether `err` is a failed write of the run folder or the step cache (or a full disk)."""
+    if is_disk_full(err):
+        return True
+    if not isinstance(err.filename, str):
+        return False
+    return Path(err.filename).resolve().is_relative_to(runs_dir.resolve())
+
+
+def _execute(
+    spec_obj: Spec,
+    the_plan: Plan,
+    manager: pluggy.PluginManager,
+    reporters: list[Reporter],
+    runs_dir: Path,
+    spec_file: Path | None,
+    use_cache: bool,
+    overrides: Sequence[str],
+) -> RunResult:
+    """`run` once the plan and the hooks are ready."""
+    run_dir = _new_run_dir(runs_dir, spec_obj.name)
     with _run_log(run_dir / "run.log", _plugin_packages(the_plan)), _sigterm_interrupts():
         import yaml
 
         resolved, step_params = _resolved(spec_obj, the_plan)
         (run_dir / "spec.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
-        cache = StepCache(Path(runs_dir) / spec_obj.name / "cache")
+        cache = StepCache(runs_dir / spec_obj.name / "cache")
         data_params = resolved["data"]["params"] if resolved.get("data") else {}
         caching = _Caching(
             cache,
@@ -358,14 +401,15 @@ def run(
         )
         record.data["overrides"] = list(overrides)  # written with the next record update
         hook = manager.hook
-        hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
         metrics: dict[str, Any] = {}
         store = _Store()
         status = "failed"
         executor = Executor(spec_obj.executor)
         class_names: tuple[str, ...] = ()
-        current = "data"
+        current = "the run_started hooks"
         try:
+            hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
+            current = "data"
             if the_plan.data_cls is not None:
                 dataset = the_plan.data_cls(the_plan.data_params).load()
                 class_names = dataset.class_names
@@ -410,8 +454,10 @@ def run(
                     seconds=seconds,
                     cached=was_cached,
                 )
-            for cls, params in the_plan.reporters:
-                for path in cls(params).write(run_dir, metrics):
+            record.reporting()
+            for reporter in reporters:
+                current = f"reporter {type(reporter).__name__}"
+                for path in reporter.write(run_dir, metrics):
                     hook.artifact_written(
                         run_name=spec_obj.name, step_id="report", name=path.name, path=str(path)
                     )
@@ -443,6 +489,10 @@ def run(
         except Exception as err:
             _log.info("run %s failed in %s", spec_obj.name, current)
             _log.debug("traceback", exc_info=True)
+            if isinstance(err, OSError) and _writes_run(err, runs_dir):
+                problem = write_failure(err, run_dir, hint=_RUNS_HINT)
+                record.finish("failed", f"{current}: {problem}")
+                raise WeasulError(f"run '{spec_obj.name}' stopped in {current}: {problem}") from err
             record.finish("failed", f"{current}: {type(err).__name__}: {err}")
             raise WeasulError(
                 f"run '{spec_obj.name}' failed in {current}: {type(err).__name__}: {err} (log: {run_dir / 'run.log'})"

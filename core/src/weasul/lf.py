@@ -14,7 +14,6 @@ import keyword
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -170,9 +169,9 @@ def _import_source(path: str | None, module: str | None) -> Any:
             return importlib.import_module(module)
         except ImportError as err:
             raise DataError(f"cannot import module '{module}': {err}") from err
-    file = Path(str(path)).expanduser()
-    if not file.is_file():
-        raise DataError(f"file '{path}' does not exist")
+    from weasul.storage import check_file
+
+    file = check_file(str(path), "labeling-function file")
     spec = importlib.util.spec_from_file_location(f"weasul_user_lfs_{file.stem}", file)
     if spec is None or spec.loader is None:
         raise DataError(f"cannot load '{file}' as a Python file")

@@ -105,6 +105,8 @@ def read_saved(
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; name the model file that save() wrote (.safetensors)")
     if not path.is_file():
         raise DataError(f"no saved model at {path}")
     try:

@@ -1012,10 +1012,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _status(record: Mapping[str, Any], spec: Mapping[str, Any], final: bool) -> str:
-    """The run's status; a report written by the engine as its last act sees `running` with
-    every step done, which is the finished run."""
+    """The run's status; a report written by the engine as its last act sees `reporting`
+    (`running` in older runs) with every step done, which is the finished run."""
     status = str(record.get("status") or "unknown")
-    if final and status == "running":
+    if final and status in ("running", "reporting"):
         ids = {str(s.get("id")) for s in spec.get("steps") or []}
         if ids <= set(record.get("steps") or {}):
             return "finished"

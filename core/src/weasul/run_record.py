@@ -1,14 +1,16 @@
 """`run.json`: what a run was (the resolved spec, package versions, the project's git commit,
 the files it read) and how it went (status, timings per step), rewritten as it goes.
 
-Its `status` is `running` from the start, then `finished`, `failed` or `interrupted`; a run
-folder still saying `running` belongs to a run that is going on or was killed.
+Its `status` is `running` from the start, `reporting` once every step is done and the
+reporters write (`steps_ended` says when), then `finished`, `failed` or `interrupted`; a run
+folder still saying `running` or `reporting` belongs to a run that is going on or was killed.
 """
 
 from __future__ import annotations
 
 import importlib.metadata as md
 import json
+import logging
 import platform
 import re
 import subprocess
@@ -24,7 +26,8 @@ from weasul.cache import distribution_of, json_default, write_text_atomic
 
 __all__ = ["RunRecord", "Status", "git_state", "package_versions", "params_with_defaults"]
 
-Status = Literal["running", "finished", "failed", "interrupted"]
+Status = Literal["running", "reporting", "finished", "failed", "interrupted"]
+_log = logging.getLogger(__name__)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -137,6 +140,7 @@ class RunRecord:
             "status": "running",
             "error": None,
             "started": _now(),
+            "steps_ended": None,
             "ended": None,
             "seconds": None,
             "spec_file": str(spec_file) if spec_file is not None else None,
@@ -158,15 +162,24 @@ class RunRecord:
         """Record content hashes of files the run read (by the name the spec gives)."""
         self.data["files"].update(files)
 
+    def reporting(self) -> None:
+        """Record that every step is done and the reporters are writing."""
+        self.data.update(status="reporting", steps_ended=_now())
+        self._write()
+
     def finish(self, status: Status, error: str | None = None) -> None:
-        """Record how the run ended."""
+        """Record how the run ended. A run.json that cannot be written (a full disk) is
+        logged, not raised, so the error that ended the run is the one reported."""
         self.data.update(
             status=status,
             error=error,
             ended=_now(),
             seconds=round(time.perf_counter() - self._started, 4),
         )
-        self._write()
+        try:
+            self._write()
+        except OSError as err:
+            _log.warning("could not record status '%s' in %s: %s", status, self.path, err)
 
     def _write(self) -> None:
         write_text_atomic(self.path, json.dumps(self.data, indent=1, default=json_default) + "\n")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from weasul.errors import SpecError
+from weasul.errors import DataError, SpecError
 from weasul.executor import ExecutorSpec
 from weasul.params import WeasulParams
 
@@ -209,10 +209,12 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Spec, di
 
     from weasul.overrides import apply_overrides
     from weasul.spec_paths import resolve_paths
+    from weasul.storage import check_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise SpecError(f"spec file '{path}' does not exist")
+    try:
+        path = check_file(path, "spec file", hint="check the path")
+    except DataError as err:
+        raise SpecError(str(err)) from None
     data = path.read_bytes()
     if len(data) > _MAX_BYTES:
         raise SpecError(f"{path} is {len(data)} bytes; a spec is a small text file")
@@ -228,7 +230,8 @@ def load_spec(path: str | Path, overrides: Sequence[str] = ()) -> tuple[Spec, di
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise SpecError(f"{path} is not valid YAML{where}: {problem}") from None
+        form = "JSON (a JSON spec is read as YAML)" if path.suffix.lower() == ".json" else "YAML"
+        raise SpecError(f"{path} is not valid {form}{where}: {problem}") from None
     except RecursionError:
         raise SpecError(f"{path} is nested too deeply") from None
     raw = resolve_paths(apply_overrides(raw, overrides), path.parent)

@@ -44,7 +44,11 @@ def _check_integral(arr: np.ndarray, name: str) -> np.ndarray:
         raise DataError(f"{name} has dtype {arr.dtype}; expected integers (classes 0..K-1, -1 = abstain)")
     if np.issubdtype(arr.dtype, np.floating):
         if not np.all(np.isfinite(arr)):
-            raise DataError(f"{name} contains NaN or inf; use -1 for abstain and integers for classes")
+            first = np.argwhere(~np.isfinite(arr))[0].tolist()
+            raise DataError(
+                f"{name} contains NaN or inf (first at index {first[0] if arr.ndim == 1 else tuple(first)}); "
+                "use -1 for abstain and integers for classes"
+            )
         if not np.all(arr == np.round(arr)):
             raise DataError(f"{name} has non-integer values; labels must be whole numbers")
     return arr.astype(np.int64, copy=False)
@@ -322,6 +326,10 @@ def infer_n_classes(L: np.ndarray, n_classes: int | None) -> int:
 def check_folder(path: str | Path) -> Path:
     """An existing data folder (with `~` expanded), or a DataError naming the path."""
     folder = Path(path).expanduser()
+    if folder.is_file():
+        raise DataError(f"data folder '{path}' is a file; name the folder that holds the data files")
     if not folder.is_dir():
-        raise DataError(f"data folder '{path}' does not exist; check the path (relative to where you run)")
+        raise DataError(
+            f"data folder '{path}' does not exist; check the path (in a spec, relative to the spec's folder)"
+        )
     return folder

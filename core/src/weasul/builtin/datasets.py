@@ -16,6 +16,7 @@ from weasul.errors import DataError
 from weasul.interfaces import DatasetLoader
 from weasul.lazy import missing_table_extra, require_parquet
 from weasul.params import WeasulParams
+from weasul.storage import check_file
 from weasul.validation import check_folder, check_label_matrix, check_labels
 
 __all__ = ["WrenchDataset", "NpyDataset", "TableDataset", "TREC_FINE_TYPES", "remove_fine_type_prefix"]
@@ -332,11 +333,7 @@ class TableDataset(DatasetLoader):
         except ImportError as err:
             raise missing_table_extra("the table loader", err) from err
 
-        path = Path(file).expanduser()
-        if path.is_dir():
-            raise DataError(f"data file '{file}' is a folder, not a file; name a csv or parquet file")
-        if not path.is_file():
-            raise DataError(f"data file '{file}' does not exist")
+        path = check_file(file)
         if path.suffix == ".parquet":
             require_parquet("reading parquet files")
             try:
@@ -427,10 +424,8 @@ class TableDataset(DatasetLoader):
             raise missing_table_extra("the table loader", err) from err
 
         p = self.params
-        frames = {
-            split: pd.concat([self._read(f) for f in files], ignore_index=True)
-            for split, files in p.files.items()
-        }
+        parts = {split: [(f, self._read(f)) for f in files] for split, files in p.files.items()}
+        frames = {split: pd.concat([fr for _, fr in pieces], ignore_index=True) for split, pieces in parts.items()}
         values = self._label_values(frames) if p.label_column is not None else []
         lookup = {v: i for i, v in enumerate(values)}
         splits = {}
@@ -440,9 +435,13 @@ class TableDataset(DatasetLoader):
                 raw = frame[p.label_column]
                 unknown = set(raw.unique()) - set(lookup)
                 if unknown:
+                    file, row, value = next(
+                        (f, i, v) for f, fr in parts[split] for i, v in enumerate(fr[p.label_column]) if v in unknown
+                    )
                     raise DataError(
-                        f"{split}: label values {sorted(_short(str(v)) for v in unknown)[:10]} are not in label_values "
-                        f"{[str(v) for v in values]}; add them or fix the labels"
+                        f"{file}: row {row} has label {_short(str(value))!r}, not one of label_values "
+                        f"{[str(v) for v in values]} ({len(unknown)} unknown value(s) in split '{split}'); "
+                        "add it to label_values or fix the label"
                     )
                 y = raw.map(lookup).to_numpy(dtype=np.int64)
             text = frame[p.text_column].astype(str).to_numpy(dtype=object) if p.text_column else None
