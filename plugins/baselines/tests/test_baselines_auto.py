@@ -91,3 +91,36 @@ def test_step_metrics_show_the_choice(tmp_path):
     report = out.metrics["train"]["auto"]
     assert report["mode"] == "crowd" and report["chosen"] in ("weighted-vote", "dawid-skene")
     assert out.metrics["test"]["accuracy"] > 0.8
+
+
+def test_auto_on_labeling_functions_reports_roles_not_scores():
+    L, _ = _one_class()
+    report = Auto(n_classes=4).fit(L).report()
+    assert report["candidates"] == {
+        "triplet": "left out: binary only",
+        "majority-vote": "decides",
+        "weighted-vote": "breaks ties",
+        "dawid-skene": "breaks ties",
+    }
+
+
+def test_auto_subsets_are_drawn_from_the_distinct_rows():
+    """The subsets follow the law of L's rows (drawn from the distinct rows by their counts),
+    and a fit on a third of the rows loses less than a point."""
+    from weasul_baselines._common import compress_rows
+    from weasul_baselines.auto import _resample
+
+    rng = np.random.default_rng(0)
+    L = rng.choice([-1, 0, 1], size=(20_000, 3), p=[0.5, 0.3, 0.2])
+    patterns, counts, _ = compress_rows(L, 2)
+    drawn = _resample(L, patterns, counts, 5_000, np.random.default_rng(1))
+    assert drawn.shape == (5_000, 3)
+    for c in (-1, 0, 1):
+        np.testing.assert_allclose((drawn == c).mean(axis=0), (L == c).mean(axis=0), atol=0.02)
+    few = L[:100]
+    assert _resample(few, *compress_rows(few, 2)[:2], 5_000, rng) is few  # small L: all of it
+    L, y = _crowd()
+    full = Auto(n_classes=3).fit(L)
+    small = Auto(n_classes=3, max_score_rows=1000, max_fit_rows=1000).fit(L)
+    assert small.chosen_ in ("weighted-vote", "dawid-skene")
+    assert (small.predict(L) == y).mean() >= (full.predict(L) == y).mean() - 0.01
