@@ -5,6 +5,7 @@ from __future__ import annotations
 from weasul.testing import parametrize_with_checks
 from weasul_slicing import (
     BackboneHead,
+    LatentSlices,
     MixtureOfExperts,
     SliceAttention,
     SliceFunctions,
@@ -22,6 +23,7 @@ PLUGINS = [
     SliceFunctions(module="weasul_slicing.trec_slices"),
     SliceMetricsReporter(),
     *SyntheticSlices.examples(),
+    *LatentSlices.examples(),
 ]
 
 

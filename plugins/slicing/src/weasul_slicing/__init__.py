@@ -7,6 +7,7 @@ Nothing heavy is imported here: torch loads on the first fit, matplotlib on the 
 from __future__ import annotations
 
 from weasul_slicing.heads import (
+    PAPER_SETTINGS,
     BackboneHead,
     MixtureOfExperts,
     SliceAttention,
@@ -16,13 +17,16 @@ from weasul_slicing.heads import (
 )
 from weasul_slicing.metrics import SliceMetricsReporter, slice_metrics
 from weasul_slicing.sf import BASE_SLICE, SliceFunctions, slice_matrix, slice_names, slicing_function
+from weasul_slicing.latent import LatentSlices, make_latent_slices
 from weasul_slicing.synthetic import SyntheticSlices, make_slice_data
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BASE_SLICE",
+    "PAPER_SETTINGS",
     "BackboneHead",
+    "LatentSlices",
     "MixtureOfExperts",
     "SliceAttention",
     "SliceFunctions",
@@ -31,6 +35,7 @@ __all__ = [
     "SyntheticSlices",
     "UpsampleHead",
     "check_slices",
+    "make_latent_slices",
     "make_slice_data",
     "slice_matrix",
     "slice_metrics",

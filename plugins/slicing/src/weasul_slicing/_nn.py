@@ -16,12 +16,21 @@ from weasul.progress import track
 _log = logging.getLogger(__name__)
 
 
-class Backbone(nn.Module):
-    """The backbone head: Linear(d, h) + ReLU, then a linear predictive layer to the classes."""
+def representation(d: int, hidden: int, depth: int) -> nn.Sequential:
+    """The backbone's representation layers M: `depth` times Linear + ReLU, d -> hidden -> ... -> hidden."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Linear(d if i == 0 else hidden, hidden), nn.ReLU()]
+    return nn.Sequential(*layers)
 
-    def __init__(self, d: int, hidden: int, n_classes: int) -> None:
+
+class Backbone(nn.Module):
+    """The backbone P: an MLP representation x = M(features) (`depth` layers of `hidden`), then a
+    linear predictive layer phi to the classes."""
+
+    def __init__(self, d: int, hidden: int, n_classes: int, depth: int = 1) -> None:
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.body = representation(d, hidden, depth)
         self.head = nn.Linear(hidden, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -29,17 +38,18 @@ class Backbone(nn.Module):
 
 
 class SliceNet(nn.Module):
-    """Slice-aware head (Chen et al. 2019; Park et al. 2021, Fig. 1) over features x (n, d).
+    """Slice-aware model (Chen et al. 2019; Park et al. 2021, Fig. 1) on the backbone's
+    representation z = M(x) (n, h).
 
-    A trainable top of the backbone z = ReLU(W x) (n, h), shared by every component (the
-    backbone head has the same layer), feeds: indicators u = f(z) (n, m), one linear w_f_i per
+    `body` is the backbone P's representation (copied from a trained P, frozen or fine-tuned, or
+    trained from scratch with the rest). On z: indicators u = f(z) (n, m), one linear w_f_i per
     slice, with membership likelihood P = sigmoid(u); experts r_i = g_i(z) (n, m, h), each
     Linear(h, h) (+ ReLU); a shared head phi over each r_i giving the experts' predictions Q
     (n, m, c). The attention a = softmax(P / tau) (variant a1) or softmax((P + |psi(Q)|) / tau)
     (a2, psi a linear c -> 1 layer) re-weights the slice vectors into s = sum_i a_i r_i, and the
     shared head predicts from s (`separate_final`: a layer of its own, as in Snorkel's slicing
-    code). With the shared head the prediction is the attention-weighted mean of the experts'
-    logits.
+    code). With identity-initialised experts and phi copied from P, the untrained model predicts
+    exactly as P does (z >= 0, so the ReLU keeps r_i = z).
     """
 
     def __init__(
@@ -52,19 +62,36 @@ class SliceNet(nn.Module):
         tau: float,
         expert_relu: bool,
         separate_final: bool,
+        depth: int = 1,
     ) -> None:
         super().__init__()
         self.n_slices, self.hidden, self.attention, self.tau = n_slices, hidden, attention, tau
         self.expert_relu = expert_relu
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())  # trainable top of the backbone
+        self.body = representation(d, hidden, depth)  # the backbone's representation M
         self.indicators = nn.Linear(hidden, n_slices)  # one w_f_i (h x 1) per slice, stacked
         self.experts = nn.Linear(hidden, n_slices * hidden)  # one w_g_i (h x h) per slice, stacked
         self.head = nn.Linear(hidden, n_classes)  # the shared head over every expert
         self.confidence = nn.Linear(n_classes, 1)  # psi: Q (c) -> R, used by a2 only
         self.final = nn.Linear(hidden, n_classes) if separate_final else None
 
-    def parts(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def attach(self, backbone: Backbone, expert_init: str) -> None:
+        """Copy a trained P's representation and predictive layer (as the shared head and, when
+        separate, the final layer); `identity` experts start as r_i = z."""
+        self.body.load_state_dict(backbone.body.state_dict())
+        self.head.load_state_dict(backbone.head.state_dict())
+        if self.final is not None:
+            self.final.load_state_dict(backbone.head.state_dict())
+        if expert_init == "identity":
+            with torch.no_grad():
+                self.experts.weight.copy_(torch.eye(self.hidden).repeat(self.n_slices, 1))
+                self.experts.bias.zero_()
+
+    def parts(self, x: torch.Tensor, noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Every component's output; `noise` (n, h), when given, is added to the representation
+        (the paper's augmentation of tail queries' x)."""
         z = self.body(x)
+        if noise is not None:
+            z = z + noise
         u = self.indicators(z)
         r = self.experts(z).view(len(x), self.n_slices, self.hidden)
         if self.expert_relu:
@@ -85,10 +112,10 @@ class MoENet(nn.Module):
     softmax gate over expert networks (each Linear(h, h) + ReLU + Linear(h, c)), the output the
     gate-weighted mixture of the experts' class distributions; no slice supervision."""
 
-    def __init__(self, d: int, hidden: int, n_classes: int, n_experts: int) -> None:
+    def __init__(self, d: int, hidden: int, n_classes: int, n_experts: int, depth: int = 1) -> None:
         super().__init__()
         self.n_experts, self.hidden, self.n_classes = n_experts, hidden, n_classes
-        self.body = nn.Sequential(nn.Linear(d, hidden), nn.ReLU())
+        self.body = representation(d, hidden, depth)
         self.gate = nn.Linear(hidden, n_experts)
         self.experts = nn.Linear(hidden, n_experts * hidden)
         self.heads = nn.Parameter(torch.empty(n_experts, hidden, n_classes))
@@ -119,10 +146,11 @@ def build(kind: str, d: int, n_classes: int, n_slices: int, params: Any) -> nn.M
             params.tau,
             params.expert_relu,
             params.final_head == "separate",
+            params.depth,
         )
     if kind == "mixture-of-experts":
-        return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices)
-    return Backbone(d, params.hidden, n_classes)
+        return MoENet(d, params.hidden, n_classes, params.n_experts or n_slices, params.depth)
+    return Backbone(d, params.hidden, n_classes, params.depth)
 
 
 @contextlib.contextmanager
@@ -154,7 +182,11 @@ def _loss(
         return F.nll_loss(net(xb), yb)
     if kind != "slice-attention":
         return F.cross_entropy(net(xb), yb)
-    out = cast(SliceNet, net).parts(xb)
+    noise = None
+    if p.noise_std > 0:  # the paper's augmentation: Gaussian noise on tail members' representation
+        tail = (sb[:, 1:].sum(dim=1) > 0).unsqueeze(1)
+        noise = p.noise_std * torch.randn(len(xb), cast(SliceNet, net).hidden) * tail
+    out = cast(SliceNet, net).parts(xb, noise)
     base = F.cross_entropy(out["logits"], yb)
     # l_ind: BCE of every indicator on its slice's membership, members weighted by pos_weight
     ind = F.binary_cross_entropy_with_logits(out["u"], sb, pos_weight=pos_weight, reduction="none")
@@ -170,49 +202,84 @@ def _loss(
     return cast(torch.Tensor, base + p.indicator_weight * ind + p.expert_weight * exp)
 
 
+def _fit(
+    kind: str,
+    net: nn.Module,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    p: Any,
+    *,
+    epochs: int,
+    factor: int,
+    rng: np.random.Generator,
+) -> None:
+    """Train `net` (its parameters that require grad) for `epochs` with the loss of `kind`.
+
+    Tail-slice members are repeated `factor` times in the epoch's pool; an epoch is len(X) draws
+    from it unless `p.same_steps` is False (then the whole pool)."""
+    Xt, yt, St = data
+    tail = St[:, 1:].sum(dim=1) > 0
+    index = np.arange(len(Xt))
+    if factor > 1:
+        index = np.concatenate([index, np.repeat(np.flatnonzero(tail.numpy()), factor - 1)])
+    size = St.sum(dim=0)
+    balance = getattr(p, "indicator_balance", 0.0)
+    pos_weight = ((len(St) - size) / size.clamp(min=1.0)).clamp(min=1.0) ** balance
+    trainable = [w for w in net.parameters() if w.requires_grad]
+    opt = torch.optim.Adam(trainable, lr=p.lr, weight_decay=p.weight_decay)
+    net.train()
+    for epoch in track(range(epochs), total=epochs, desc=f"{kind} epochs"):
+        order = rng.permutation(index)
+        if getattr(p, "same_steps", True):
+            # len(X) draws from the pool where each tail member appears `factor` times, so every
+            # model takes the same number of optimiser steps per epoch
+            order = order[: len(Xt)]
+        total = 0.0
+        for start in range(0, len(order), p.batch_size):
+            b = torch.as_tensor(order[start : start + p.batch_size])
+            loss = _loss(kind, net, Xt[b], yt[b], St[b], p, pos_weight)
+            opt.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+            total += float(loss.detach()) * len(b)
+        _log.debug("%s epoch %d: mean loss %.4f", kind, epoch, total / len(order))
+    net.eval()
+
+
 def train(kind: str, X: np.ndarray, y: np.ndarray, S: np.ndarray, n_classes: int, p: Any) -> nn.Module:
     """Fit the network of head `kind`; returns it in eval mode.
 
-    `upsample` repeats every tail-slice member `p.factor` times in the epoch's pool (an epoch stays
-    len(X) draws unless `p.same_steps` is False); `slice-attention` with
-    `p.noise_std > 0` adds fresh N(0, noise_std^2) noise to tail members' features each batch.
+    `upsample` trains P on a pool where tail members appear `p.factor` times. `slice-attention`
+    (unless `p.backbone == "scratch"`) first trains the backbone P exactly as the `backbone`
+    head does (or as `upsample` does when `p.upsample_factor > 1`: S_up), copies it into the
+    slice-aware model, then trains the slice components on the same pool with P's
+    representation frozen (`p.backbone == "frozen"`) or fine-tuned.
     """
     with _local_torch(p.seed, p.num_threads):
-        net = build(kind, X.shape[1], n_classes, S.shape[1], p)
-        opt = torch.optim.Adam(net.parameters(), lr=p.lr, weight_decay=p.weight_decay)
-        Xt = torch.as_tensor(X, dtype=torch.float32)
-        yt = torch.as_tensor(y, dtype=torch.long)
-        St = torch.as_tensor(S, dtype=torch.float32)
-        tail = St[:, 1:].sum(dim=1) > 0
+        data = (
+            torch.as_tensor(X, dtype=torch.float32),
+            torch.as_tensor(y, dtype=torch.long),
+            torch.as_tensor(S, dtype=torch.float32),
+        )
         rng = np.random.default_rng(p.seed)
-        index = np.arange(len(X))
-        if kind == "upsample" and p.factor > 1:
-            extra = np.repeat(np.flatnonzero(tail.numpy()), p.factor - 1)
-            index = np.concatenate([index, extra])
-        noise = getattr(p, "noise_std", 0.0)
-        size = St.sum(dim=0)
-        balance = getattr(p, "indicator_balance", 0.0)
-        pos_weight = ((len(St) - size) / size.clamp(min=1.0)).clamp(min=1.0) ** balance
-        net.train()
-        for epoch in track(range(p.epochs), total=p.epochs, desc=f"{kind} epochs"):
-            order = rng.permutation(index)
-            if getattr(p, "same_steps", True):
-                # an upsampled epoch is len(X) draws from the pool where each tail member appears
-                # `factor` times, so every head takes the same number of optimiser steps
-                order = order[: len(X)]
-            total = 0.0
-            for start in range(0, len(order), p.batch_size):
-                b = torch.as_tensor(order[start : start + p.batch_size])
-                xb = Xt[b]
-                if noise > 0:
-                    xb = xb + noise * torch.randn_like(xb) * tail[b].unsqueeze(1)
-                loss = _loss(kind, net, xb, yt[b], St[b], p, pos_weight)
-                opt.zero_grad()
-                loss.backward()  # type: ignore[no-untyped-call]
-                opt.step()
-                total += float(loss.detach()) * len(b)
-            _log.debug("%s epoch %d: mean loss %.4f", kind, epoch, total / len(order))
-        net.eval()
+        if kind != "slice-attention":
+            net = build(kind, X.shape[1], n_classes, S.shape[1], p)
+            factor = p.factor if kind == "upsample" else 1
+            _fit(kind, net, data, p, epochs=p.epochs, factor=factor, rng=rng)
+            return net
+        factor = p.upsample_factor
+        if p.backbone == "scratch":
+            net = build(kind, X.shape[1], n_classes, S.shape[1], p)
+        else:
+            P = Backbone(X.shape[1], p.hidden, n_classes, p.depth)  # built first: the same P as `backbone`
+            _fit("backbone", P, data, p, epochs=p.backbone_epochs or p.epochs, factor=factor, rng=rng)
+            net = build(kind, X.shape[1], n_classes, S.shape[1], p)
+            cast(SliceNet, net).attach(P, p.expert_init)
+            if p.backbone == "frozen":
+                for w in cast(SliceNet, net).body.parameters():
+                    w.requires_grad_(False)
+        _fit(kind, net, data, p, epochs=p.slice_epochs or p.epochs, factor=factor, rng=rng)
+        for w in net.parameters():
+            w.requires_grad_(True)
     return net
 
 

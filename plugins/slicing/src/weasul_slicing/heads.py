@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 from weasul.errors import DataError
 from weasul.interfaces import SliceHead
 from weasul.lazy import require
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Self
 
 __all__ = [
+    "PAPER_SETTINGS",
     "BackboneHead",
     "MixtureOfExperts",
     "SliceAttention",
@@ -36,6 +37,25 @@ __all__ = [
 ]
 
 _log = logging.getLogger(__name__)
+
+#: Park et al.'s stated settings (Sec. 4.1, 4.3): 10 epochs, batch 256, Adam 1e-3, hidden 128,
+#: Eq. 4 attention with tau = 1.0 (used for S and S_up), indicators with plain BCE, linear experts
+#: g_i (w_g_i in R^{d x d}), the shared head, noise N(0, 0.005) on tail queries' representation x,
+#: and a pre-trained P "used for feature extraction" (frozen).
+PAPER_SETTINGS: dict[str, Any] = {
+    "epochs": 10,
+    "batch_size": 256,
+    "lr": 1e-3,
+    "hidden": 128,
+    "backbone": "frozen",
+    "attention": "a1",
+    "tau": 1.0,
+    "indicator_balance": 0.0,
+    "expert_relu": False,
+    "final_head": "shared",
+    "expert_loss": "batch-mean",
+    "noise_std": 0.005,
+}
 
 
 def check_slices(S: Any, *, n_items: int, n_slices: int | None = None, fitting: bool = False) -> np.ndarray:
@@ -83,7 +103,8 @@ class SliceHeadParams(WeasulParams):
     """Parameters every head in this plugin accepts (paper defaults: hidden 128, Adam 1e-3)."""
 
     n_classes: int | None = Field(None, ge=2, description="K; max(y) + 1 when omitted")
-    hidden: int = Field(128, ge=1, description="hidden size of the backbone top and slice components")
+    hidden: int = Field(128, ge=1, description="hidden size of the backbone and the slice components")
+    depth: int = Field(2, ge=1, description="Linear + ReLU layers of the backbone's representation M")
     lr: float = Field(1e-3, gt=0, description="Adam learning rate")
     weight_decay: float = Field(0.0, ge=0)
     epochs: int = Field(10, ge=1)
@@ -173,7 +194,9 @@ class _TorchSliceHead(SliceHead):
         """Read a file written by `save` into a fitted instance."""
         plugin, state, scalars = read_module(cls, path)
         nn = require("weasul_slicing._nn", extra="torch", distribution="weasul-slicing")
-        net = nn.build(cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"], plugin.params)
+        net = nn.build(
+            cls.kind, scalars["n_features_"], scalars["n_classes_"], scalars["n_slices_"], plugin.params
+        )
         for key, value in scalars.items():
             setattr(plugin, key, value)
         plugin.module_ = restore(net, state)
@@ -183,24 +206,49 @@ class _TorchSliceHead(SliceHead):
 class SliceAttention(_TorchSliceHead):
     """Slice-based learning: indicators, slice experts, a shared head and attention over slices.
 
-    Over a trainable layer z = ReLU(W x) (the backbone head has the same one), per slice i
+    As in the paper, a backbone P (the `backbone` head's MLP; with `upsample_factor` > 1 the
+    `upsample` head's P_up, giving S_up) is trained first; the slice components attach to its
+    representation z = M(x), which is then frozen or fine-tuned (`backbone`). Per slice i
     (column i of S, base slice included): an indicator f_i trained with BCE on membership, an
-    expert g_i trained (through the shared head) only on the slice's members, and the attention
-    `a1 = softmax(P / tau)` or `a2 = softmax((P + |psi(Q)|) / tau)` combining the experts' slice
-    vectors s = sum_i a_i r_i, from which the shared head predicts. The loss is the base task's
-    cross-entropy on s + the indicators' BCE + the experts' masked cross-entropy. Inference uses
-    the learned indicators only: S at predict time is checked, never read.
+    expert g_i trained (through the shared head, initialised from P's predictive layer) only on
+    the slice's members, and the attention `a1 = softmax(P / tau)` or
+    `a2 = softmax((P + |psi(Q)|) / tau)` combining the experts' slice vectors s = sum_i a_i r_i,
+    from which the shared head predicts. The loss is the base task's cross-entropy on s + the
+    indicators' BCE + the experts' masked cross-entropy. Inference uses the learned indicators
+    only: S at predict time is checked, never read. `config: paper` sets PAPER_SETTINGS.
     """
 
     kind: ClassVar[str] = "slice-attention"
 
     class Params(SliceHeadParams):
+        config: Literal["default", "paper"] = Field(
+            "default",
+            description="preset for the settings not given explicitly: `default` (the field defaults, "
+            "tuned on dev splits) or `paper` (PAPER_SETTINGS: Park et al.'s stated settings)",
+        )
+        backbone: Literal["fine-tune", "frozen", "scratch"] = Field(
+            "fine-tune",
+            description="train the backbone P first, then attach the slice components to its "
+            "representation and fine-tune it (`fine-tune`) or keep it fixed (`frozen`); `scratch`: "
+            "no pre-trained P, every part trained together from random initialisation",
+        )
+        backbone_epochs: int | None = Field(None, ge=1, description="epochs of P's training; None = epochs")
+        slice_epochs: int | None = Field(None, ge=1, description="epochs of the slice stage; None = epochs")
+        upsample_factor: int = Field(
+            1,
+            ge=1,
+            description="tail members repeated this often in P's and the slice stage's pool (>1: S_up)",
+        )
+        expert_init: Literal["identity", "random"] = Field(
+            "identity",
+            description="experts start as r_i = z, so the attached model starts as P (with a trained P)",
+        )
         attention: Literal["a1", "a2"] = Field(
             "a1", description="a1: softmax(P/tau), membership only; a2: softmax((P + |psi(Q)|)/tau)"
         )
         tau: float = Field(0.1, gt=0, description="attention temperature (the paper tries 0.1 and 1.0)")
         noise_std: float = Field(
-            0.0, ge=0, description="Gaussian noise on tail members' features (paper: 0.005)"
+            0.0, ge=0, description="Gaussian noise on tail members' representation (paper: 0.005)"
         )
         indicator_balance: float = Field(
             1.0,
@@ -221,11 +269,23 @@ class SliceAttention(_TorchSliceHead):
         indicator_weight: float = Field(1.0, ge=0)
         expert_weight: float = Field(1.0, ge=0)
 
+        @model_validator(mode="before")
+        @classmethod
+        def _preset(cls, data: Any) -> Any:
+            """Fill the settings not given explicitly from the `config` preset."""
+            if isinstance(data, dict) and data.get("config") == "paper":
+                return {**PAPER_SETTINGS, **data}
+            return data
+
     params: Params
 
     @classmethod
     def examples(cls) -> list[SliceAttention]:
-        return [cls(epochs=2, hidden=16), cls(epochs=2, hidden=16, attention="a2", tau=0.1, noise_std=0.005)]
+        return [
+            cls(epochs=2, hidden=16),
+            cls(epochs=2, hidden=16, attention="a2", tau=0.1, noise_std=0.005, backbone="scratch"),
+            cls(config="paper", epochs=2, hidden=16, upsample_factor=3),
+        ]
 
     def attention(self, X: np.ndarray, S: np.ndarray) -> np.ndarray:
         """(n, m) attention weights over slices, rows summing to 1 (for inspecting the routing)."""
