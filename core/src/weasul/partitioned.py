@@ -46,6 +46,7 @@ __all__ = [
     "PartitionedArray",
     "is_partitioned",
     "write_partitions",
+    "map_partitions",
     "apply_lfs_partitioned",
     "lf_summary_partitioned",
     "fit_label_model",
@@ -383,7 +384,7 @@ def write_partitions(
     return _assemble(folder, metas, kind, executor)
 
 
-def _map_partitions(
+def map_partitions(
     fn: Callable[[np.ndarray, Any], tuple[Sequence[np.ndarray], Mapping[str, Any]]],
     source: PartitionedArray,
     outputs: Sequence[tuple[Path, str]],
@@ -577,7 +578,7 @@ def predict_label_model(plugin: LabelModel, inputs: Mapping[str, Any], ctx: Step
         y = gold.get(split)
         extras = None if y is None else [np.asarray(y)[a:b] for a, b in value.bounds]
         outputs = [(ctx.out_dir / f"probs.{split}", "probs"), (ctx.out_dir / f"pred.{split}", "labels")]
-        (probs, pred), stats = _map_partitions(
+        (probs, pred), stats = map_partitions(
             functools.partial(_predict_part, plugin),
             value,
             outputs,

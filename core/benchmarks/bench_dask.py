@@ -1,0 +1,398 @@
+"""Scale-out on Dask (issue 17), as JSON beside this file (`bench_dask.json`, or `--out`).
+
+(a) Label-model fit on a generated 10M x 50 vote matrix (K = 2, int8, 100 partitions of 100k
+    rows). Each partition is generated on a worker and written to disk there; the client never
+    holds it. Majority vote, weighted vote and Dawid-Skene fit from statistics summed over the
+    partitions (`weasul.statistics.fit_from_statistics` with the executor's tree-summed
+    `map_sum`); Dawid-Skene then predicts every partition on the workers, probabilities and
+    predictions written as partitions. The client's peak RSS is sampled in a thread (and
+    `ru_maxrss` read after the section). Then a 1M-row sample (the first 10 partitions) is
+    fitted both ways, partitioned on the cluster and in memory, to compare parameters and
+    predictions, and Snorkel's LabelModel is fitted on that sample (the full 10M x 50 int64
+    matrix, 4 GB before Snorkel's one-hot copy, does not fit on the shared machine).
+(b) 20 Python LFs on 1M rows of generated text: weasul in this process, then on a local cluster
+    of 1 and of 2 worker processes (the LF step's partitioned writer); Snorkel's PandasLFApplier
+    and DaskLFApplier (on the same clusters) on the first `--snorkel-rows` of them (100k: at
+    Snorkel's pace the full 1M would take most of an hour here). Throughput ratio 2 workers / 1.
+
+    OMP_NUM_THREADS=1 .venv/bin/python core/benchmarks/bench_dask.py [--small] [--out FILE]
+
+`--small` runs 200k x 50 and 40k text rows (a minute or two). The machine's load average
+(`os.getloadavg`) is recorded before and after: on a shared machine it bounds what a 2-worker
+ratio can show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import json
+import os
+import platform
+import re
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+M, K, SEED = 50, 2, 17
+ACCURACY = np.linspace(0.55, 0.9, M)
+COVERAGE = np.linspace(0.05, 0.5, M)
+
+
+class PeakRSS:
+    """The peak resident memory of this process while the block runs, sampled every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak = self.start = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, me.memory_info().rss)
+            self._stop.wait(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self.start = self.peak = psutil.Process().memory_info().rss
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, psutil.Process().memory_info().rss)
+
+
+def _mib(n: float) -> float:
+    return round(n / 2**20, 1)
+
+
+# --- (a) generated votes ---------------------------------------------------------------------
+def generate(rows: int, what: str, i: int) -> np.ndarray:
+    """Partition i: gold y, and M sources of known accuracy and coverage (abstain = -1)."""
+    rng = np.random.default_rng([SEED, i])
+    y = rng.integers(0, K, size=rows)
+    right = rng.random((rows, M)) < ACCURACY
+    votes = np.where(right, y[:, None], (y[:, None] + 1 + rng.integers(0, K - 1, size=(rows, M))) % K)
+    covered = rng.random((rows, M)) < COVERAGE
+    if what == "y":
+        return y.astype(np.int8)
+    return np.where(covered, votes, -1).astype(np.int8)
+
+
+def _predict_and_score(
+    model: Any, L: np.ndarray, y_path: str
+) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    P = model.predict_proba(L)
+    pred = P.argmax(axis=1)
+    y = np.load(y_path)
+    return [P, pred], {"correct": np.array([int((pred == y).sum())]), "rows": np.array([len(y)])}
+
+
+def _state(model: Any) -> dict[str, np.ndarray]:
+    return {
+        k: np.asarray(v, dtype=float)
+        for k, v in model.fitted_state().items()
+        if np.asarray(v).dtype != object
+    }
+
+
+def _max_diff(a: Any, b: Any) -> float:
+    sa, sb = _state(a), _state(b)
+    return max(float(np.max(np.abs(sa[k] - sb[k]))) if sa[k].size else 0.0 for k in sa)
+
+
+def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Path) -> dict[str, Any]:
+    from weasul.executor import Executor, ExecutorSpec
+    from weasul.partitioned import map_partitions, write_partitions
+    from weasul.statistics import fit_from_statistics
+    from weasul_baselines.dawid_skene import DawidSkene
+    from weasul_baselines.majority_vote import MajorityVote, WeightedVote
+
+    parts = n // partition_rows
+    out: dict[str, Any] = {"rows": n, "sources": M, "classes": K, "partitions": parts, "dtype": "int8"}
+    out["dense_int64_gib"] = round(n * M * 8 / 2**30, 2)
+    models = {
+        "majority-vote": MajorityVote(n_classes=K),
+        "weighted-vote": WeightedVote(n_classes=K),
+        "dawid-skene": DawidSkene(n_classes=K),
+    }
+    with Executor(ExecutorSpec(kind="dask", n_workers=2)) as ex:
+        ex.map_list(abs, [1, 2])  # workers up before anything is timed
+        with PeakRSS() as rss:
+            t = time.perf_counter()
+            L = write_partitions(
+                functools.partial(generate, partition_rows, "L"), range(parts), folder / "L.train", ex
+            )
+            Y = write_partitions(
+                functools.partial(generate, partition_rows, "y"), range(parts), folder / "y.train", ex
+            )
+            out["generate_s"] = round(time.perf_counter() - t, 2)
+            for name, model in models.items():
+                passes: list[int] = []
+                t = time.perf_counter()
+                fit_from_statistics(model, L.map_sum(ex), M, progress=passes.append)
+                out[f"fit_{name}_s"] = round(time.perf_counter() - t, 2)
+                out[f"fit_{name}_passes"] = passes[-1]
+            t = time.perf_counter()
+            outputs = [(folder / "probs.train", "probs"), (folder / "pred.train", "labels")]
+            _, stats = map_partitions(
+                functools.partial(_predict_and_score, models["dawid-skene"]),
+                L,
+                outputs,
+                ex,
+                [str(p) for p in Y.paths],
+            )
+            out["predict_dawid-skene_s"] = round(time.perf_counter() - t, 2)
+            out["accuracy_dawid-skene"] = round(float(stats["correct"][0] / stats["rows"][0]), 5)
+        out["client_rss_start_mib"] = _mib(rss.start)
+        out["client_rss_peak_mib"] = _mib(rss.peak)
+        out["client_ru_maxrss_mib"] = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+        out["client_peak_below_1_gib"] = rss.peak < 2**30
+        # the same model on a 1M-row sample: partitioned on the cluster and in memory
+        k = sample_rows // partition_rows
+        sample = dataclasses.replace(L, files=L.files[:k], rows=L.rows[:k], checksums=L.checksums[:k])
+        on_cluster = fit_from_statistics(DawidSkene(n_classes=K), sample.map_sum(ex), M)
+    X, y = sample.to_numpy(), np.concatenate([Y.load(i) for i in range(k)])
+    t = time.perf_counter()
+    in_memory = DawidSkene(n_classes=K).fit(X)
+    out["sample_rows"] = int(len(X))
+    out["sample_fit_in_memory_s"] = round(time.perf_counter() - t, 2)
+    out["sample_max_param_diff_partitioned_vs_memory"] = _max_diff(on_cluster, in_memory)
+    out["sample_predictions_differ"] = int(
+        (on_cluster.predict_proba(X).argmax(1) != in_memory.predict_proba(X).argmax(1)).sum()
+    )
+    out["full_vs_sample_max_param_diff"] = _max_diff(models["dawid-skene"], in_memory)
+    out["sample_accuracy_dawid-skene"] = round(float((in_memory.predict_proba(X).argmax(1) == y).mean()), 5)
+    true_acc = np.asarray(in_memory.fitted_state()["confusion_"])[:, [0, 1], [0, 1]].mean(axis=1)
+    out["dawid-skene_source_accuracy_max_error"] = round(float(np.max(np.abs(true_acc - ACCURACY))), 4)
+    out["snorkel_label_model"] = bench_snorkel_label_model(X.astype(np.int64), y)
+    return out
+
+
+def bench_snorkel_label_model(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    try:
+        from snorkel.labeling.model import LabelModel
+    except ImportError as err:
+        return {"skipped": f"snorkel not importable: {err}"}
+    with PeakRSS() as rss:
+        t = time.perf_counter()
+        model = LabelModel(cardinality=K, verbose=False)
+        model.fit(X, n_epochs=100, seed=0)
+        seconds = time.perf_counter() - t
+        pred = model.predict_proba(X).argmax(axis=1)
+    return {
+        "rows": int(len(X)),
+        "fit_s": round(seconds, 2),
+        "accuracy": round(float((pred == y).mean()), 5),
+        "rss_growth_mib": _mib(rss.peak - rss.start),
+        "full_10M": "not run: the dense int64 matrix alone is 4 GB on a shared 23 GB machine",
+    }
+
+
+# --- (b) Python LFs on text ----------------------------------------------------------------
+VOCAB = [f"w{i}" for i in range(300)] + ["great", "awful", "refund", "love", "hate", "broken", "fast", "slow"]
+
+
+def make_texts(n: int) -> list[str]:
+    rng = np.random.default_rng(SEED)
+    lengths = rng.integers(4, 16, size=n)
+    words = rng.choice(len(VOCAB), size=int(lengths.sum()))
+    marks = rng.choice(["", "!", "?", " 42", "!!"], size=n)
+    out, at = [], 0
+    for length, mark in zip(lengths, marks, strict=True):
+        out.append(" ".join(VOCAB[w] for w in words[at : at + length]) + mark)
+        at += length
+    return out
+
+
+_DIGITS = re.compile(r"\d+")
+_NEG = re.compile(r"\b(awful|hate|broken|slow)\b")
+
+
+def _t(x: Any) -> str:
+    """The row's text; a non-string (Dask's metadata probe sends a fake row) reads as empty."""
+    text = x.text
+    return text if isinstance(text, str) else ""
+
+
+def _kw(word: str, label: int) -> Any:
+    def lf(x: Any) -> int:
+        return label if word in _t(x).split() else -1
+
+    lf.__name__ = f"kw_{word}"
+    return lf
+
+
+def lf_long(x: Any) -> int:
+    return 1 if len(_t(x)) > 70 else -1
+
+
+def lf_short(x: Any) -> int:
+    return 0 if len(_t(x)) < 25 else -1
+
+
+def lf_bang(x: Any) -> int:
+    return 1 if _t(x).endswith("!") else -1
+
+
+def lf_double_bang(x: Any) -> int:
+    return 0 if "!!" in _t(x) else -1
+
+
+def lf_question(x: Any) -> int:
+    return 0 if _t(x).endswith("?") else -1
+
+
+def lf_digits(x: Any) -> int:
+    return 1 if _DIGITS.search(_t(x)) else -1
+
+
+def lf_neg_regex(x: Any) -> int:
+    return 0 if _NEG.search(_t(x)) else -1
+
+
+def lf_many_words(x: Any) -> int:
+    return 1 if len(_t(x).split()) >= 12 else -1
+
+
+def lf_w1(x: Any) -> int:
+    return 1 if _t(x).startswith("w1") else -1
+
+
+def lf_w2(x: Any) -> int:
+    return 0 if _t(x).startswith("w2") else -1
+
+
+def lf_vowels(x: Any) -> int:
+    return 1 if sum(c in "aeiou" for c in _t(x)) > 6 else -1
+
+
+def lf_upper_half(x: Any) -> int:
+    ids = [int(w[1:]) for w in _t(x).split() if w[:1] == "w" and w[1:].isdigit()]
+    return 1 if ids and sum(ids) / len(ids) > 200 else -1
+
+
+FUNCTIONS = [
+    _kw("great", 1), _kw("love", 1), _kw("fast", 1), _kw("awful", 0), _kw("hate", 0),
+    _kw("broken", 0), _kw("refund", 0), _kw("slow", 0),
+    lf_long, lf_short, lf_bang, lf_double_bang, lf_question, lf_digits, lf_neg_regex,
+    lf_many_words, lf_w1, lf_w2, lf_vowels, lf_upper_half,
+]  # fmt: skip
+
+
+def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
+    import pandas as pd
+    from weasul.executor import Executor, ExecutorSpec
+    from weasul.lf import LabelingFunction, apply_lfs
+    from weasul.partitioned import apply_lfs_partitioned
+
+    assert len(FUNCTIONS) == 20
+    frame = pd.DataFrame({"text": make_texts(n)})
+    lfs = [LabelingFunction(f.__name__, f) for f in FUNCTIONS]
+    out: dict[str, Any] = {"rows": n, "lfs": len(lfs)}
+    t = time.perf_counter()
+    reference = apply_lfs(lfs, frame, n_classes=K)
+    out["weasul_in_process_rows_per_s"] = round(n / (time.perf_counter() - t))
+    snorkel = _snorkel_lfs()
+    head = frame.iloc[:snorkel_rows]
+    if snorkel is not None:
+        from snorkel.labeling import PandasLFApplier
+
+        out["snorkel_rows"] = len(head)
+        t = time.perf_counter()
+        L_snorkel = PandasLFApplier(snorkel).apply(head, progress_bar=False)
+        out["snorkel_pandas_rows_per_s"] = round(len(head) / (time.perf_counter() - t))
+        out["snorkel_same_L"] = bool(np.array_equal(L_snorkel, reference[: len(head)]))
+    for workers in (1, 2):
+        with Executor(ExecutorSpec(kind="dask", n_workers=workers)) as ex:
+            apply_lfs_partitioned(lfs, frame.iloc[:200], folder / f"warm{workers}", ex, n_classes=K)
+            t = time.perf_counter()
+            L = apply_lfs_partitioned(lfs, frame, folder / f"L{workers}", ex, n_classes=K)
+            out[f"weasul_dask_{workers}w_rows_per_s"] = round(n / (time.perf_counter() - t))
+            out[f"weasul_dask_{workers}w_same_L"] = bool(np.array_equal(L.to_numpy(), reference))
+            if snorkel is not None:
+                out.update(_snorkel_dask(snorkel, head, ex, workers, reference[: len(head)]))
+    out["weasul_ratio_2w_over_1w"] = round(
+        out["weasul_dask_2w_rows_per_s"] / out["weasul_dask_1w_rows_per_s"], 3
+    )
+    out["weasul_ratio_2w_over_in_process"] = round(
+        out["weasul_dask_2w_rows_per_s"] / out["weasul_in_process_rows_per_s"], 3
+    )
+    if "snorkel_dask_2w_rows_per_s" in out:
+        out["snorkel_ratio_2w_over_1w"] = round(
+            out["snorkel_dask_2w_rows_per_s"] / out["snorkel_dask_1w_rows_per_s"], 3
+        )
+        out["weasul_over_snorkel_2w"] = round(
+            out["weasul_dask_2w_rows_per_s"] / out["snorkel_dask_2w_rows_per_s"], 3
+        )
+    return out
+
+
+def _snorkel_lfs() -> list[Any] | None:
+    try:
+        from snorkel.labeling import LabelingFunction
+    except ImportError:
+        return None
+    return [LabelingFunction(name=f.__name__, f=f) for f in FUNCTIONS]
+
+
+def _snorkel_dask(lfs: list[Any], frame: Any, ex: Any, workers: int, reference: np.ndarray) -> dict[str, Any]:
+    import dask.dataframe as dd
+    from snorkel.labeling.apply.dask import DaskLFApplier
+
+    try:
+        ddf = dd.from_pandas(frame, npartitions=2 * workers)
+        DaskLFApplier(lfs).apply(dd.from_pandas(frame.iloc[:200], npartitions=1), scheduler=ex.client)
+        t = time.perf_counter()
+        L = DaskLFApplier(lfs).apply(ddf, scheduler=ex.client)
+        seconds = time.perf_counter() - t
+    except Exception as err:  # noqa: BLE001 - the peer failing is a result, reported as such
+        return {f"snorkel_dask_{workers}w_error": f"{type(err).__name__}: {err}"[:300]}
+    return {
+        f"snorkel_dask_{workers}w_rows_per_s": round(len(frame) / seconds),
+        f"snorkel_dask_{workers}w_same_L": bool(np.array_equal(L, reference)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="200k x 50 votes and 40k text rows")
+    parser.add_argument("--out", type=Path, default=Path(__file__).with_suffix(".json"))
+    parser.add_argument("--only", choices=["label-models", "lfs"], default=None)
+    parser.add_argument(
+        "--snorkel-rows", type=int, default=100_000, help="text rows Snorkel's appliers label"
+    )
+    args = parser.parse_args()
+    n, sample, rows, texts = (
+        (200_000, 50_000, 25_000, 40_000) if args.small else (10_000_000, 1_000_000, 100_000, 1_000_000)
+    )
+    result: dict[str, Any] = {
+        "small": args.small,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
+        if args.only in (None, "label-models"):
+            result["label_models"] = bench_label_models(n, sample, rows, Path(tmp) / "a")
+            print(json.dumps(result["label_models"]), file=sys.stderr)
+        if args.only in (None, "lfs"):
+            result["python_lfs"] = bench_python_lfs(texts, min(texts, args.snorkel_rows), Path(tmp) / "b")
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    text = json.dumps(result, indent=1)
+    args.out.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
