@@ -164,3 +164,13 @@ def test_three_classes(make):
     P = model.predict_proba(data.X)
     assert P.shape == (900, 3) and np.allclose(P.sum(axis=1), 1)
     assert (P.argmax(axis=1) == y).mean() > 0.85
+
+
+def test_fit_is_seeded_and_leaves_the_callers_torch_rng_alone(data):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = ConceptModel(epochs=2, seed=5).fit(data.X, data.y, golden=data.golden)
+    assert torch.equal(torch.rand(3), expected)
+    b = ConceptModel(epochs=2, seed=5).fit(data.X, data.y, golden=data.golden)
+    assert np.array_equal(a.explain(data.X), b.explain(data.X))

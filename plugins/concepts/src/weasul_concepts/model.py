@@ -171,9 +171,10 @@ class ConceptModel(Classifier):
         if p.num_threads is not None:
             torch.set_num_threads(p.num_threads)
         try:
-            net = nn.build(x.shape[1], p.hidden, k, T.shape[1], p.dropout, p.seed)
-            rng = np.random.default_rng(p.seed)
-            history = self._train(nn, net, x, T, noisy, gold, golden_rows, k, rng)
+            with torch.random.fork_rng():  # seeded inside; the caller's torch RNG is untouched
+                net = nn.build(x.shape[1], p.hidden, k, T.shape[1], p.dropout, p.seed)
+                rng = np.random.default_rng(p.seed)
+                history = self._train(nn, net, x, T, noisy, gold, golden_rows, k, rng)
         finally:
             torch.set_num_threads(threads)
         self.module_ = net

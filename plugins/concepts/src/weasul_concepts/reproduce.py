@@ -117,7 +117,7 @@ def run(
     import torch
 
     torch.set_num_threads(1)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     data = load_bank(data_path or _default_data(), annotated=annotated, rows=rows, seed=0)
     log(
         f"data: {len(data.y['train'])} train / {len(data.y['valid'])} valid / {len(data.y['test'])} test rows, "
@@ -172,6 +172,7 @@ def run(
         "n_train": int(len(data.y["train"])),
     }
     out["seconds"] = time.perf_counter() - started
+    out["cpu_seconds"] = time.process_time() - cpu
     return out
 
 
@@ -281,7 +282,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     for name, wins in result["verdict"].items():
         said = ", ".join(f"{k} {'beats' if v else 'does not beat'} the baseline" for k, v in wins.items())
         print(f"  {name}: {said}")
-    print(f"wrote {out / 'results.json'}, {', '.join(str(p) for p in plots)} ({result['seconds']:.0f} s)")
+    print(
+        f"wrote {out / 'results.json'}, {', '.join(str(p) for p in plots)} "
+        f"({result['seconds']:.0f} s wall, {result['cpu_seconds']:.0f} s CPU)"
+    )
     return result
 
 
