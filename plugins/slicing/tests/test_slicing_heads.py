@@ -10,6 +10,7 @@ from safetensors import safe_open
 from weasul.errors import DataError, NotFittedError
 from weasul.steps import StepContext, run_step
 from weasul_slicing import (
+    PAPER_SETTINGS,
     BackboneHead,
     MixtureOfExperts,
     SliceAttention,
@@ -26,6 +27,8 @@ HEADS = [
     SliceAttention(
         **FAST, attention="a2", tau=1.0, noise_std=0.005, final_head="separate", expert_loss="slice-mean"
     ),
+    SliceAttention(**FAST, config="paper", upsample_factor=3),
+    SliceAttention(**FAST, backbone="scratch", expert_init="random"),
     BackboneHead(**FAST),
     UpsampleHead(**FAST, factor=3),
     MixtureOfExperts(**FAST),
@@ -171,3 +174,46 @@ def test_run_step_reports_per_slice_metrics(data, tmp_path):
     assert test["slices"]["intent_1"]["n"] == members.sum()
     assert test["slices"]["intent_1"]["accuracy"] == pytest.approx((pred[members] == y[:100][members]).mean())
     assert test["slices"]["base"]["accuracy"] == pytest.approx(test["accuracy"])
+
+
+def _body(head):
+    return {k: v.clone() for k, v in head.module_.body.state_dict().items()}
+
+
+def test_slice_components_attach_to_the_trained_backbone(data):
+    X, y, S, _ = data
+    P = _body(BackboneHead(**FAST, seed=2).fit(X, y, S))
+    P_up = _body(UpsampleHead(**FAST, seed=2, factor=4).fit(X, y, S))
+    frozen = _body(SliceAttention(**FAST, seed=2, backbone="frozen").fit(X, y, S))
+    frozen_up = _body(SliceAttention(**FAST, seed=2, backbone="frozen", upsample_factor=4).fit(X, y, S))
+    tuned = _body(SliceAttention(**FAST, seed=2).fit(X, y, S))
+    # S's representation is exactly the backbone head's P (frozen) or starts from it (fine-tune);
+    # S_up's is P_up's
+    assert all(torch.equal(frozen[k], P[k]) for k in P)
+    assert all(torch.equal(frozen_up[k], P_up[k]) for k in P)
+    assert not all(torch.equal(frozen_up[k], P[k]) for k in P)
+    assert not all(torch.equal(tuned[k], P[k]) for k in P)
+    assert max(float((tuned[k] - P[k]).abs().max()) for k in P) < 0.5  # fine-tuned, not re-learned
+
+
+def test_attached_model_starts_as_its_backbone(data):
+    import weasul_slicing._nn as nn
+
+    X, y, S, _ = data
+    p = SliceAttention.Params(**FAST)
+    P = nn.Backbone(X.shape[1], 16, 2, p.depth)
+    net = nn.build("slice-attention", X.shape[1], 2, S.shape[1], p)
+    net.attach(P, "identity")
+    Xt = torch.as_tensor(X, dtype=torch.float32)
+    with torch.no_grad():
+        assert torch.allclose(net(Xt), P(Xt), atol=1e-5)
+
+
+def test_paper_config_fills_unset_settings_only():
+    paper = SliceAttention(config="paper")
+    assert {k: getattr(paper.params, k) for k in PAPER_SETTINGS} == PAPER_SETTINGS
+    assert paper.params.backbone == "frozen" and paper.params.tau == 1.0 and not paper.params.expert_relu
+    assert SliceAttention(config="paper", tau=0.1).params.tau == 0.1
+    default = SliceAttention()
+    assert default.params.tau == 0.1 and default.params.indicator_balance == 1.0
+    assert SliceAttention.Params.model_validate(paper.params.model_dump()) == paper.params

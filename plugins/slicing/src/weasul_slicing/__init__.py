@@ -15,9 +15,9 @@ from weasul_slicing.heads import (
     UpsampleHead,
     check_slices,
 )
+from weasul_slicing.latent import LatentSlices, make_latent_slices
 from weasul_slicing.metrics import SliceMetricsReporter, slice_metrics
 from weasul_slicing.sf import BASE_SLICE, SliceFunctions, slice_matrix, slice_names, slicing_function
-from weasul_slicing.latent import LatentSlices, make_latent_slices
 from weasul_slicing.synthetic import SyntheticSlices, make_slice_data
 
 __version__ = "0.1.0"
