@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from weasul.artifacts import read_value, write_value
-from weasul.errors import WeasulError
+from weasul.errors import PluginContractError, WeasulError
 from weasul.plugin import PersistentPlugin, Plugin
 
 __all__ = [
@@ -491,6 +491,9 @@ class StepCache:
             manifest = self._write_files(tmp, key, step_id, artifacts, metrics, kinds, names)
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
             self._publish(tmp, self.root / key)
+        except PluginContractError as err:  # a model whose save() refuses this instance's state
+            _log.debug("step %s not cached: %s", step_id, err)
+            return False
         finally:
             _WRITING.discard(tmp)
             shutil.rmtree(tmp, ignore_errors=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from weasul.cache import file_sha256, registered_name, write_text_atomic
-from weasul.errors import DataError, WeasulError
+from weasul.errors import DataError, PluginContractError, WeasulError
 from weasul.plugin import PersistentPlugin, Plugin
 
 __all__ = ["MODELS_DIR", "MANIFEST", "save_step_models", "read_manifest", "load_step_model"]
@@ -72,10 +72,12 @@ def save_step_models(
             try:
                 model.save(tmp)
                 os.replace(tmp, file)
+                entry.update(saved=True, file=file.name, sha256=file_sha256(file), size=file.stat().st_size)
+                written.append(file)
+            except PluginContractError as err:  # this instance's state cannot be stored (e.g. torch inside)
+                entry["saved"], entry["reason"] = False, str(err)
             finally:
                 tmp.unlink(missing_ok=True)
-            entry.update(saved=True, file=file.name, sha256=file_sha256(file), size=file.stat().st_size)
-            written.append(file)
         if not entry["saved"]:
             _log.info("step %s: model '%s' not saved in the run folder: %s", step_id, name, entry["reason"])
         entries[name] = entry

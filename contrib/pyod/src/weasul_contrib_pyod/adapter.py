@@ -10,17 +10,29 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field, field_validator
-from weasul.errors import DataError, MissingDependencyError, SpecError
+from weasul.errors import DataError, MissingDependencyError, PluginContractError, SpecError
 from weasul.interfaces import AnomalyScorer
 from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.validation import check_features
 
-__all__ = ["CATALOG", "PyODParams", "PyODScorer", "PyODDetector", "pyod_scorer", "resolve_detector"]
+if TYPE_CHECKING:
+    from typing import Self
+
+__all__ = [
+    "CATALOG",
+    "SAVED_PACKAGES",
+    "PyODParams",
+    "PyODScorer",
+    "PyODDetector",
+    "pyod_scorer",
+    "resolve_detector",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -68,6 +80,9 @@ CATALOG: dict[str, str] = {
 }
 _BY_LOWER = {name.lower(): name for name in CATALOG}
 
+#: Packages whose objects a saved scorer may hold (stored with skops, trusted on load).
+SAVED_PACKAGES = ("sklearn", "pyod")
+
 #: Detector options that bound how few training rows a detector can take (rows must exceed them).
 _ROW_BOUNDS = ("n_neighbors", "n_clusters", "ref_set", "n_bins_min")
 
@@ -111,10 +126,12 @@ class PyODScorer(AnomalyScorer):
     Subclasses set `detector` ("module:Class") and may map their own `Params` fields to detector
     keyword arguments by overriding `detector_options`. Fitted state: `detector_` (the PyOD
     object), `n_features_in_`, `threshold_` (score above which a row counts as an outlier).
-    Not persistable with the default safetensors save (PyOD models are Python objects).
+    `save`/`load` store the fitted detector with skops inside a safetensors file, trusting
+    only scikit-learn and PyOD types on load (no pickle), so `weasul apply` scores new rows
+    with the scorer a run fitted. The deep detectors (torch modules inside) cannot be saved.
     """
 
-    persistable: ClassVar[bool] = False
+    persistable: ClassVar[bool] = True
     Params: ClassVar[type[WeasulParams]] = PyODParams
     params: PyODParams
     #: "module:Class" of the PyOD detector.
@@ -215,6 +232,31 @@ class PyODScorer(AnomalyScorer):
             )
             scores = np.where(bad, worst, scores)
         return scores
+
+    def save(self, path: str | Path) -> Path:
+        """Params, `threshold_`, `n_features_in_` and the fitted detector (skops) in one
+        safetensors file. Raises PluginContractError for a detector skops cannot store."""
+        from weasul.persist import save_plugin
+
+        try:
+            return save_plugin(self, path, packages=SAVED_PACKAGES)
+        except PluginContractError:
+            raise
+        except Exception as err:  # noqa: BLE001 - skops raises many types on what it cannot store
+            self.check_fitted()
+            raise PluginContractError(
+                f"{type(self).__name__} ({type(self.detector_).__name__}) cannot be saved: skops cannot store "
+                f"it ({type(err).__name__}: {err}); the deep detectors hold torch modules"
+            ) from err
+
+    @classmethod
+    def load(cls, path: str | Path) -> Self:
+        """A fitted scorer from a file written by `save`; the file may name scikit-learn and
+        PyOD types only (anything else is refused with a DataError, never run)."""
+        from weasul.persist import load_plugin
+
+        require("pyod", extra="pyod", distribution=cls.distribution)
+        return load_plugin(cls, path, packages=SAVED_PACKAGES)
 
     def is_outlier(self, X: Any) -> np.ndarray:
         """(n_items,) bool: score above `threshold_`, the (1 - contamination) quantile of training scores."""
