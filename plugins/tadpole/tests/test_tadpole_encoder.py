@@ -119,6 +119,6 @@ def test_partitioned_encoding_on_dask_matches(encoder):
     from weasul.executor import Executor, ExecutorSpec
 
     texts = BIO + MOVIES
-    with Executor(ExecutorSpec(kind="dask", n_workers=2)) as ex:
+    with Executor(ExecutorSpec(kind="dask", n_workers=2, processes=False)) as ex:
         parted = encoder.encode_partitioned(texts, ex, chunk_size=2)
     np.testing.assert_allclose(parted, encoder.encode(texts), atol=1e-6)

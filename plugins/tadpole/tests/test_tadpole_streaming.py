@@ -61,7 +61,7 @@ def test_streamed_scores_equal_one_pass(fitted):
 def test_dask_partitions_equal_local(fitted):
     enc, scorer = fitted
     local = score_corpus(_corpus(600), encoder=enc, scorer=scorer, chunk_size=50)
-    with Executor(ExecutorSpec(kind="dask", n_workers=2)) as ex:
+    with Executor(ExecutorSpec(kind="dask", n_workers=2, processes=False)) as ex:
         dask = score_corpus(_corpus(600), encoder=enc, scorer=scorer, chunk_size=50, executor=ex)
         X = enc.encode(list(_corpus(600)))
         rows = score_rows(X, scorer, chunk_size=64, executor=ex)
