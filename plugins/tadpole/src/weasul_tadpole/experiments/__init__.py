@@ -4,4 +4,7 @@
   Figure 4 filtering experiment.
 - `python -m weasul_tadpole.experiments.pretraining`: weighted continued MLM pretraining of
   MiniLM at equal budget, TADPOLE vs the paper's baselines.
+- `python -m weasul_tadpole.experiments.table3 [--quick]`: Table 3 end to end at CPU scale (a
+  small BERT pre-trained from scratch, continued per arm, fine-tuned per task with 5 seeds) and
+  the Fig. 2 proxy check.
 """
