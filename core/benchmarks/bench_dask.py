@@ -2,7 +2,7 @@
 
 (a) Label-model fit on a generated 10M x 50 vote matrix (K = 2, int8, 100 partitions of 100k
     rows). Each partition is generated on a worker and written to disk there; the client never
-    holds it. Majority vote, weighted vote and Dawid-Skene fit from statistics summed over the
+    holds it. Majority vote and Dawid-Skene fit from statistics summed over the
     partitions (`weasul.statistics.fit_from_statistics` with the executor's tree-summed
     `map_sum`); Dawid-Skene then predicts every partition on the workers, probabilities and
     predictions written as partitions. The client's peak RSS is sampled in a thread (and
@@ -12,8 +12,8 @@
     matrix, 4 GB before Snorkel's one-hot copy, does not fit on the shared machine).
 (b) 20 Python LFs on 1M rows of generated text: weasul in this process, then on a local cluster
     of 1 and of 2 worker processes (the LF step's partitioned writer); Snorkel's PandasLFApplier
-    and DaskLFApplier (on the same clusters) on the first `--snorkel-rows` of them (100k: at
-    Snorkel's pace the full 1M would take most of an hour here). Throughput ratio 2 workers / 1.
+    and DaskLFApplier (on the same clusters) on the first `--snorkel-rows` of them (50k: at
+    Snorkel's pace the full 1M would take over an hour here). Throughput ratio 2 workers / 1.
 
     OMP_NUM_THREADS=1 .venv/bin/python core/benchmarks/bench_dask.py [--small] [--out FILE]
 
@@ -43,8 +43,8 @@ import numpy as np
 import psutil
 
 M, K, SEED = 50, 2, 17
-ACCURACY = np.linspace(0.55, 0.9, M)
-COVERAGE = np.linspace(0.05, 0.5, M)
+ACCURACY = np.linspace(0.55, 0.9, M).astype(np.float32)
+COVERAGE = np.linspace(0.05, 0.5, M).astype(np.float32)
 
 
 class PeakRSS:
@@ -78,15 +78,17 @@ def _mib(n: float) -> float:
 
 # --- (a) generated votes ---------------------------------------------------------------------
 def generate(rows: int, what: str, i: int) -> np.ndarray:
-    """Partition i: gold y, and M sources of known accuracy and coverage (abstain = -1)."""
+    """Partition i: gold y (`what="y"`), or M sources of known accuracy and coverage (-1 =
+    abstain; one uniform draw per cell: a source covers a row with probability COVERAGE and is
+    then right with probability ACCURACY). Deterministic in (SEED, i)."""
     rng = np.random.default_rng([SEED, i])
-    y = rng.integers(0, K, size=rows)
-    right = rng.random((rows, M)) < ACCURACY
-    votes = np.where(right, y[:, None], (y[:, None] + 1 + rng.integers(0, K - 1, size=(rows, M))) % K)
-    covered = rng.random((rows, M)) < COVERAGE
+    y = rng.integers(0, K, size=rows).astype(np.int8)
     if what == "y":
-        return y.astype(np.int8)
-    return np.where(covered, votes, -1).astype(np.int8)
+        return y
+    u = rng.random((rows, M), dtype=np.float32)
+    wrong = (y[:, None] + 1) % K  # K = 2: the other class
+    votes = np.where(u < COVERAGE * ACCURACY, y[:, None], wrong)
+    return np.where(u < COVERAGE, votes, -1).astype(np.int8)
 
 
 def _predict_and_score(
@@ -116,14 +118,13 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
     from weasul.partitioned import map_partitions, write_partitions
     from weasul.statistics import fit_from_statistics
     from weasul_baselines.dawid_skene import DawidSkene
-    from weasul_baselines.majority_vote import MajorityVote, WeightedVote
+    from weasul_baselines.majority_vote import MajorityVote
 
     parts = n // partition_rows
     out: dict[str, Any] = {"rows": n, "sources": M, "classes": K, "partitions": parts, "dtype": "int8"}
     out["dense_int64_gib"] = round(n * M * 8 / 2**30, 2)
     models = {
         "majority-vote": MajorityVote(n_classes=K),
-        "weighted-vote": WeightedVote(n_classes=K),
         "dawid-skene": DawidSkene(n_classes=K),
     }
     with Executor(ExecutorSpec(kind="dask", n_workers=2)) as ex:

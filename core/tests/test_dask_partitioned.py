@@ -233,3 +233,38 @@ def test_a_bad_label_matrix_partition_is_refused_where_it_is_made(tmp_path):
             kind="label_matrix",
             n_classes=2,
         )
+
+
+class _NaNModel:
+    def predict_proba(self, L):
+        P = np.full((len(L), 2), 0.5)
+        P[-1] = np.nan
+        return P
+
+
+def test_nan_probabilities_in_a_partition_name_the_step_and_the_model(tmp_path):
+    from weasul.partitioned import predict_label_model
+    from weasul.steps import StepContext
+
+    L = write_partitions(lambda b: b, [np.zeros((3, 2), int), np.ones((2, 2), int)], tmp_path / "L.train")
+    ctx = StepContext("lm", tmp_path / "out")
+    with pytest.raises(
+        weasul.PluginContractError, match=r"step 'lm' \(_NaNModel\) output 'probs.train', partition 0.*NaN"
+    ):
+        predict_label_model(_NaNModel(), {"L": {"train": L}}, ctx)  # type: ignore[arg-type]
+
+
+def test_an_lf_that_raises_on_a_worker_is_named_with_its_row(tmp_path, cluster):
+    import pandas as pd
+    from weasul.lf import labeling_function
+    from weasul.partitioned import apply_lfs_partitioned
+
+    @labeling_function()
+    def picky(row):
+        if row.text == "boom":
+            raise ValueError("cannot read this")
+        return 1
+
+    frame = pd.DataFrame({"text": ["a", "b", "c", "boom", "d"]}, index=[10, 11, 12, 13, 14])
+    with pytest.raises(weasul.DataError, match=r"'picky' raised ValueError: cannot read this on row 13"):
+        apply_lfs_partitioned([picky], frame, tmp_path / "L.train", cluster, n_classes=2)
