@@ -268,3 +268,55 @@ def test_an_lf_that_raises_on_a_worker_is_named_with_its_row(tmp_path, cluster):
     frame = pd.DataFrame({"text": ["a", "b", "c", "boom", "d"]}, index=[10, 11, 12, 13, 14])
     with pytest.raises(weasul.DataError, match=r"'picky' raised ValueError: cannot read this on row 13"):
         apply_lfs_partitioned([picky], frame, tmp_path / "L.train", cluster, n_classes=2)
+
+
+def test_npy_data_given_as_partitions_runs_without_gathering_L(tmp_path, cluster):
+    from weasul.testing import samples
+
+    dense, parted = tmp_path / "dense", tmp_path / "parted"
+    dense.mkdir()
+    parted.mkdir()
+    for split, seed in (("train", 0), ("test", 1)):
+        L, y = samples.label_matrix(n=600, seed=seed)
+        np.save(dense / f"L_{split}.npy", L)
+        np.save(dense / f"Y_{split}.npy", y)
+        write_partitions(
+            lambda b: b, np.array_split(L, 3), parted / f"L_{split}", kind="label_matrix", n_classes=2
+        )
+        write_partitions(lambda b: b, np.array_split(y, 3), parted / f"Y_{split}")
+
+    def spec(path, executor):
+        return {
+            "weasul": 1,
+            "name": path.name,
+            "executor": executor,
+            "data": {
+                "use": "npy",
+                "params": {"path": str(path), "splits": ["train", "test"], "class_names": ["a", "b"]},
+            },
+            "steps": [
+                {
+                    "id": "lm",
+                    "use": "label_models/dawid-skene",
+                    "params": {"n_classes": 2},
+                    "inputs": {"L": "data.L", "y": "data.y"},
+                }
+            ],
+        }
+
+    mem = weasul.run(spec(dense, {"kind": "local"}), runs_dir=tmp_path / "runs")
+    dask = weasul.run(
+        spec(parted, {"kind": "dask", "address": cluster.client.scheduler.address}),
+        runs_dir=tmp_path / "runs",
+    )
+    assert isinstance(dask.artifacts["data.L"]["train"], PartitionedArray)
+    assert "gathering" not in (dask.path / "run.log").read_text()
+    a, b = _state(mem.artifacts["lm.model"]), _state(dask.artifacts["lm.model"])
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=0, atol=1e-8, err_msg=key)
+    assert np.array_equal(np.asarray(dask.artifacts["lm.pred"]["test"]), mem.artifacts["lm.pred"]["test"])
+    assert dask.metrics["lm"]["test"]["accuracy"] == pytest.approx(
+        mem.metrics["lm"]["test"]["accuracy"], abs=1e-12
+    )
+    with pytest.raises(weasul.DataError, match="give class_names"):
+        weasul.create("datasets", "npy", path=str(parted), splits=["train"]).load()

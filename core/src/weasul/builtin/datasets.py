@@ -235,6 +235,10 @@ class NpyDataset(DatasetLoader):
 
     def _read(self, folder: Path, stem: str) -> Any:
         for candidate in (stem, stem.replace("Y_", "y_")):
+            if (folder / f"{candidate}.parts").is_dir():  # .npy partitions (weasul.partitioned)
+                from weasul.partitioned import PartitionedArray
+
+                return PartitionedArray.read(folder / f"{candidate}.parts")
             for suffix in (".npy", ".npz"):
                 file = folder / f"{candidate}{suffix}"
                 if not file.is_file():
@@ -276,6 +280,16 @@ class NpyDataset(DatasetLoader):
         if not raw:
             raise DataError(f"{folder} has no L_/Y_/X_ files for splits {self.params.splits}")
         given = self.params.class_names
+        parted = {s: L for s, (L, _, _) in raw.items() if getattr(L, "partitioned", False)}
+        if parted and (not given or self.params.signed or self.params.abstain != -1):
+            raise DataError(
+                f"partitioned L_{next(iter(parted))}: give class_names (and keep abstain -1, signed false); "
+                "its classes are not read from the whole matrix"
+            )
+        raw = {  # gold labels are small: read them whole
+            s: (None if s in parted else L, np.asarray(y) if getattr(y, "partitioned", False) else y, X)
+            for s, (L, y, X) in raw.items()
+        }
         Ls = {
             s: check_label_matrix(
                 self._labels(L, f"L_{s}"),
@@ -286,6 +300,8 @@ class NpyDataset(DatasetLoader):
             for s, (L, _, _) in raw.items()
             if L is not None
         }
+        # each partition checked in turn, one in memory at a time; L stays on disk
+        Ls.update({s: L.check("label_matrix", f"L_{s}", len(given or ())) for s, L in parted.items()})
         ys = {s: self._labels(y, f"Y_{s}").ravel() for s, (_, y, _) in raw.items() if y is not None}
         if given:
             k = len(given)
