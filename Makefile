@@ -31,7 +31,7 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check registry core plugins contrib tests tools
 	$(PY) -m mypy registry/src core/src examples/embed.py
-	$(PY) -m mypy plugins/*/src contrib/pyod/src contrib/snorkel/src
+	$(PY) -m mypy plugins/*/src contrib/pyod/src contrib/snorkel/src contrib/mlflow/src
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

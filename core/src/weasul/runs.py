@@ -17,7 +17,7 @@ from typing import Any
 from weasul.errors import WeasulError
 from weasul.report import Headline, fmt, headline_of
 
-__all__ = ["RunInfo", "compare_runs", "find_runs", "read_run", "resolve_run"]
+__all__ = ["RunInfo", "compare_runs", "find_runs", "flat_spec", "read_run", "resolve_run"]
 
 
 @dataclass
@@ -143,7 +143,7 @@ def _flatten(value: Any, prefix: str, depth: int, out: dict[str, Any]) -> None:
         out[prefix] = value
 
 
-def _spec_flat(spec: Mapping[str, Any]) -> dict[str, Any]:
+def flat_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A resolved spec as dotted keys; steps keyed by id (`steps.lm.params.seed`)."""
     spec = dict(spec)
     steps = spec.pop("steps", None) or []
@@ -174,7 +174,7 @@ def compare_runs(a: Path, b: Path) -> dict[str, Any]:
         flat.append(metrics)
         spec_path = run / "spec.yaml"
         spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else None
-        specs.append(_spec_flat(spec or _read_json(run / "run.json").get("spec") or {}))
+        specs.append(flat_spec(spec or _read_json(run / "run.json").get("spec") or {}))
     keys = list(dict.fromkeys([*flat[0], *flat[1]]))
     metric_rows = [
         (k, flat[0].get(k), flat[1].get(k)) for k in keys if _numeric(flat[0].get(k), flat[1].get(k))
