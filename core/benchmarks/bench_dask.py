@@ -6,7 +6,8 @@
     partitions (`weasul.statistics.fit_from_statistics` with the executor's tree-summed
     `map_sum`); Dawid-Skene then predicts every partition on the workers, probabilities and
     predictions written as partitions. The client's peak RSS is sampled in a thread (and
-    `ru_maxrss` read after the section). Then a 1M-row sample (the first 10 partitions) is
+    `ru_maxrss` read after the section). The same partitions then go through `weasul.run` as
+    npy data (`L_train.parts/`) with Dawid-Skene on a fresh cluster. Then a 1M-row sample (the first 10 partitions) is
     fitted both ways, partitioned on the cluster and in memory, to compare parameters and
     predictions, and Snorkel's LabelModel is fitted on that sample (the full 10M x 50 int64
     matrix, 4 GB before Snorkel's one-hot copy, does not fit on the shared machine).
@@ -132,10 +133,16 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
         with PeakRSS() as rss:
             t = time.perf_counter()
             L = write_partitions(
-                functools.partial(generate, partition_rows, "L"), range(parts), folder / "L.train", ex
+                functools.partial(generate, partition_rows, "L"),
+                range(parts),
+                folder / "data" / "L_train",
+                ex,
             )
             Y = write_partitions(
-                functools.partial(generate, partition_rows, "y"), range(parts), folder / "y.train", ex
+                functools.partial(generate, partition_rows, "y"),
+                range(parts),
+                folder / "data" / "Y_train",
+                ex,
             )
             out["generate_s"] = round(time.perf_counter() - t, 2)
             for name, model in models.items():
@@ -163,6 +170,7 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
         k = sample_rows // partition_rows
         sample = dataclasses.replace(L, files=L.files[:k], rows=L.rows[:k], checksums=L.checksums[:k])
         on_cluster = fit_from_statistics(DawidSkene(n_classes=K), sample.map_sum(ex), M)
+    out["spec"] = bench_spec(folder, models["dawid-skene"])
     X, y = sample.to_numpy(), np.concatenate([Y.load(i) for i in range(k)])
     t = time.perf_counter()
     in_memory = DawidSkene(n_classes=K).fit(X)
@@ -178,6 +186,46 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
     out["dawid-skene_source_accuracy_max_error"] = round(float(np.max(np.abs(true_acc - ACCURACY))), 4)
     out["snorkel_label_model"] = bench_snorkel_label_model(X.astype(np.int64), y)
     return out
+
+
+def bench_spec(folder: Path, fitted: Any) -> dict[str, Any]:
+    """The same data through `weasul.run`: npy data given as partitions, Dawid-Skene on a fresh
+    local cluster; the client's peak RSS over the whole run (cluster start, data checks, fit,
+    per-partition predictions, cache entry)."""
+    import weasul
+
+    spec = {
+        "weasul": 1,
+        "name": "bench-dask",
+        "executor": {"kind": "dask", "n_workers": 2},
+        "data": {
+            "use": "npy",
+            "params": {"path": str(folder / "data"), "splits": ["train"], "class_names": ["a", "b"]},
+        },
+        "steps": [
+            {
+                "id": "lm",
+                "use": "label_models/dawid-skene",
+                "params": {"n_classes": K},
+                "inputs": {"L": "data.L", "y": "data.y"},
+            }
+        ],
+        "report": {"html": False},
+    }
+    with PeakRSS() as rss:
+        t = time.perf_counter()
+        result = weasul.run(spec, runs_dir=folder / "runs")
+        seconds = time.perf_counter() - t
+    return {
+        "run_s": round(seconds, 2),
+        "client_rss_start_mib": _mib(rss.start),
+        "client_rss_peak_mib": _mib(rss.peak),
+        "client_peak_below_1_gib": rss.peak < 2**30,
+        "accuracy": round(result.metrics["lm"]["train"]["accuracy"], 5),
+        "max_param_diff_vs_api_fit": _max_diff(result.artifacts["lm.model"], fitted),
+        "probs_partitioned": bool(getattr(result.artifacts["lm.probs"]["train"], "partitioned", False)),
+        "gathered": "gathering" in (result.path / "run.log").read_text(),
+    }
 
 
 def bench_snorkel_label_model(X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
