@@ -31,7 +31,8 @@ def main() -> None:
     kw = {"categories": args.categories, "image_shape": [1, 32, 32], "epochs": args.epochs, "conv": args.conv}
     out: dict[str, object] = {"images": len(X), **{k: v for k, v in vars(args).items()}}
     models: dict[str, dict[str, float]] = {}
-    CIGMO(**{**kw, "epochs": 1}).fit(X[:60])  # warm-up: torch import and first-call costs stay out of the timings
+    # warm-up: torch import and first-call costs stay out of the timings
+    CIGMO(**{**kw, "epochs": 1}).fit(X[:60])
     for name, cls in (("gvae", CigmoGVAE), ("mixture-vae", MixtureVAE), ("cigmo", CIGMO)):
         started = time.perf_counter()
         model = cls(**kw).fit(X, groups=data.groups)

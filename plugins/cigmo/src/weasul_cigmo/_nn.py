@@ -1,12 +1,16 @@
 """The networks and training loop of CIGMO (torch; imported on first fit or load).
 
-One shared trunk encodes each item; from it come the category classifier u (softmax over C),
-and per category the shape posterior N(h_c, s_c) and the view posterior N(g_c, r_c) (variances
-through Softplus, paper Sec. 4.1). The decoder of category c is a per-category input layer on
-(z, y) followed by a shared body ("a large part of the networks was shared", Sec. 4.1).
-Images (C, H, W) get a Bernoulli likelihood and, with `conv`, convolutional nets (else MLPs on the
-flattened pixels, 20x faster on CPU); feature rows get MLPs and the paper's unit-variance
-Gaussian likelihood.
+As the paper's App. B: the classifier u has a trunk of its own and a softmax head; one shared
+trunk feeds per-category shape heads N(h_c, s_c) and view heads N(g_c, r_c) (variances through
+Softplus); the decoder of category c is a per-category input layer on (z, y) followed by a body
+shared by all categories; batch normalisation after every hidden layer. Likelihood: the paper's
+unit-variance Gaussian N(f_c(y, z), I) (a Sigmoid output for images), or Bernoulli for images.
+Nets: MLPs, or with `conv` three stride-2 convolutions (16, 32, 64 filters; paper 32, 64, 128).
+
+Without batch normalisation the mixture collapsed in every run: u's logits then barely vary across
+items at initialisation (spread ~0.02 against ~0.3), so q(c | x) is the same for every item, the
+decoders see the same data with the same weights and stay interchangeable, and the per-group
+KL(q(c | x) || uniform) keeps u uniform (`python -m weasul_cigmo.diagnose --no-batchnorm`).
 """
 
 from __future__ import annotations
@@ -24,69 +28,100 @@ __all__ = ["CigmoNet", "build", "train", "encode"]
 _HIDDEN = 256
 
 
-def _conv_trunk(channels: int, size: int) -> nn.Sequential:
+def _norm(width: int, batchnorm: bool, conv: bool = False) -> nn.Module:
+    """Batch normalisation after a layer (paper App. B: after every layer), or nothing."""
+    if not batchnorm:
+        return nn.Identity()
+    return nn.BatchNorm2d(width) if conv else nn.BatchNorm1d(width)
+
+
+def _trunk(shape: tuple[int, ...], conv: bool, batchnorm: bool, hidden: int) -> nn.Sequential:
+    """Item -> hidden features: three stride-2 convolutions and a fully connected layer (paper
+    App. B, narrower), or two fully connected layers on the flattened input."""
     layers: list[nn.Module] = []
-    c, s = channels, size
-    for width in (32, 32, 64):  # three convolutional layers, as the paper's classifier u
-        layers += [nn.Conv2d(c, width, 4, stride=2, padding=1), nn.ReLU()]
-        c, s = width, s // 2
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(c * s * s, _HIDDEN), nn.ReLU())
+    if conv:
+        c, s = shape[0], shape[1]
+        for width in (16, 32, 64):
+            layers += [nn.Conv2d(c, width, 5, stride=2, padding=2), _norm(width, batchnorm, True), nn.ReLU()]
+            c, s = width, s // 2
+        layers += [nn.Flatten(), nn.Linear(c * s * s, hidden)]
+    else:
+        layers += [nn.Flatten(), nn.Linear(int(np.prod(shape)), hidden), _norm(hidden, batchnorm), nn.ReLU()]
+        layers += [nn.Linear(hidden, hidden)]
+    return nn.Sequential(*layers, _norm(hidden, batchnorm), nn.ReLU())
 
 
-class _ConvBody(nn.Module):
-    """hidden -> image logits (the inverse of the trunk)."""
-
-    def __init__(self, channels: int, size: int) -> None:
-        super().__init__()
-        self.start = size // 8
-        self.fc = nn.Sequential(nn.Linear(_HIDDEN, 64 * self.start**2), nn.ReLU())
-        self.deconv = nn.Sequential(
-            nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1),
+def _body(shape: tuple[int, ...], conv: bool, batchnorm: bool, hidden: int) -> nn.Sequential:
+    """hidden -> outputs (pre-activation), the inverse of the trunk; shared by all categories."""
+    if conv:
+        start = shape[1] // 8
+        layers: list[nn.Module] = [
+            nn.Linear(hidden, 64 * start * start),
+            _norm(64 * start * start, batchnorm),
             nn.ReLU(),
-            nn.ConvTranspose2d(32, 32, 4, stride=2, padding=1),
-            nn.ReLU(),
-            nn.ConvTranspose2d(32, channels, 4, stride=2, padding=1),
-        )
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.deconv(self.fc(h).view(len(h), 64, self.start, self.start))
-        return out
+            nn.Unflatten(1, (64, start, start)),
+        ]
+        for c_in, c_out in ((64, 32), (32, 16)):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 6, stride=2, padding=2), _norm(c_out, batchnorm, True)]
+            layers += [nn.ReLU()]
+        return nn.Sequential(*layers, nn.ConvTranspose2d(16, shape[0], 6, stride=2, padding=2))
+    d_out = int(np.prod(shape))
+    return nn.Sequential(
+        nn.Linear(hidden, hidden), _norm(hidden, batchnorm), nn.ReLU(), nn.Linear(hidden, d_out)
+    )
 
 
 class CigmoNet(nn.Module):
-    """Classifier, per-category shape/view encoders and decoders; `shape` is (C, H, W) (H = W, a
-    multiple of 8) for images, else (d,)."""
+    """Classifier u, shape/view encoders and decoders; `shape` is (C, H, W) (H = W, a multiple of
+    8, for `conv`) for images, else (d,).
+
+    `likelihood`: "gaussian" (the paper's N(f_c(y, z), I); a Sigmoid output for images) or
+    "bernoulli" (images only). `separate_classifier`: u has its own trunk (paper App. B), else it
+    reads the encoders' trunk. `batchnorm`: after every hidden layer (paper App. B)."""
 
     def __init__(
-        self, shape: tuple[int, ...], categories: int, shape_dim: int, view_dim: int, conv: bool = False
+        self,
+        shape: tuple[int, ...],
+        categories: int,
+        shape_dim: int,
+        view_dim: int,
+        conv: bool = False,
+        *,
+        likelihood: str = "gaussian",
+        separate_classifier: bool = True,
+        batchnorm: bool = True,
+        hidden: int = _HIDDEN,
     ) -> None:
         super().__init__()
         self.shape, self.categories, self.shape_dim, self.view_dim = shape, categories, shape_dim, view_dim
         self.images = len(shape) == 3
-        d_in = int(np.prod(shape))
-        if self.images and conv:
-            self.trunk: nn.Module = _conv_trunk(shape[0], shape[1])
-            self.body: nn.Module = _ConvBody(shape[0], shape[1])
-        else:
-            self.trunk = nn.Sequential(
-                nn.Flatten(), nn.Linear(d_in, _HIDDEN), nn.ReLU(), nn.Linear(_HIDDEN, _HIDDEN), nn.ReLU()
-            )
-            self.body = nn.Sequential(nn.Linear(_HIDDEN, _HIDDEN), nn.ReLU(), nn.Linear(_HIDDEN, d_in))
-        self.classifier = nn.Linear(_HIDDEN, categories)
-        self.shape_head = nn.Linear(_HIDDEN, categories * 2 * shape_dim)
-        self.view_head = nn.Linear(_HIDDEN, categories * 2 * view_dim)
+        if likelihood not in ("gaussian", "bernoulli"):
+            raise ValueError(f"likelihood must be 'gaussian' or 'bernoulli', got {likelihood!r}")
+        self.likelihood, self.hidden = likelihood, hidden
+        conv = conv and self.images
+        self.trunk = _trunk(shape, conv, batchnorm, hidden)
+        self.classifier_trunk: nn.Module = (
+            _trunk(shape, conv, batchnorm, hidden) if separate_classifier else nn.Identity()
+        )
+        self.separate_classifier = separate_classifier
+        self.classifier = nn.Linear(hidden, categories)
+        self.shape_head = nn.Linear(hidden, categories * 2 * shape_dim)
+        self.view_head = nn.Linear(hidden, categories * 2 * view_dim)
         latent = shape_dim + view_dim
-        self.dec_in = nn.Parameter(torch.randn(categories, latent, _HIDDEN) / math.sqrt(latent))
-        self.dec_bias = nn.Parameter(torch.zeros(categories, _HIDDEN))
+        self.dec_in = nn.Parameter(torch.randn(categories, latent, hidden) / math.sqrt(latent))
+        self.dec_bias = nn.Parameter(torch.zeros(categories, hidden))
+        self.dec_norm = _norm(categories * hidden, batchnorm)  # per category and unit
+        self.body = _body(shape, conv, batchnorm, hidden)
 
     def infer(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per item: u(x) (n, C); shape mean/variance (n, C, M); view mean/variance (n, C, L)."""
         h = self.trunk(x)
         n, c = len(x), self.categories
+        logits = self.classifier(self.classifier_trunk(x) if self.separate_classifier else h)
         h_mu, h_var = self.shape_head(h).view(n, c, 2, self.shape_dim).unbind(2)
         g_mu, g_var = self.view_head(h).view(n, c, 2, self.view_dim).unbind(2)
         return {
-            "u": F.softmax(self.classifier(h), dim=1),
+            "u": F.softmax(logits, dim=1),
             "z_mu": h_mu,
             "z_var": F.softplus(h_var) + 1e-4,
             "y_mu": g_mu,
@@ -94,15 +129,21 @@ class CigmoNet(nn.Module):
         }
 
     def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """(n, C, M) shapes and (n, C, L) views -> (n, C, *shape) outputs of every f_c."""
-        h = F.relu(torch.einsum("ncl,clh->nch", torch.cat([z, y], 2), self.dec_in) + self.dec_bias)
-        out: torch.Tensor = self.body(h.reshape(-1, _HIDDEN))
-        return out.view(len(z), self.categories, *self.shape)
+        """(n, C, M) shapes and (n, C, L) views -> (n, C, *shape) outputs of every f_c (logits for
+        Bernoulli, means for Gaussian). The shared body runs once per category, so its batch
+        statistics are per category (as C separate decoders sharing weights)."""
+        n, c = len(z), self.categories
+        h = torch.einsum("ncl,clh->nch", torch.cat([z, y], 2), self.dec_in) + self.dec_bias
+        h = F.relu(self.dec_norm(h.reshape(n, c * self.hidden))).view(n, c, self.hidden)
+        out = torch.stack([self.body(h[:, k]) for k in range(c)], 1)
+        if self.likelihood == "gaussian" and self.images:
+            out = torch.sigmoid(out)
+        return out.reshape(n, c, *self.shape)
 
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """(n, C): log p(x | y, z, c) summed over features, for every category."""
         target = x.unsqueeze(1).expand_as(out)
-        if self.images:
+        if self.likelihood == "bernoulli":
             ll = -F.binary_cross_entropy_with_logits(out, target, reduction="none")
         else:
             ll = -0.5 * (out - target).pow(2) - 0.5 * math.log(2 * math.pi)
@@ -110,11 +151,17 @@ class CigmoNet(nn.Module):
 
 
 def build(
-    shape: tuple[int, ...], categories: int, shape_dim: int, view_dim: int, conv: bool = False, seed: int = 0
+    shape: tuple[int, ...],
+    categories: int,
+    shape_dim: int,
+    view_dim: int,
+    conv: bool = False,
+    seed: int = 0,
+    **options: Any,
 ) -> CigmoNet:
-    """A freshly initialised net; the initial weights follow `seed`."""
+    """A freshly initialised net (`options` as `CigmoNet`); the initial weights follow `seed`."""
     torch.manual_seed(seed)
-    return CigmoNet(shape, categories, shape_dim, view_dim, conv)
+    return CigmoNet(shape, categories, shape_dim, view_dim, conv, **options)
 
 
 def _kl_std_normal(mu: torch.Tensor, var: torch.Tensor) -> torch.Tensor:
@@ -190,8 +237,10 @@ def train(
     mi_weight: float = 0.0,
     seed: int = 0,
     progress: Any = None,
+    on_epoch: Any = None,
 ) -> list[float]:
-    """Train in place with Adam; returns the mean loss per epoch."""
+    """Train in place with Adam; returns the mean loss per epoch. `on_epoch(epoch, net)` runs
+    after each epoch (diagnostics)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     data = torch.as_tensor(X, dtype=torch.float32)
@@ -201,8 +250,11 @@ def train(
     for _ in range(epochs) if progress is None else progress(range(epochs)):
         chunks = _chunks(groups, group_size, rng)
         total, steps = 0.0, 0
-        for start in range(0, len(chunks), batch_groups):
-            batch = chunks[start : start + batch_groups]
+        starts = list(range(0, len(chunks), batch_groups))
+        if len(starts) > 1 and len(np.concatenate(chunks[starts[-1] :])) < 2:
+            starts.pop()  # batch normalisation needs two items: the last lone item joins the batch before
+        for i, start in enumerate(starts):
+            batch = chunks[start : starts[i + 1] if i + 1 < len(starts) else len(chunks)]
             idx = torch.as_tensor(np.concatenate(batch))
             seg = torch.as_tensor(np.repeat(np.arange(len(batch)), [len(b) for b in batch]))
             loss = elbo_loss(net, data[idx], seg, len(batch), mi_weight)
@@ -212,6 +264,10 @@ def train(
             total += float(loss.detach())
             steps += 1
         history.append(total / max(steps, 1))
+        if on_epoch is not None:
+            net.eval()
+            on_epoch(len(history), net)
+            net.train()
     net.eval()
     return history
 

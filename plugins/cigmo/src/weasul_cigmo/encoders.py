@@ -13,7 +13,7 @@ This module imports no torch; the networks live in `weasul_cigmo._nn`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -50,7 +50,12 @@ class CigmoParams(WeasulParams):
     )
     image_shape: list[int] | None = Field(
         None,
-        description="(C, H, W) of image rows in [0, 1] (Bernoulli likelihood); else feature rows (Gaussian)",
+        description="(C, H, W) of image rows in [0, 1]; else feature rows",
+    )
+    likelihood: Literal["gaussian", "bernoulli"] = Field(
+        "gaussian",
+        description="p(x | y, z, c): the paper's N(f_c(y, z), I) (Sigmoid output for images), or "
+        "Bernoulli (images only; its larger scale lets the KL terms matter less)",
     )
     conv: bool = Field(False, description="convolutional nets for images (H = W, a multiple of 8); else MLPs")
     mi_weight: float = Field(
@@ -115,7 +120,9 @@ class _Mixture(Encoder):
         p = self.params
         categories, group_size = self._config()
         nn = _nn()
-        net = nn.build(shape, categories, p.shape_dim, p.view_dim, p.conv, p.seed)
+        if p.likelihood == "bernoulli" and len(shape) != 3:
+            raise DataError("likelihood 'bernoulli' needs images in [0, 1] (set image_shape)")
+        net = nn.build(shape, categories, p.shape_dim, p.view_dim, p.conv, p.seed, likelihood=p.likelihood)
         self.loss_history_ = nn.train(
             net,
             data,
@@ -162,7 +169,8 @@ class _Mixture(Encoder):
         """Read a file written by `save` into a fitted instance."""
         plugin, state, scalars = read_module(cls, path)
         p = plugin.params
-        net = _nn().build(tuple(scalars["input_shape_"]), scalars["categories_"], p.shape_dim, p.view_dim, p.conv)
+        shape, categories = tuple(scalars["input_shape_"]), scalars["categories_"]
+        net = _nn().build(shape, categories, p.shape_dim, p.view_dim, p.conv, likelihood=p.likelihood)
         plugin.module_ = restore(net, state)
         plugin.input_shape_, plugin.categories_ = scalars["input_shape_"], scalars["categories_"]
         return plugin

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from weasul.errors import DataError
 
-__all__ = ["CATEGORIES", "ObjectViews", "make_objects"]
+__all__ = ["CATEGORIES", "SCALE", "SHIFT", "ObjectViews", "make_objects"]
+
+#: Default view ranges: scale of the object (image widths per object unit) and the largest shift
+#: of its centre (image widths). Narrow, as the paper's renders of size-normalised, centred
+#: ShapeNet objects whose views vary in azimuth and elevation; the first version drew scale from
+#: (0.22, 0.36) and shift up to 0.12, where views held 75% of the pixel variance and categories 4%.
+SCALE = (0.32, 0.38)
+SHIFT = 0.03
 
 CATEGORIES = (
     "disc",
@@ -79,8 +86,14 @@ def make_objects(
     *,
     size: int = 32,
     seed: int = 0,
+    scale: tuple[float, float] = SCALE,
+    shift: float = SHIFT,
+    aspect: tuple[float, float] = (0.65, 1.0),
+    grey: tuple[float, float] = (0.55, 1.0),
 ) -> ObjectViews:
-    """`identities_per_category` objects per category, each drawn in `views` random views."""
+    """`identities_per_category` objects per category, each drawn in `views` random views: a
+    rotation (full turn), a scale drawn from `scale` (object units per image width) and a shift
+    of the centre of up to `shift` image widths."""
     if not 2 <= n_categories <= len(CATEGORIES):
         raise DataError(f"n_categories must be between 2 and {len(CATEGORIES)}, got {n_categories}")
     if identities_per_category < 1 or views < 1 or size < 8:
@@ -95,17 +108,17 @@ def make_objects(
     row = 0
     for cat in range(n_categories):
         for _ in range(identities_per_category):
-            aspect = rng.uniform(0.65, 1.0)
+            squash = rng.uniform(*aspect)
             freq = rng.integers(1, 3, size=2)
             amp = rng.uniform(0.0, 0.12, size=2)
             phase = rng.uniform(0, 2 * np.pi, size=2)
-            grey = rng.uniform(0.55, 1.0)
+            level = rng.uniform(*grey)
             for _ in range(views):
                 angle = rng.uniform(0, 2 * np.pi)
-                scale = rng.uniform(0.22, 0.36)
-                cx, cy = rng.uniform(0.5 - 0.12, 0.5 + 0.12, size=2)
-                dx, dy = (gx - cx) / scale, (gy - cy) / scale
-                u = (np.cos(angle) * dx + np.sin(angle) * dy) / aspect
+                zoom = rng.uniform(*scale)
+                cx, cy = rng.uniform(0.5 - shift, 0.5 + shift, size=2)
+                dx, dy = (gx - cx) / zoom, (gy - cy) / zoom
+                u = (np.cos(angle) * dx + np.sin(angle) * dy) / squash
                 v = -np.sin(angle) * dx + np.cos(angle) * dy
                 rho, phi = np.hypot(u, v), np.arctan2(v, u)
                 outer = _profile(cat, phi) * (
@@ -114,6 +127,6 @@ def make_objects(
                 inside = rho <= outer
                 if cat == len(CATEGORIES) - 1:  # ring: a hole in the middle
                     inside &= rho >= 0.5
-                images[row, 0] = grey * inside
+                images[row, 0] = level * inside
                 row += 1
     return ObjectViews(images, cats, idents)

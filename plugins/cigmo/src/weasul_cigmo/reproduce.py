@@ -24,7 +24,7 @@ from sklearn.cluster import KMeans
 
 from weasul_cigmo.encoders import CIGMO, CigmoGVAE, MixtureVAE
 from weasul_cigmo.metrics import clustering_accuracy, one_shot_accuracy
-from weasul_cigmo.objects import make_objects
+from weasul_cigmo.objects import SCALE, SHIFT, make_objects
 
 __all__ = ["PAPER", "run", "table", "main"]
 
@@ -53,6 +53,8 @@ def run(
     size: int = 32,
     batch_groups: int = 20,
     mi_weight: float = 0.0,
+    scale: tuple[float, float] = SCALE,
+    shift: float = SHIFT,
 ) -> dict[str, Any]:
     """Train the three models for every C and seed; per-row lists of clustering / one-shot accuracy."""
     results: dict[str, Any] = {}
@@ -61,8 +63,10 @@ def run(
         shot: dict[str, list[float]] = {"Mix. of VAEs": [], "GVAE": [], "CIGMO": []}
         seconds: dict[str, list[float]] = {"Mix. of VAEs": [], "GVAE": [], "CIGMO": []}
         for seed in range(seeds):
-            train = make_objects(c, identities, views, size=size, seed=seed)
-            test = make_objects(c, test_identities, views, size=size, seed=10_000 + seed)
+            train = make_objects(c, identities, views, size=size, seed=seed, scale=scale, shift=shift)
+            test = make_objects(
+                c, test_identities, views, size=size, seed=10_000 + seed, scale=scale, shift=shift
+            )
             X, X_test = train.images.reshape(len(train.images), -1), test.images.reshape(len(test.images), -1)
             common = {
                 "categories": c,
@@ -103,6 +107,8 @@ def run(
         "size": size,
         "batch_groups": batch_groups,
         "mi_weight": mi_weight,
+        "scale": list(scale),
+        "shift": shift,
     }
     return {"settings": settings, "paper": PAPER, "results": results}
 
@@ -152,6 +158,12 @@ def main(argv: list[str] | None = None) -> None:
         "--batch-groups", type=int, default=20, help="tuples per batch (paper: 100, on 20x the data)"
     )
     parser.add_argument("--mi-weight", type=float, default=0.0, help="Eq. 4's MI regulariser (paper: off)")
+    parser.add_argument(
+        "--scale", type=float, nargs=2, default=list(SCALE), help="range of the views' scale (old: 0.22 0.36)"
+    )
+    parser.add_argument(
+        "--shift", type=float, default=SHIFT, help="largest shift of a view's centre (old: 0.12)"
+    )
     parser.add_argument("--out", type=Path, default=Path("cigmo-results.json"))
     args = parser.parse_args(argv)
     result = run(
@@ -163,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
         shape_dim=args.shape_dim,
         batch_groups=args.batch_groups,
         mi_weight=args.mi_weight,
+        scale=(args.scale[0], args.scale[1]),
+        shift=args.shift,
     )
     args.out.write_text(json.dumps(result, indent=1))
     print(table(result))

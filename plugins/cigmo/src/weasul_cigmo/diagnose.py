@@ -1,0 +1,96 @@
+"""Watch CIGMO's mixture while it trains: per epoch, on new identities, the share of items each
+component holds (mean q(c | x) and argmax), the entropy of u(x), each component's reconstruction
+loss and the clustering accuracy; then the confusion matrix. The flags switch off the parts whose
+absence made the first version collapse (batch normalisation, u's own trunk, the Gaussian
+likelihood), one at a time.
+
+    python -m weasul_cigmo.diagnose [--categories 3] [--identities 40] [--epochs 10] [--seed 0]
+        [--likelihood bernoulli] [--no-batchnorm] [--shared-classifier] [--scale 0.22 0.36 --shift 0.12]
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from weasul_cigmo.metrics import clustering_accuracy
+from weasul_cigmo.objects import SCALE, SHIFT, make_objects
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    from weasul_cigmo import _nn
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--categories", type=int, default=3)
+    parser.add_argument("--identities", type=int, default=40, help="training identities per category")
+    parser.add_argument("--views", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-groups", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--likelihood", choices=("gaussian", "bernoulli"), default="gaussian")
+    parser.add_argument("--no-batchnorm", action="store_true")
+    parser.add_argument("--shared-classifier", action="store_true", help="u reads the encoders' trunk")
+    parser.add_argument("--scale", type=float, nargs=2, default=list(SCALE))
+    parser.add_argument("--shift", type=float, default=SHIFT)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    c = args.categories
+    views = {"scale": (args.scale[0], args.scale[1]), "shift": args.shift}
+    train = make_objects(c, args.identities, args.views, seed=args.seed, **views)
+    test = make_objects(c, 20, args.views, seed=10_000 + args.seed, **views)
+    net = _nn.build(
+        (1, 32, 32),
+        c,
+        16,
+        3,
+        seed=args.seed,
+        likelihood=args.likelihood,
+        batchnorm=not args.no_batchnorm,
+        separate_classifier=not args.shared_classifier,
+    )
+    x_test = torch.as_tensor(test.images)
+
+    def report(epoch: int, model: Any) -> None:
+        with torch.no_grad():
+            post = model.infer(x_test)
+            u = post["u"]
+            nll = -model.log_likelihood(x_test, model.decode(post["z_mu"], post["y_mu"])).mean(0)
+        hard = u.argmax(1).numpy()
+        entropy = float(-(u * u.clamp_min(1e-8).log()).sum(1).mean())
+        print(
+            f"epoch {epoch:2d}: accuracy {clustering_accuracy(test.categories, hard):.3f}, "
+            f"mean q(c|x) {np.round(u.mean(0).numpy(), 2)}, "
+            f"argmax shares {np.round(np.bincount(hard, minlength=c) / len(hard), 2)}, "
+            f"entropy of u {entropy:.2f} (uniform {np.log(c):.2f}), "
+            f"recon loss per component {np.round(nll.numpy(), 1)}",
+            flush=True,
+        )
+
+    report(0, net.eval())
+    _nn.train(
+        net,
+        train.images,
+        train.groups,
+        group_size=3,
+        epochs=args.epochs,
+        batch_groups=args.batch_groups,
+        lr=1e-3,
+        seed=args.seed,
+        on_epoch=report,
+    )
+    with torch.no_grad():
+        hard = net.infer(x_test)["u"].argmax(1).numpy()
+    confusion = np.zeros((c, c), dtype=int)
+    np.add.at(confusion, (test.categories, hard), 1)
+    print("confusion (rows: true category, columns: component)")
+    print(confusion)
+
+
+if __name__ == "__main__":
+    main()
