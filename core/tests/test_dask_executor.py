@@ -173,3 +173,30 @@ def test_weasul_run_on_the_command_line_uses_the_process_cluster(tmp_path):
     [folder] = (tmp_path / "runs" / "script").glob("2*/artifacts/lfs/L.train.parts")
     parts = [np.load(p) for p in sorted(folder.glob("part-*.npy"))]
     assert len(parts) == 4 and np.concatenate(parts).tolist() == EXPECTED
+
+
+@pytest.mark.slow
+def test_workers_end_when_the_client_is_killed(tmp_path):
+    (tmp_path / "die.py").write_text(
+        "import os, signal\n"
+        "from weasul.executor import Executor, ExecutorSpec\n"
+        "ex = Executor(ExecutorSpec(kind='dask', n_workers=2))\n"
+        "print(' '.join(map(str, set(ex.map_list(lambda _: os.getpid(), range(4))))), flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "die.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2, done.stderr[-2000:]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(map(_alive, pids)):
+        time.sleep(0.5)
+    assert not any(map(_alive, pids)), "orphaned workers"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
