@@ -89,6 +89,11 @@ def test_model_without_statistics_is_refused_by_name():
         fit_from_statistics(InMemoryOnly(), lambda fn: fn(np.zeros((2, 2))), 2)
 
 
+def test_prepared_partitions_need_the_protocol():
+    with pytest.raises(UnsupportedError, match="MedianOfVotes has no prepare_partition"):
+        fit_from_statistics(MedianOfVotes(), lambda fn: fn(np.zeros((2, 2))), 2, prepared=True)
+
+
 def test_bad_map_sum_results_and_mismatched_statistics():
     with pytest.raises(DataError, match="must return the elementwise sum"):
         fit_from_statistics(MedianOfVotes(), lambda fn: [fn(np.zeros((2, 2), dtype=int))], 2)

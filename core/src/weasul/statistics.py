@@ -26,14 +26,16 @@ persisted with pickle.
 
 `map_sum` for the common cases: in memory `lambda fn: fn(L)`; over a re-iterable collection of
 chunks `map_sum_over(chunks)`; for a Dask array, a function that runs `fn` on every block on
-the workers and tree-sums the dicts with `sum_statistics`.
+the workers and tree-sums the dicts with `sum_statistics`. Iterative fits run one pass per
+iteration; a model that also implements `PreparesPartitions` lets the executor prepare each
+partition once (`prepare_partition`, kept on its worker) and pass `prepared=True`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
@@ -43,6 +45,7 @@ __all__ = [
     "FitsFromStatistics",
     "MapSum",
     "PartitionFn",
+    "PreparesPartitions",
     "Statistics",
     "fit_from_statistics",
     "iterate_statistics",
@@ -89,6 +92,22 @@ class FitsFromStatistics(Protocol):
 
     def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Any:
         """Set the fitted attributes from the final state; returns the model."""
+        ...
+
+
+@runtime_checkable
+class PreparesPartitions(Protocol):
+    """Optional, for iterative fits: a partition turned once into the form its statistics are
+    computed from (e.g. Dawid-Skene's vote matrix of the distinct rows), kept where the
+    partition lives (a Dask worker) across passes, so no pass rebuilds it.
+    `prepared_statistics(prepare_partition(L), state) == partition_statistics(L, state)`."""
+
+    def prepare_partition(self, L_part: Any) -> Any:
+        """The prepared form of partition `L_part` (picklable; independent of the state)."""
+        ...
+
+    def prepared_statistics(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        """`partition_statistics` of the partition `prepared` was made from."""
         ...
 
 
@@ -170,6 +189,8 @@ def fit_from_statistics(
     map_sum: MapSum,
     n_sources: int,
     progress: Callable[[int], None] | None = None,
+    *,
+    prepared: bool = False,
 ) -> Any:
     """Fit `model` from statistics summed over partitions; returns the fitted model.
 
@@ -177,9 +198,12 @@ def fit_from_statistics(
       sum (see the module docstring); called once per pass.
     n_sources: the number of columns of L (every partition has them all).
     progress: called with the number of passes done after each pass.
+    prepared: the partitions `map_sum` passes to `fn` are `model.prepare_partition(L_part)`
+      (`PreparesPartitions`), made once and kept between passes.
 
     Raises UnsupportedError when the model does not implement `FitsFromStatistics` (fit it in
-    memory with `fit(L)`), DataError on bad data or statistics.
+    memory with `fit(L)`) or, with `prepared`, `PreparesPartitions`; DataError on bad data or
+    statistics.
     """
     if not isinstance(model, FitsFromStatistics):
         raise UnsupportedError(
@@ -190,7 +214,16 @@ def fit_from_statistics(
     if int(n_sources) < 1:
         raise DataError(f"n_sources must be at least 1, got {n_sources}")
 
+    if prepared and not isinstance(model, PreparesPartitions):
+        raise UnsupportedError(
+            f"{type(model).__name__} has no prepare_partition/prepared_statistics "
+            "(weasul.statistics.PreparesPartitions); pass the label-matrix partitions themselves"
+        )
+    statistics: Callable[..., Statistics] = (
+        cast(PreparesPartitions, model).prepared_statistics if prepared else model.partition_statistics
+    )
+
     def one_pass(state: Statistics) -> Statistics:
-        return map_sum(functools.partial(model.partition_statistics, state=state))
+        return map_sum(functools.partial(statistics, state=state))
 
     return iterate_statistics(model, one_pass, model.statistics_start(int(n_sources)), progress)

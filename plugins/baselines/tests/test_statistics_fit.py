@@ -90,6 +90,19 @@ def test_partitions_give_the_in_memory_parameters(model, data, request):
         assert len(passes) == model.params.n_iter
 
 
+@pytest.mark.parametrize(
+    "model",
+    [DawidSkene(n_classes=3), WeightedVote(n_classes=3), MajorityVote(n_classes=3)],
+    ids=lambda m: type(m).__name__,
+)
+def test_prepared_partitions_kept_between_passes(model, multi):
+    """An executor may prepare each partition once (e.g. DS's vote matrix) and keep it."""
+    prepared = [model.prepare_partition(part) for part in _parts(multi)]
+    kept = fit_from_statistics(model.clone(), map_sum_over(prepared), 8, prepared=True)
+    fresh = fit_from_statistics(model.clone(), map_sum_over(_parts(multi)), 8)
+    _assert_same(kept, fresh, PARAMS[type(model)], atol=0)
+
+
 def test_dawid_skene_partitions_recover_accuracies():
     accuracies = [0.9, 0.8, 0.7, 0.6, 0.85, 0.75]
     L, _ = _generated(5000, accuracies, k=3, coverage=0.8, seed=3)

@@ -142,6 +142,21 @@ class FromStatistics:
         L = check_partition(L_part, int(state["n_classes"]), int(state["n_sources"]))
         return self._statistics_of(self._prepare(L, state), state)
 
+    def prepare_partition(self, L_part: Any) -> Any:
+        """Partition `L_part` in the form its statistics are computed from (e.g. distinct vote
+        patterns and their vote matrix), to keep between passes (`weasul.statistics.PreparesPartitions`).
+        Needs `n_classes`; raises DataError on a malformed partition."""
+        k = required_classes(self)
+        shape = getattr(L_part, "shape", None)
+        if shape is None or len(shape) != 2:
+            raise DataError("a partition of L must be 2-D (n_items, n_sources)")
+        L = check_partition(L_part, k, int(shape[1]))
+        return self._prepare(L, {"n_classes": np.array(k), "n_sources": np.array(shape[1])})
+
+    def prepared_statistics(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        """`partition_statistics` of a partition made by `prepare_partition`."""
+        return self._statistics_of(prepared, state)
+
     # --- in memory and streaming ----------------------------------------------------------
     def _fit_in_memory(self, L: Any, n_classes: int) -> Self:
         """Fit on one checked partition through the statistics passes; `partial_fit` then
