@@ -85,9 +85,14 @@ def test_local_cluster_runs_worker_processes_on_loopback_only(tmp_path, monkeypa
     )
 
 
-def test_threads_run_in_this_process():
+def test_threads_run_in_this_process_on_loopback_only():
+    me = psutil.Process()
+    before = {c.laddr for c in me.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
     with Executor(ExecutorSpec(kind="dask", n_workers=2, processes=False)) as executor:
         assert set(executor.map_list(_pid_after_a_pause, range(2))) == {os.getpid()}
+        conns = [c for c in me.net_connections(kind="inet") if c.laddr not in before]
+    assert conns and not [c for c in conns if _outside(c.laddr) or (c.raddr and _outside(c.raddr))], conns
+    assert all(c.laddr.port != 8787 for c in conns)
 
 
 def _stats(part):
