@@ -180,6 +180,7 @@ class FromStatistics:
         `partial_fit` calls) and refit: after the last chunk the parameters equal those of
         `fit` on all rows. Dense (-1 = abstain) or scipy.sparse chunks (stored class + 1).
         Sources may be silent in the chunks seen so far. Needs `n_classes` unless `fit` ran first.
+        The running sums live in memory only: a saved and loaded model starts them anew.
 
         Raises UnsupportedError for models that need several passes over all rows (the
         message names them), DataError on a malformed chunk or a chunk with other sources
