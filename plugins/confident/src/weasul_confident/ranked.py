@@ -38,9 +38,16 @@ class RankedQuery(QueryStrategy):
         """Up to `budget` distinct unlabelled indices into `state.L`: ranked ones first.
 
         Raises:
-            DataError: a ranked index outside the pool.
+            DataError: a pool that is not (n, m), probabilities that are not (n, K), or a
+                ranked index outside the pool.
         """
-        n = len(state.L)
+        L = np.asarray(state.L)
+        if L.ndim != 2:
+            raise DataError(f"state.L has shape {L.shape}; expected (n_items, n_sources)")
+        n = len(L)
+        probs = np.asarray(state.probs)
+        if probs.ndim != 2 or len(probs) != n or not probs.shape[1]:
+            raise DataError(f"state.probs has shape {probs.shape}; expected ({n}, K) for state.L of {n} items")
         ranked = np.asarray(self.params.ranked, dtype=np.int64)
         if ranked.size and (ranked.min() < 0 or ranked.max() >= n):
             raise DataError(f"ranked holds index {int(ranked.max())} but the pool has {n} items")
@@ -53,9 +60,8 @@ class RankedQuery(QueryStrategy):
         if picked.size < budget:
             open_[picked] = False
             rest = np.flatnonzero(open_)
-            confidence = np.asarray(state.probs)[rest].max(axis=1)
-            L = np.asarray(state.L)
-            silent = ~(L[rest] != -1).any(axis=1) if L.ndim == 2 and L.shape[1] else np.zeros(rest.size, bool)
+            confidence = probs[rest].max(axis=1)
+            silent = ~(L[rest] != -1).any(axis=1) if L.shape[1] else np.zeros(rest.size, bool)
             order = np.lexsort((confidence, silent))  # voted-on items first, then the least confident
             picked = np.concatenate([picked, rest[order][: budget - picked.size]])
         return picked.astype(np.int64)
