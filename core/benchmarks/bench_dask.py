@@ -3,8 +3,9 @@
 (a) Label-model fit on a generated 10M x 50 vote matrix (K = 2, int8, 100 partitions of 100k
     rows). Each partition is generated on a worker and written to disk there; the client never
     holds it. Majority vote and Dawid-Skene fit from statistics summed over the
-    partitions (`weasul.statistics.fit_from_statistics` with the executor's tree-summed
-    `map_sum`); Dawid-Skene then predicts every partition on the workers, probabilities and
+    partitions as the label-model step fits them (`weasul.partitioned.fit_label_model`:
+    `fit_from_statistics` with the executor's tree-summed `map_sum`; Dawid-Skene's partitions
+    prepared once and kept on the workers); Dawid-Skene then predicts every partition on the workers, probabilities and
     predictions written as partitions. The client's peak RSS is sampled in a thread (and
     `ru_maxrss` read after the section). The same partitions then go through `weasul.run` as
     npy data (`L_train.parts/`) with Dawid-Skene on a fresh cluster. Then a 1M-row sample (the first 10 partitions) is
@@ -49,10 +50,11 @@ COVERAGE = np.linspace(0.05, 0.5, M).astype(np.float32)
 
 
 class PeakRSS:
-    """The peak resident memory of this process while the block runs, sampled every 20 ms."""
+    """The peak resident memory of this process (and, summed, of its child processes: the
+    local cluster's workers) while the block runs, sampled every 50 ms."""
 
     def __init__(self) -> None:
-        self.peak = self.start = 0
+        self.peak = self.start = self.children_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -60,7 +62,14 @@ class PeakRSS:
         me = psutil.Process()
         while not self._stop.is_set():
             self.peak = max(self.peak, me.memory_info().rss)
-            self._stop.wait(0.02)
+            children = 0
+            for child in me.children(recursive=True):
+                try:
+                    children += child.memory_info().rss
+                except psutil.Error:
+                    continue
+            self.children_peak = max(self.children_peak, children)
+            self._stop.wait(0.05)
 
     def __enter__(self) -> PeakRSS:
         self.start = self.peak = psutil.Process().memory_info().rss
@@ -116,8 +125,7 @@ def _max_diff(a: Any, b: Any) -> float:
 
 def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Path) -> dict[str, Any]:
     from weasul.executor import Executor, ExecutorSpec
-    from weasul.partitioned import map_partitions, write_partitions
-    from weasul.statistics import fit_from_statistics
+    from weasul.partitioned import fit_label_model, map_partitions, write_partitions
     from weasul_baselines.dawid_skene import DawidSkene
     from weasul_baselines.majority_vote import MajorityVote
 
@@ -145,12 +153,10 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
                 ex,
             )
             out["generate_s"] = round(time.perf_counter() - t, 2)
-            for name, model in models.items():
-                passes: list[int] = []
+            for name, model in models.items():  # as the label-model step fits them
                 t = time.perf_counter()
-                fit_from_statistics(model, L.map_sum(ex), M, progress=passes.append)
+                out[f"fit_{name}_passes"] = fit_label_model(model, L, ex, name)
                 out[f"fit_{name}_s"] = round(time.perf_counter() - t, 2)
-                out[f"fit_{name}_passes"] = passes[-1]
             t = time.perf_counter()
             outputs = [(folder / "probs.train", "probs"), (folder / "pred.train", "labels")]
             _, stats = map_partitions(
@@ -166,10 +172,12 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
         out["client_rss_peak_mib"] = _mib(rss.peak)
         out["client_ru_maxrss_mib"] = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         out["client_peak_below_1_gib"] = rss.peak < 2**30
+        out["workers_rss_peak_mib"] = _mib(rss.children_peak)
         # the same model on a 1M-row sample: partitioned on the cluster and in memory
         k = sample_rows // partition_rows
         sample = dataclasses.replace(L, files=L.files[:k], rows=L.rows[:k], checksums=L.checksums[:k])
-        on_cluster = fit_from_statistics(DawidSkene(n_classes=K), sample.map_sum(ex), M)
+        on_cluster = DawidSkene(n_classes=K)
+        fit_label_model(on_cluster, sample, ex, "sample")
     out["spec"] = bench_spec(folder, models["dawid-skene"])
     X, y = sample.to_numpy(), np.concatenate([Y.load(i) for i in range(k)])
     t = time.perf_counter()

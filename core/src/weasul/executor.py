@@ -202,6 +202,19 @@ class Executor:
         total = _tree(futures, lambda *parts: client.submit(_add_up, *parts, pure=False))
         return dict(total.result())
 
+    def persist(self, func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`func(item)` for every item, kept where it was made: futures held on the workers with
+        Dask (pass them to `map_sum` as items), the values themselves otherwise. `release` them."""
+        if not self.is_dask:
+            return [func(item) for item in items]
+        shared = self._shared(func)
+        return [self.client.submit(_call, shared, item, pure=False) for item in items]
+
+    def release(self, handles: Sequence[Any]) -> None:
+        """Free what `persist` keeps on the workers."""
+        if self.is_dask and handles:
+            self.client.cancel(list(handles))
+
     def map_frame(self, func: Callable[[pd.DataFrame], np.ndarray], frame: pd.DataFrame) -> np.ndarray:
         return self.map_chunks(func, split_frame(frame, self.n_partitions(len(frame))))
 

@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -228,6 +229,18 @@ class PartitionedArray:
             return runner.map_sum(functools.partial(_on_partition, fn), paths)
 
         return map_sum
+
+    @contextmanager
+    def prepared(
+        self, executor: Executor, prepare: Callable[[Any], Any]
+    ) -> Iterator[Callable[[Callable[[Any], Any]], dict[str, np.ndarray]]]:
+        """A `map_sum` over `prepare(partition)`, made once per partition and kept on the worker
+        that made it (for `fit_from_statistics(prepared=True)`); freed when the block ends."""
+        handles = executor.persist(functools.partial(_on_partition, prepare), [str(p) for p in self.paths])
+        try:
+            yield lambda fn: executor.map_sum(fn, handles)
+        finally:
+            executor.release(handles)
 
     def check(
         self, kind: str, name: str, n_classes: int | None = None, executor: Executor | None = None
@@ -506,32 +519,40 @@ def _gather(value: PartitionedArray, what: str) -> np.ndarray:
     return value.to_numpy()
 
 
-def fit_label_model(plugin: LabelModel, L: Any, executor: Executor | None, where: str) -> None:
+def fit_label_model(plugin: LabelModel, L: Any, executor: Executor | None, where: str) -> int:
     """Fit `plugin` on `L`: from statistics summed over the partitions when L is partitioned and
-    the model implements `weasul.statistics.FitsFromStatistics`; otherwise in memory (a partitioned
-    L is then gathered, with a warning naming the model)."""
+    the model implements `weasul.statistics.FitsFromStatistics` (on a Dask executor, a model that
+    also `PreparesPartitions` has each partition prepared once and kept on its worker); else in
+    memory (a partitioned L is then gathered, with a warning naming the model). Returns the
+    number of passes over the partitions (0 for an in-memory fit)."""
     if not is_partitioned(L):
         plugin.fit(L)
-        return
+        return 0
     from weasul.errors import UnsupportedError
-    from weasul.statistics import FitsFromStatistics, fit_from_statistics
+    from weasul.statistics import FitsFromStatistics, PreparesPartitions, fit_from_statistics
+
+    passes = [0]
+
+    def progress(n: int) -> None:
+        passes[0] = n
+        _log.debug("%s: pass %d over %d partitions", where, n, L.n_partitions)
 
     reason = "it does not implement weasul.statistics.FitsFromStatistics"
     if isinstance(plugin, FitsFromStatistics):
         try:
-            fit_from_statistics(
-                plugin,
-                L.map_sum(executor),
-                L.shape[1],
-                progress=lambda n: _log.debug("%s: pass %d over %d partitions", where, n, L.n_partitions),
-            )
-            return
+            if executor is not None and executor.is_dask and isinstance(plugin, PreparesPartitions):
+                with L.prepared(executor, plugin.prepare_partition) as map_sum:
+                    fit_from_statistics(plugin, map_sum, L.shape[1], progress, prepared=True)
+            else:
+                fit_from_statistics(plugin, L.map_sum(executor), L.shape[1], progress)
+            return passes[0]
         except UnsupportedError as err:
             reason = str(err)
     _log.warning(
         "%s: %s cannot be fitted from partition statistics (%s)", where, type(plugin).__name__, reason
     )
     plugin.fit(_gather(L, f"{where} ({type(plugin).__name__})"))
+    return 0
 
 
 def _predict_part(
