@@ -118,7 +118,7 @@ def test_fit_is_deterministic_and_leaves_global_torch_state_alone(data):
 
 def test_indicators_learn_membership_and_attention_routes_members(data):
     X, y, S, intent = data
-    head = SliceAttention(epochs=20, batch_size=32, num_threads=1).fit(X, y, S)
+    head = SliceAttention(epochs=20, backbone_epochs=3, batch_size=32, num_threads=1).fit(X, y, S)
     P = head.membership_proba(X, S)
     A = head.attention(X, S)
     assert P.shape == A.shape == S.shape and np.allclose(A.sum(axis=1), 1)
