@@ -19,6 +19,7 @@ votes, summing y out exactly:
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
@@ -43,6 +44,23 @@ if TYPE_CHECKING:
 __all__ = ["FactorGraph", "FactorGraphParams", "DependencyType"]
 
 _log = logging.getLogger(__name__)
+
+
+def _check_memory(n_rows: int, m: int, n_dependencies: int, k: int) -> None:
+    """Refuse, with the figure, a fit whose tables would not fit in memory: the (K+1, K)
+    accuracy table and its views, a (K+1, K+1, K) table per dependency, a few (n, K) arrays."""
+    need = 8 * (4 * (k + 1) * k + n_dependencies * (k + 1) ** 2 * k + 4 * n_rows * k)
+    try:
+        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not Linux: only refuse the impossible
+        free = 2**40
+    if need > free:
+        raise DataError(
+            f"factor-graph with n_classes={k}, {m} LFs and {n_dependencies} dependencies needs about "
+            f"{need / 2**30:.1f} GiB (a {k + 1} x {k} accuracy table, a {k + 1} x {k + 1} x {k} table per "
+            f"dependency), more than the {free / 2**30:.1f} GiB of free memory; set n_classes to the "
+            "number of classes the votes use"
+        )
 
 DependencyType = Literal["similar", "fixing", "reinforcing", "priority", "bolstering", "negated"]
 
@@ -169,6 +187,7 @@ class FactorGraph(LabelModel):
             raise DataError(f"class_prior has {len(p.class_prior)} entries but L has {n_classes} classes")
         m = L.shape[1]
         structure = DependencyStructure(dependencies, m)
+        _check_memory(L.shape[0], m, len(structure), n_classes)
         engine = Engine(structure, n_classes, p.max_exact_states)
         if p.inference == "exact":
             structure.check_exact(n_classes, p.max_exact_states)
