@@ -373,9 +373,15 @@ def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
     for workers in (1, 2):
         with Executor(ExecutorSpec(kind="dask", n_workers=workers)) as ex:
             apply_lfs_partitioned(lfs, frame.iloc[:200], folder / f"warm{workers}", ex, n_classes=K)
+            cpu = _workers_cpu()
             t = time.perf_counter()
             L = apply_lfs_partitioned(lfs, frame, folder / f"L{workers}", ex, n_classes=K)
-            out[f"weasul_dask_{workers}w_rows_per_s"] = round(n / (time.perf_counter() - t))
+            seconds = time.perf_counter() - t
+            out[f"weasul_dask_{workers}w_rows_per_s"] = round(n / seconds)
+            # cores the workers got: their CPU seconds over the wall time (2.0 = two free cores)
+            used = _workers_cpu() - cpu
+            out[f"weasul_dask_{workers}w_cores_obtained"] = round(used / seconds, 2)
+            out[f"weasul_dask_{workers}w_rows_per_worker_cpu_s"] = round(n / used) if used else None
             out[f"weasul_dask_{workers}w_same_L"] = bool(np.array_equal(L.to_numpy(), reference))
             if snorkel is not None:
                 out.update(_snorkel_dask(snorkel, head, ex, workers, reference[: len(head)]))
@@ -393,6 +399,18 @@ def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
             out["weasul_dask_2w_rows_per_s"] / out["snorkel_dask_2w_rows_per_s"], 3
         )
     return out
+
+
+def _workers_cpu() -> float:
+    """CPU seconds (user + system) used so far by this process's child processes."""
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def _snorkel_lfs() -> list[Any] | None:
