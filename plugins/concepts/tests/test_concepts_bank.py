@@ -39,7 +39,9 @@ def test_loader_marks_only_the_annotated_train_rows(tmp_path):
     data = BankConcepts(path=str(path), rows=2000, annotated=100).load()
     train, test = data["train"], data["test"]
     assert train.L is not None and test.L is not None and train.X is not None
-    assert ((train.L >= 0).all(axis=1)).sum() == 100 and ((train.L == -1).all(axis=1)).sum() == len(train.L) - 100
+    assert ((train.L >= 0).all(axis=1)).sum() == 100 and ((train.L == -1).all(axis=1)).sum() == len(
+        train.L
+    ) - 100
     assert (test.L >= 0).all()
     assert train.X.shape[1] == test.X.shape[1] and np.isfinite(train.X).all()
     assert "y" not in train.items.columns and data.class_names == ("no", "yes")

@@ -7,7 +7,10 @@ from weasul.testing import parametrize_with_checks
 from weasul_concepts import ConceptModel
 
 # the second: no hidden layer (concepts straight from the features) and the decision loss alone
-PLUGINS = [*ConceptModel.examples(), ConceptModel(n_concepts=5, hidden=[], epochs=40, batch_size=32, decision_weight=1.0)]
+PLUGINS = [
+    *ConceptModel.examples(),
+    ConceptModel(n_concepts=5, hidden=[], epochs=40, batch_size=32, decision_weight=1.0),
+]
 
 
 @parametrize_with_checks(PLUGINS)

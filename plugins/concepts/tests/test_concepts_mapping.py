@@ -56,7 +56,9 @@ def test_fired_rules_become_concept_labels(files):
     got = mapping.concept_labels(L, ["risky_style", "many_cards", "big_amount"])
     assert np.array_equal(got, EXPECTED)
     # the column order of L is named, not assumed
-    assert np.array_equal(mapping.concept_labels(L[:, ::-1], ["big_amount", "many_cards", "risky_style"]), EXPECTED)
+    assert np.array_equal(
+        mapping.concept_labels(L[:, ::-1], ["big_amount", "many_cards", "risky_style"]), EXPECTED
+    )
     assert mapping.rules_of("suspicious_payment") == ["many_cards", "big_amount"]
 
 

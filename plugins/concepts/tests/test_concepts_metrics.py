@@ -44,6 +44,8 @@ def test_concept_map_masks_absent_labels_and_matches_sklearn():
 
 
 def test_jaccard_and_pareto_front():
-    assert jaccard(np.array([[1, 0, 1], [0, 0, 0]]), np.array([[1, 1, 0], [0, 0, 0]])) == pytest.approx((1 / 3 + 1) / 2)
+    assert jaccard(np.array([[1, 0, 1], [0, 0, 0]]), np.array([[1, 1, 0], [0, 0, 0]])) == pytest.approx(
+        (1 / 3 + 1) / 2
+    )
     points = [(0.5, 0.5), (0.6, 0.4), (0.4, 0.4), (0.5, 0.6)]
     assert pareto_front(points) == [1, 3]

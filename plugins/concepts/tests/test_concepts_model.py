@@ -35,7 +35,9 @@ def test_absent_labels_contribute_no_gradient():
         assert torch.equal(a, b)
     # and with every concept label absent, L_E is 0 and only the decision drives learning
     concept_logits, decision_logits = net(x)
-    total, l_d, l_e = nn.masked_loss(concept_logits, decision_logits, labels, torch.zeros(10, 4), decision, 0.3)
+    total, l_d, l_e = nn.masked_loss(
+        concept_logits, decision_logits, labels, torch.zeros(10, 4), decision, 0.3
+    )
     assert float(l_e.detach()) == 0.0 and torch.isclose(total, 0.3 * l_d)
 
 
@@ -70,7 +72,9 @@ def test_two_stage_freezes_the_hidden_layers(data):
     golden = _partial(data.golden, 150)
     params = {"epochs": 3, "finetune_epochs": 5, "seed": 3, "hidden": [16, 8]}
     pre = ConceptModel(strategy="noisy", **params).fit(data.X, data.y, concepts=data.noisy)
-    tuned = ConceptModel(strategy="two-stage", **params).fit(data.X, data.y, concepts=data.noisy, golden=golden)
+    tuned = ConceptModel(strategy="two-stage", **params).fit(
+        data.X, data.y, concepts=data.noisy, golden=golden
+    )
     for a, b in zip(pre.module_.hidden.parameters(), tuned.module_.hidden.parameters(), strict=True):
         assert torch.equal(a, b)
     assert not torch.equal(pre.module_.explain.weight, tuned.module_.explain.weight)
@@ -83,7 +87,9 @@ def test_fine_tuning_on_golden_labels_improves_concepts_over_noisy_pretraining(m
     golden = _partial(data.golden, 300)
     params = {"epochs": 5, "finetune_epochs": 40, "lr": 1e-2, "finetune_lr": 1e-2, "hidden": [32]}
     pre = ConceptModel(strategy="noisy", **params).fit(data.X, data.y, concepts=data.noisy)
-    tuned = ConceptModel(strategy="two-stage", **params).fit(data.X, data.y, concepts=data.noisy, golden=golden)
+    tuned = ConceptModel(strategy="two-stage", **params).fit(
+        data.X, data.y, concepts=data.noisy, golden=golden
+    )
     # 30% flipped labels blur the ranking less than they shift calibration: compare log loss too
     p_pre, p_tuned = pre.explain(test.X), tuned.explain(test.X)
 

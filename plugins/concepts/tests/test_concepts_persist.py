@@ -16,7 +16,9 @@ def _partial(golden: np.ndarray, rows: int) -> np.ndarray:
 
 @pytest.mark.parametrize("strategy", ["baseline", "two-stage", "hybrid"])
 def test_round_trip_gives_identical_outputs(data, tmp_path, strategy):
-    model = ConceptModel(strategy=strategy, epochs=2, finetune_epochs=2, hidden=[16, 8], concept_names=list("abcd"))
+    model = ConceptModel(
+        strategy=strategy, epochs=2, finetune_epochs=2, hidden=[16, 8], concept_names=list("abcd")
+    )
     model.fit(data.X, data.y, concepts=data.noisy, golden=_partial(data.golden, 200))
     path = model.save(tmp_path / "model.safetensors")
     loaded = ConceptModel.load(path)

@@ -240,7 +240,11 @@ def plot_pareto(result: dict[str, Any], out_dir: str | Path) -> list[Path]:
     ax.set_title(
         "Explainability-accuracy trade-off over lambda (labels: lambda; large: Pareto-optimal)", fontsize=8
     )
-    ax.legend(fontsize=7, loc="best")
+    legend = ax.legend(fontsize=7, loc="best")
+    for handle in legend.legend_handles:  # one marker size in the legend, whatever the first point's
+        setter = getattr(handle, "set_sizes", None)
+        if setter is not None:
+            setter([40])
     ax.grid(alpha=0.3)
     fig.tight_layout()
     paths = [out / "pareto.png", out / "pareto.svg"]

@@ -88,7 +88,7 @@ class ConceptModelStep(ClassifierStep):
         for i in range(min(EXPLAINED_ITEMS, len(S))):
             order = np.argsort(-S[i])
             top = ", ".join(f"{names[c]} {S[i, c]:.2f}" for c in order[:3])
-            rows.append([i, float(P[i, -1]), top, *S[i].tolist()])
+            rows.append([i, round(float(P[i, -1]), 3), top, *(round(float(v), 3) for v in S[i])])
         table = Table(
             ["item", "P(positive)", "strongest concepts", *names],
             rows,
