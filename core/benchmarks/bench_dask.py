@@ -5,21 +5,23 @@
     holds it. Majority vote and Dawid-Skene fit from statistics summed over the
     partitions as the label-model step fits them (`weasul.partitioned.fit_label_model`:
     `fit_from_statistics` with the executor's tree-summed `map_sum`; Dawid-Skene's partitions
-    prepared once and kept on the workers); Dawid-Skene then predicts every partition on the workers, probabilities and
-    predictions written as partitions. The client's peak RSS is sampled in a thread (and
+    prepared once and kept on the workers). The client's peak RSS is sampled in a thread (and
     `ru_maxrss` read after the section). The same partitions then go through `weasul.run` as
-    npy data (`L_train.parts/`) with Dawid-Skene on a fresh cluster. Then a 1M-row sample (the first 10 partitions) is
+    npy data (`L_train.parts/`): Dawid-Skene on a fresh cluster fits, predicts and scores every
+    partition on the workers (probabilities and predictions written as partitions), with the
+    client's peak RSS over the whole run. Then a 1M-row sample (the first 10 partitions) is
     fitted both ways, partitioned on the cluster and in memory, to compare parameters and
     predictions, and Snorkel's LabelModel is fitted on that sample (the full 10M x 50 int64
     matrix, 4 GB before Snorkel's one-hot copy, does not fit on the shared machine).
-(b) 20 Python LFs on 1M rows of generated text: weasul in this process, then on a local cluster
-    of 1 and of 2 worker processes (the LF step's partitioned writer); Snorkel's PandasLFApplier
-    and DaskLFApplier (on the same clusters) on the first `--snorkel-rows` of them (50k: at
-    Snorkel's pace the full 1M would take over an hour here). Throughput ratio 2 workers / 1.
+(b) 20 Python LFs on 1M rows of generated text with the LF step's partitioned writer on a local
+    cluster of 1 and of 2 worker processes: throughput ratio 2 workers / 1, and the cores the
+    workers obtained (CPU seconds over wall time). In this process (weasul's applier, Snorkel's
+    PandasLFApplier) and with Snorkel's DaskLFApplier on the same clusters, the first
+    `--head-rows` (30k; Snorkel's pace would make 1M rows take over an hour here).
 
     OMP_NUM_THREADS=1 .venv/bin/python core/benchmarks/bench_dask.py [--small] [--out FILE]
 
-`--small` runs 200k x 50 and 40k text rows (a minute or two). The machine's load average
+`--small` runs 200k x 50 and 40k text rows (a few minutes). The machine's load average
 (`os.getloadavg`) is recorded before and after: on a shared machine it bounds what a 2-worker
 ratio can show.
 """
@@ -101,15 +103,6 @@ def generate(rows: int, what: str, i: int) -> np.ndarray:
     return np.where(u < COVERAGE, votes, -1).astype(np.int8)
 
 
-def _predict_and_score(
-    model: Any, L: np.ndarray, y_path: str
-) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
-    P = model.predict_proba(L)
-    pred = P.argmax(axis=1)
-    y = np.load(y_path)
-    return [P, pred], {"correct": np.array([int((pred == y).sum())]), "rows": np.array([len(y)])}
-
-
 def _state(model: Any) -> dict[str, np.ndarray]:
     return {
         k: np.asarray(v, dtype=float)
@@ -125,7 +118,7 @@ def _max_diff(a: Any, b: Any) -> float:
 
 def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Path) -> dict[str, Any]:
     from weasul.executor import Executor, ExecutorSpec
-    from weasul.partitioned import fit_label_model, map_partitions, write_partitions
+    from weasul.partitioned import fit_label_model, write_partitions
     from weasul_baselines.dawid_skene import DawidSkene
     from weasul_baselines.majority_vote import MajorityVote
 
@@ -157,17 +150,6 @@ def bench_label_models(n: int, sample_rows: int, partition_rows: int, folder: Pa
                 t = time.perf_counter()
                 out[f"fit_{name}_passes"] = fit_label_model(model, L, ex, name)
                 out[f"fit_{name}_s"] = round(time.perf_counter() - t, 2)
-            t = time.perf_counter()
-            outputs = [(folder / "probs.train", "probs"), (folder / "pred.train", "labels")]
-            _, stats = map_partitions(
-                functools.partial(_predict_and_score, models["dawid-skene"]),
-                L,
-                outputs,
-                ex,
-                [str(p) for p in Y.paths],
-            )
-            out["predict_dawid-skene_s"] = round(time.perf_counter() - t, 2)
-            out["accuracy_dawid-skene"] = round(float(stats["correct"][0] / stats["rows"][0]), 5)
         out["client_rss_start_mib"] = _mib(rss.start)
         out["client_rss_peak_mib"] = _mib(rss.peak)
         out["client_ru_maxrss_mib"] = _mib(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
@@ -347,7 +329,10 @@ FUNCTIONS = [
 ]  # fmt: skip
 
 
-def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
+def bench_python_lfs(n: int, head_rows: int, folder: Path) -> dict[str, Any]:
+    """Rows per second: weasul and Snorkel in this process on the first `head_rows`, weasul's
+    partitioned LF step on 1 and 2 worker processes on all `n`, Snorkel's DaskLFApplier on the
+    same clusters on the head."""
     import pandas as pd
     from weasul.executor import Executor, ExecutorSpec
     from weasul.lf import LabelingFunction, apply_lfs
@@ -357,15 +342,15 @@ def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
     frame = pd.DataFrame({"text": make_texts(n)})
     lfs = [LabelingFunction(f.__name__, f) for f in FUNCTIONS]
     out: dict[str, Any] = {"rows": n, "lfs": len(lfs)}
+    head = frame.iloc[:head_rows]
+    out["head_rows"] = len(head)
     t = time.perf_counter()
-    reference = apply_lfs(lfs, frame, n_classes=K)
-    out["weasul_in_process_rows_per_s"] = round(n / (time.perf_counter() - t))
+    reference = apply_lfs(lfs, head, n_classes=K)
+    out["weasul_in_process_rows_per_s"] = round(len(head) / (time.perf_counter() - t))
     snorkel = _snorkel_lfs()
-    head = frame.iloc[:snorkel_rows]
     if snorkel is not None:
         from snorkel.labeling import PandasLFApplier
 
-        out["snorkel_rows"] = len(head)
         t = time.perf_counter()
         L_snorkel = PandasLFApplier(snorkel).apply(head, progress_bar=False)
         out["snorkel_pandas_rows_per_s"] = round(len(head) / (time.perf_counter() - t))
@@ -382,7 +367,13 @@ def bench_python_lfs(n: int, snorkel_rows: int, folder: Path) -> dict[str, Any]:
             used = _workers_cpu() - cpu
             out[f"weasul_dask_{workers}w_cores_obtained"] = round(used / seconds, 2)
             out[f"weasul_dask_{workers}w_rows_per_worker_cpu_s"] = round(n / used) if used else None
-            out[f"weasul_dask_{workers}w_same_L"] = bool(np.array_equal(L.to_numpy(), reference))
+            whole = L.to_numpy()
+            out[f"weasul_dask_{workers}w_same_L"] = bool(np.array_equal(whole[: len(head)], reference))
+            if workers == 1:
+                one_worker = whole
+            else:
+                out["weasul_2w_same_L_as_1w"] = bool(np.array_equal(whole, one_worker))
+            del whole
             if snorkel is not None:
                 out.update(_snorkel_dask(snorkel, head, ex, workers, reference[: len(head)]))
     out["weasul_ratio_2w_over_1w"] = round(
@@ -445,7 +436,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).with_suffix(".json"))
     parser.add_argument("--only", choices=["label-models", "lfs"], default=None)
     parser.add_argument(
-        "--snorkel-rows", type=int, default=100_000, help="text rows Snorkel's appliers label"
+        "--head-rows", type=int, default=30_000, help="text rows the in-process runs and Snorkel label"
     )
     args = parser.parse_args()
     n, sample, rows, texts = (
@@ -462,7 +453,7 @@ def main() -> None:
             result["label_models"] = bench_label_models(n, sample, rows, Path(tmp) / "a")
             print(json.dumps(result["label_models"]), file=sys.stderr)
         if args.only in (None, "lfs"):
-            result["python_lfs"] = bench_python_lfs(texts, min(texts, args.snorkel_rows), Path(tmp) / "b")
+            result["python_lfs"] = bench_python_lfs(texts, min(texts, args.head_rows), Path(tmp) / "b")
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(result, indent=1)
     args.out.write_text(text + "\n")
