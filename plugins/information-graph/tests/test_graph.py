@@ -86,7 +86,7 @@ def test_second_order_weights_and_batches():
     # a labelled segment's cross-station view reaches the class anchor through B
     context = np.array([[0, 1], [2, 3]])
     labels = np.array([0, -1, 1, -1])
-    sampler = GraphSampler(4, context, labels, 2, edges_per_batch=8, seed=0)
+    sampler = GraphSampler(4, context, labels, 2, edges_per_batch=8, subgraph="induced", seed=0)
     batch = sampler.batch()
     assert batch.nodes.tolist() == [0, 1, 2, 3] and batch.B.shape == (6, 6)
     anchor0, anchor1 = 4, 5

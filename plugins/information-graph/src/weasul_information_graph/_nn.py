@@ -27,6 +27,7 @@ __all__ = [
     "train_contrastive",
     "train_supervised",
     "encode",
+    "embed",
 ]
 
 
@@ -129,17 +130,19 @@ def train_contrastive(
     temperature: float,
     seed: int,
     progress: Callable[[Any], Any] | None = None,
+    on_epoch: Callable[[int, Net], Any] | None = None,
 ) -> list[float]:
     """Train encoder and head on graph batches; `anchors` (N_c, d) fixed unit vectors enter the
     batch as the anchor nodes' embeddings (anchor strategy), `None` drops the anchor nodes after
-    B is formed (link strategy). Returns the mean loss per epoch."""
+    B is formed (link strategy). `on_epoch(epoch, net)` is called after every epoch (diagnostics).
+    Returns the mean loss per epoch."""
     torch.manual_seed(seed)
     data = torch.as_tensor(X, dtype=torch.float32)
     anchor_z = None if anchors is None else torch.as_tensor(anchors, dtype=torch.float32)
     opt, sched = _optimiser(net, lr, weight_decay, epochs * steps_per_epoch)
     history = []
     net.train()
-    for _ in progress(range(epochs)) if progress else range(epochs):
+    for epoch in progress(range(epochs)) if progress else range(epochs):
         total, steps = 0.0, 0
         for _ in range(steps_per_epoch):
             batch = sampler.batch()
@@ -158,6 +161,10 @@ def train_contrastive(
             sched.step()
             total, steps = total + float(loss.detach()), steps + 1
         history.append(total / max(steps, 1))
+        if on_epoch is not None:
+            net.eval()
+            on_epoch(epoch, net)
+            net.train()
     net.eval()
     return history
 
@@ -207,3 +214,12 @@ def encode(net: Net, X: np.ndarray, batch: int = 512) -> np.ndarray:
     net.eval()
     data = torch.as_tensor(X, dtype=torch.float32)
     return np.concatenate([net.encoder(data[i : i + batch]).numpy() for i in range(0, len(data), batch)])
+
+
+@torch.no_grad()
+def embed(net: Net, X: np.ndarray, batch: int = 512) -> np.ndarray:
+    """Head outputs (n, head_out) float32 in eval mode, L2-normalised: the space Eq. 1 acts on."""
+    net.eval()
+    data = torch.as_tensor(X, dtype=torch.float32)
+    out = [F.normalize(net(data[i : i + batch]), dim=1).numpy() for i in range(0, len(data), batch)]
+    return np.concatenate(out)

@@ -1,6 +1,6 @@
 """Batches from the information graph (paper Sec. 3, Fig. 1): sample N_e edges, load the
 segments they join (duplicates removed), and weight every pair of the batch by B = A + A^2 of
-the batch's subgraph, so second-order neighbours (two views of one event via a third, two
+the subgraph those edges form, so second-order neighbours (two views of one event via a third, two
 segments annotated with the same class via its anchor node) count as positives too.
 
 Nodes 0..n-1 are segments, n..n+N_c-1 the class anchors. No torch here.
@@ -36,6 +36,11 @@ class GraphSampler:
 
     Annotation edges are drawn class-balanced; when both kinds exist, `label_share` of the
     N_e edges are annotation edges (paper: unannotated data outweigh annotated ~4.5 : 1).
+    `subgraph="edges"` (default, the paper's "by sampling the edges we construct a subgraph"):
+    A holds only the N_e sampled edges. `"induced"`: every graph edge among the loaded segments,
+    which with one station's labels ties each loaded labelled segment to its anchor, so the
+    same-station same-class pairs outnumber the cross-station context pairs about 2 : 1 and
+    the loss no longer pulls stations together (issue 20).
     """
 
     def __init__(
@@ -47,14 +52,19 @@ class GraphSampler:
         *,
         edges_per_batch: int,
         label_share: float = 1 / 5.5,
+        subgraph: str = "edges",
         seed: int = 0,
     ) -> None:
+        if subgraph not in ("edges", "induced"):
+            raise ValueError(f"subgraph must be 'edges' or 'induced', got {subgraph!r}")
+        self.subgraph = subgraph
         self.n, self.k = n_items, n_classes
         self.context = np.asarray(context, dtype=np.int64).reshape(-1, 2)
         labels = np.full(n_items, -1) if labels is None else np.asarray(labels)
         self.by_class = [np.flatnonzero(labels == c) for c in range(n_classes)]
         self.by_class = [members for members in self.by_class if len(members)]
         self.labelled = np.flatnonzero(labels >= 0)
+        self.labels = labels
         self.edges_per_batch = edges_per_batch
         self.label_share = label_share if len(self.context) else 1.0
         self.rng = np.random.default_rng(seed)
@@ -86,5 +96,15 @@ class GraphSampler:
             picked += [np.array([self.rng.choice(self.by_class[c]) for c in classes], dtype=np.int64)]
         nodes = np.unique(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
         index = np.concatenate([nodes, self.n + np.arange(self.k)])
-        A = self.adjacency[index][:, index].toarray()
+        if self.subgraph == "induced":
+            A = self.adjacency[index][:, index].toarray()
+            return GraphBatch(nodes, second_order(A))
+        A = np.zeros((len(index), len(index)), dtype=np.float32)
+        if n_ctx:
+            u, v = np.searchsorted(nodes, picked[0].reshape(-1, 2).T)
+            A[u, v] = A[v, u] = 1.0
+        if n_ann:
+            u = np.searchsorted(nodes, picked[-1])
+            v = len(nodes) + self.labels[picked[-1]]
+            A[u, v] = A[v, u] = 1.0
         return GraphBatch(nodes, second_order(A))

@@ -63,6 +63,11 @@ class InformationGraphEncoder(Encoder):
         )
         embed_dim: int = Field(64, ge=2, le=1024, description="contrastive embedding and anchor vector size")
         edges_per_batch: int = Field(48, ge=1, le=100_000, description="N_e edges sampled per batch")
+        batch_graph: Literal["edges", "induced"] = Field(
+            "edges",
+            description="edges: A of a batch holds only its N_e sampled edges (paper Sec. 3); induced: every "
+            "graph edge among the loaded segments (all their anchor edges too)",
+        )
         batch_size: int = Field(128, ge=2, le=100_000, description="rows per cross-entropy batch")
         epochs: int = Field(10, ge=1, le=10_000)
         steps_per_epoch: int | None = Field(None, ge=1, description="default: edges / N_e, at most 100")
@@ -124,7 +129,13 @@ class InformationGraphEncoder(Encoder):
             if segments is not None:
                 context = context_edges(as_segments(segments, len(data)))
             sampler = GraphSampler(
-                len(data), context, labels, n_classes, edges_per_batch=p.edges_per_batch, seed=p.seed
+                len(data),
+                context,
+                labels,
+                n_classes,
+                edges_per_batch=p.edges_per_batch,
+                subgraph=p.batch_graph,
+                seed=p.seed,
             )
             net = nn.build(p.n_fft, p.hop, p.width, p.embed_dim, p.seed)
             steps = p.steps_per_epoch or min(100, max(1, sampler.n_edges // p.edges_per_batch))
@@ -175,6 +186,17 @@ class InformationGraphEncoder(Encoder):
                 f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
             )
         return cast(np.ndarray, _nn().encode(self.module_, data))
+
+    def embed(self, X: Any) -> np.ndarray:
+        """(n, head output) float32: the L2-normalised head output (contrastive embedding, or
+        the cross-entropy model's class logits normalised), the space the loss acts on."""
+        self.check_fitted()
+        data = self._rows(X)
+        if data.shape[1] != self.input_length_:
+            raise DataError(
+                f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
+            )
+        return cast(np.ndarray, _nn().embed(self.module_, data))
 
     def save(self, path: str | Path) -> Path:
         """Write params and the network's state dict to a safetensors file (no pickle)."""
