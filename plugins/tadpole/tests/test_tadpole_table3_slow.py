@@ -26,14 +26,21 @@ def test_reduced_table3_completes_with_sane_numbers():
     from weasul_tadpole.experiments import table3
 
     result = table3.run(
-        root=_data(), tasks=["movies"], n_mix=3000, base_steps=150, batch_size=16, seeds=[0, 1], epochs=3
+        root=_data(),
+        tasks=["movies"],
+        n_mix=3000,
+        base_steps=150,
+        batch_size=16,
+        seeds=[0, 1],
+        epochs=2,
+        max_train=400,
     )
     fin, pre = result["finetuning"]["movies"], result["pretraining"]["movies"]
     assert list(fin) == list(table3.ARMS) and result["settings"]["continued_steps"] == 30
     for arm, rec in fin.items():
         assert len(rec["test_acc"]) == 2, arm
         assert 0.4 < rec["acc"]["mean"] <= 1.0 and math.isfinite(rec["acc"]["std"]), (arm, rec["acc"])
-        assert all(1 <= e <= 3 for e in rec["best_epoch"])
+        assert all(1 <= e <= 2 for e in rec["best_epoch"])
     # the base model learnt something: its MLM loss is below uniform guessing over the vocabulary
     assert pre["base"]["dev_mlm_loss"] < math.log(result["settings"]["vocab_size"]) - 0.5
     # continuing on in-domain text lowers the in-domain loss more than continuing on everything

@@ -141,7 +141,7 @@ PAPER_GAINS = {
 }
 
 #: Sizes of `--quick` (the documented reduced table).
-QUICK: dict[str, Any] = {"n_mix": 8000, "base_steps": 500, "batch_size": 16, "seeds": [0, 1, 2], "epochs": 4}
+QUICK: dict[str, Any] = {"n_mix": 8000, "base_steps": 600, "seeds": [0, 1, 2], "epochs": 4, "max_train": 500}
 
 
 def _pages(docs: list[list[str]], size: int) -> list[list[str]]:
@@ -257,6 +257,11 @@ def _select(
     return _runs(keep, mix.texts, mix.doc), keep
 
 
+def _cap(task: LabelledTask, n: int | None) -> LabelledTask:
+    """At most `n` training examples (the first, in the split's order); dev and test untouched."""
+    return task if n is None else dataclasses.replace(task, train=task.train[:n])
+
+
 def _stats(values: list[float]) -> dict[str, float]:
     a = np.asarray(values, dtype=np.float64)
     return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if a.size > 1 else 0.0}
@@ -270,10 +275,10 @@ def run(
     n_mix: int = 16000,
     vocab_size: int = 4000,
     layers: int = 2,
-    hidden: int = 128,
+    hidden: int = 64,
     heads: int = 2,
-    max_length: int = 128,
-    base_steps: int = 1200,
+    max_length: int = 64,
+    base_steps: int = 1500,
     share: float = 0.2,
     batch_size: int = 32,
     base_lr: float = 1e-3,
@@ -283,9 +288,10 @@ def run(
     detector: str = "best",
     seeds: list[int] | None = None,
     epochs: int = 5,
-    ft_lr: float = 5e-4,
-    ft_batch: int = 32,
+    ft_lr: float = 2e-3,
+    ft_batch: int = 16,
     ft_max_length: int = 64,
+    max_train: int | None = 1000,
     pooling: str = "mean",
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -307,7 +313,7 @@ def run(
     clock = _Clock()
 
     corpora = load(root, seed)
-    labelled = {name: load_task(name, root, seed=seed) for name in tasks}
+    labelled = {name: _cap(load_task(name, root, seed=seed), max_train) for name in tasks}
     mix = _general_corpus(corpora, n_mix, segment_length, seed)
     tok = _timed(clock, "tokenizer", sb.train_wordpiece, mix.texts, vocab_size=vocab_size)
     all_runs = _runs(np.ones(len(mix.texts), dtype=bool), mix.texts, mix.doc)
@@ -325,6 +331,9 @@ def run(
         seed=seed,
     )
     base_state = lm.state()
+    _log.info(
+        "base: %d steps, loss %.3f -> %.3f", base_steps, np.mean(base_losses[:20]), np.mean(base_losses[-20:])
+    )
     E = _timed(clock, "embedding", sb.embed, tok, model.bert, mix.texts)
     # held-out MLM loss: the task's dev texts (Fig. 2's L_in) and held-out sentences of every domain
     ev_general = lm.tokenize(
@@ -349,6 +358,7 @@ def run(
             lr=cont_lr,
             seed=seed + 17,
         )
+        _log.info("continued pre-training: %s (%d instances)", key, len(inst))
         return lm.state(), len(inst)
 
     shared: dict[str, Any] = {}
@@ -455,6 +465,7 @@ def run(
             "seeds": seeds,
             "epochs": epochs,
             "ft_lr": ft_lr,
+            "max_train": max_train,
             "ft_batch": ft_batch,
             "pooling": pooling,
             "task_sizes": {n: [len(t.train), len(t.dev), len(t.test)] for n, t in labelled.items()},
@@ -524,7 +535,7 @@ def render(result: dict[str, Any]) -> str:
         )
     rows.append(
         [
-            "general held-out loss",
+            f"general held-out loss ({next(iter(fin))} arms)",
             *(f"{result['pretraining'][next(iter(fin))][a]['general_mlm_loss']:.3f}" for a in arms),
         ]
     )
@@ -570,11 +581,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=None)
     parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=None)
     parser.add_argument("--n-mix", type=int, default=16000, help="sentences in the general corpus")
-    parser.add_argument("--base-steps", type=int, default=1200)
+    parser.add_argument("--base-steps", type=int, default=1500)
     parser.add_argument("--batch-size", type=int, default=32, help="MLM batch (base and continued)")
     parser.add_argument("--share", type=float, default=0.2, help="continued steps as a share of base steps")
     parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--max-train", type=int, default=1000, help="training examples per task (cap)")
     parser.add_argument(
         "--detector",
         default="best",
@@ -590,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         "n_mix": args.n_mix,
         "base_steps": args.base_steps,
         "batch_size": args.batch_size,
+        "max_train": args.max_train,
         "seeds": args.seeds,
         "epochs": args.epochs,
     }
