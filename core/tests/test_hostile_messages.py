@@ -60,6 +60,19 @@ def test_unknown_label_value_names_the_file_the_row_and_the_fix(tmp_path, capsys
     assert code == 2 and "test.csv: row 2 has label '2'" in err
 
 
+def test_rows_with_one_field_more_than_the_header_are_refused_not_shifted(tmp_path):
+    """pandas silently makes the first field an index: texts would become labels."""
+    from weasul.apply import read_items
+
+    file = _write(tmp_path / "shifted.csv", "text,label\nhello,1,x\nbye,0,y\n")
+    with pytest.raises(DataError, match=r"shifted.csv: row 0 has 3 fields but the header names 2; add the missing"):
+        TableDataset(files={"train": [str(file)]}, text_column="text", label_column="label").load()
+    with pytest.raises(DataError, match=r"shifted.csv: its rows have one field more than the header"):
+        next(read_items(file))
+    fine = _write(tmp_path / "indexed.csv", ",text,label\n0,hello,1\n1,bye,0\n")  # pandas' to_csv with index
+    assert TableDataset(files={"train": [str(fine)]}, text_column="text", label_column="label").load().train.y.tolist() == [1, 0]
+
+
 @pytest.mark.parametrize("loader", [NpyDataset, WrenchDataset])
 def test_a_file_given_for_a_data_folder_says_it_is_a_file(tmp_path, loader):
     file = _write(tmp_path / "L_train.npy", "")

@@ -122,7 +122,13 @@ def read_items(
                 path, encoding=encoding, sep="\t" if suffix == ".tsv" else ",", chunksize=chunk_rows
             )
             with reader:
-                yield from reader
+                for chunk in reader:
+                    if not isinstance(chunk.index, pd.RangeIndex):  # the first field became an index
+                        raise DataError(
+                            f"{path}: its rows have one field more than the header names; add the missing "
+                            "column name to the header or check the separator and quoting"
+                        )
+                    yield chunk
         elif suffix == ".parquet":
             import importlib
 

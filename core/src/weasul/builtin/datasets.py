@@ -388,6 +388,11 @@ class TableDataset(DatasetLoader):
             raise DataError(f"{file} is empty (0 bytes); a csv needs a header row and data rows")
         try:
             frame = pd.read_csv(path, encoding=self.params.encoding)
+            if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field as an index
+                raise DataError(
+                    f"{file}: row 0 has {len(frame.columns) + 1} fields but the header names {len(frame.columns)}; "
+                    "add the missing column name to the header or check the separator and quoting"
+                )
             text = self.params.text_column
             if text is not None and text in frame and frame[text].isna().any():
                 # an empty csv cell is an empty text, and "NA" / "nan" are words: read the column as is
