@@ -112,6 +112,8 @@ class _Mixture(Encoder):
     def fit(self, X: Any, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> Self:
         """Train on `X` (n, d) or images; `groups` (n,) ids mark views of one object."""
         data, shape = self._inputs(X)
+        if len(data) < 2:
+            raise DataError(f"X has {len(data)} row; training (batch normalisation) needs at least 2 items")
         if groups is None:
             groups = np.arange(len(data))
         groups = np.asarray(groups)
