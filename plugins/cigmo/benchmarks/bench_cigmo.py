@@ -5,7 +5,7 @@
 No peer implementation runs here (the authors' code is not available offline), so the peers are
 the ablations: GVAE (one decoder pass per item) and the mixture of VAEs (C passes, no grouping).
 CIGMO decodes every item under all C components (the trunk is shared), so its cost per epoch is
-at most about C times GVAE's (measured 1.9x for C = 3, MLP nets, 540 images); the JSON gives
+at most about C times GVAE's (measured 1.35x for C = 3, MLP nets, 540 images); the JSON gives
 seconds per epoch, encoded images per second and the ratio to GVAE.
 """
 

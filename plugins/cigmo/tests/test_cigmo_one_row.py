@@ -11,6 +11,8 @@ pytest.importorskip("torch")
 
 @pytest.mark.parametrize("cls", [CigmoGVAE, MixtureVAE])
 def test_one_row_is_refused_two_train(cls):
-    with pytest.raises(DataError, match=r"X has 1 row; training \(batch normalisation\) needs at least 2 items"):
+    with pytest.raises(
+        DataError, match=r"X has 1 row; training \(batch normalisation\) needs at least 2 items"
+    ):
         cls(epochs=1).fit(np.array([[0.0]]))
     assert cls(epochs=1).fit(np.array([[0.0], [1.0]])).encode(np.array([[0.5]])).shape[0] == 1
