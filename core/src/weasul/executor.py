@@ -175,12 +175,16 @@ class Executor:
         [shared] = self.client.scatter([func], broadcast=True, hash=False)
         return shared
 
-    def map_list(self, func: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        """`func(item)` for every item, locally or on the workers; the results in order."""
+    def map_list(
+        self, func: Callable[[Any], Any], items: Sequence[Any], *, scatter: bool = False
+    ) -> list[Any]:
+        """`func(item)` for every item, locally or on the workers; the results in order. With
+        `scatter`, large items (table partitions) go to the workers as data, not inside the task graph."""
         if not self.is_dask:
             return [func(item) for item in items]
         shared = self._shared(func)
-        futures = [self.client.submit(_call, shared, item, pure=False) for item in items]
+        sent = self.client.scatter(list(items), hash=False) if scatter else items
+        futures = [self.client.submit(_call, shared, item, pure=False) for item in sent]
         return list(self.client.gather(futures))
 
     def map_chunks(self, func: Callable[[Any], np.ndarray], chunks: list[Any]) -> np.ndarray:

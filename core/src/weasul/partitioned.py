@@ -382,17 +382,19 @@ def write_partitions(
     *,
     kind: str = "",
     n_classes: int | None = None,
+    scatter: bool = False,
 ) -> PartitionedArray:
     """`make(item)` for every item (on the workers with a Dask executor), each result written as
     one partition of the artifact `stem` + `.parts`; with `kind`, each partition is checked as
-    that artifact kind (`weasul.outputs`) where it is made. Returns the artifact."""
+    that artifact kind (`weasul.outputs`) where it is made; `scatter` sends large items (table
+    partitions) as data rather than inside the task graph. Returns the artifact."""
     from weasul.executor import Executor
 
     folder = _fresh_folder(Path(stem))
     runner = executor or Executor()
     tasks = [(str(folder), i, item) for i, item in enumerate(items)]
     metas = runner.map_list(
-        functools.partial(_write_part, make, kind, n_classes, f"'{Path(stem).name}'"), tasks
+        functools.partial(_write_part, make, kind, n_classes, f"'{Path(stem).name}'"), tasks, scatter=scatter
     )
     return _assemble(folder, metas, kind, executor)
 
@@ -454,6 +456,7 @@ def apply_lfs_partitioned(
         executor,
         kind="label_matrix",
         n_classes=n_classes,
+        scatter=True,
     )
 
 
