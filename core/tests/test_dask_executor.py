@@ -183,10 +183,11 @@ def test_weasul_run_on_the_command_line_uses_the_process_cluster(tmp_path):
 @pytest.mark.slow
 def test_workers_end_when_the_client_is_killed(tmp_path):
     (tmp_path / "die.py").write_text(
-        "import os, signal\n"
+        "import os, signal, psutil\n"
         "from weasul.executor import Executor, ExecutorSpec\n"
         "ex = Executor(ExecutorSpec(kind='dask', n_workers=2))\n"
-        "print(' '.join(map(str, set(ex.map_list(lambda _: os.getpid(), range(4))))), flush=True)\n"
+        "assert ex.map_list(abs, [-1, -2]) == [1, 2]\n"
+        "print(' '.join(str(p.pid) for p in psutil.Process().children(recursive=True)), flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     done = subprocess.run(
