@@ -1,7 +1,7 @@
 """TADPOLE end to end at CPU scale (paper Table 3 and the Fig. 2 proxy check), one command.
 
-    python -m weasul_tadpole.experiments.table3            # the full table (about 40-60 min, 1 core)
-    python -m weasul_tadpole.experiments.table3 --quick    # reduced sizes (about 10-15 min)
+    python -m weasul_tadpole.experiments.table3            # full sizes (projected ~39 min CPU, 1 core)
+    python -m weasul_tadpole.experiments.table3 --quick    # reduced sizes (measured 13.5 min CPU)
 
 1. General corpus: the general parts of the five text domains (News, Finance, CS, Bio,
    Movies; no labelled task text), equal shares, documents grouped into pages of at least
