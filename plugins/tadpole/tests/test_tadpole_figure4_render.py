@@ -20,7 +20,12 @@ def _result_with_an_unfitted_detector() -> dict:
     assert "error" in ranking.rows[-1]  # the precondition of the crash
     shares = {"news": 0.25, "finance": 0.25, "cs": 0.25, "bio": 0.25}
     table1 = {
-        task: {"best": ranking.best, "n_train": ranking.n_train, "n_test": ranking.n_test, "rows": ranking.rows}
+        task: {
+            "best": ranking.best,
+            "n_train": ranking.n_train,
+            "n_test": ranking.n_test,
+            "rows": ranking.rows,
+        }
         for task in ("bio", "cs")
     }
     return {
@@ -31,7 +36,8 @@ def _result_with_an_unfitted_detector() -> dict:
             "input_n": 1000,
             "input5": {**shares, "movies": 0.0},
             "filters": {
-                task: {"isolation-forest": shares, "isolation-forest (5-domain mix)": shares} for task in ("bio", "cs")
+                task: {"isolation-forest": shares, "isolation-forest (5-domain mix)": shares}
+                for task in ("bio", "cs")
             },
         },
     }
