@@ -205,3 +205,13 @@ def test_write_failure_says_read_only():
     assert write_failure(err, hint="or pass another --runs-dir") == (
         "cannot write /mnt/ro/runs: the file system is read-only; use a writable folder or pass another --runs-dir"
     )
+
+
+def test_text_probabilities_are_refused_by_dtype():
+    """Found by the slow profile of tests/test_hostile_inputs.py: numpy's "could not convert
+    string to float" escaped check_probs (the concept model, the cross-validated classifier)."""
+    from weasul.validation import check_probs
+
+    with pytest.raises(DataError, match=r"targets has dtype <U3; expected class probabilities"):
+        check_probs(np.array([["", ""], ["", ""]], dtype="<U3"), name="targets")
+    assert check_probs(np.array([[1, 0], [0, 1]])).dtype == np.float64  # integer rows still pass

@@ -268,6 +268,8 @@ def check_probs(
         raise DataError(f"{name} must be 2-D (n_items, n_classes), got shape {arr.shape}")
     if arr.shape[0] == 0 or arr.shape[1] < 2:
         raise DataError(f"{name} has shape {arr.shape}; it needs items and at least two classes")
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise DataError(f"{name} has dtype {arr.dtype}; expected class probabilities (numbers in [0, 1])")
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     low, high = arr.min(), arr.max()  # NaN or inf in the array makes one of these non-finite

@@ -72,6 +72,8 @@ class _BucketStrategy(QueryStrategy):
         probs = np.asarray(state.probs)
         if probs.ndim != 2 or probs.shape[0] != n or probs.shape[1] < 2:
             raise DataError(f"state.probs has shape {probs.shape}; expected ({n}, K) for state.L of {n} items")
+        if not np.issubdtype(probs.dtype, np.number):
+            raise DataError(f"state.probs has dtype {probs.dtype}; pass class probabilities (numbers in [0, 1])")
         taken = np.zeros(n, dtype=bool)
         if state.labelled:
             idx = np.fromiter(state.labelled.keys(), dtype=np.int64, count=len(state.labelled))
