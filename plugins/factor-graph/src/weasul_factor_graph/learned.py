@@ -18,7 +18,7 @@ from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.validation import check_label_matrix, check_labels, infer_n_classes
 
-from weasul_factor_graph.model import DependencyType, FactorGraph, FactorGraphParams
+from weasul_factor_graph.model import DependencyType, FactorGraph, FactorGraphParams, _check_memory
 from weasul_factor_graph.steps import StructureLearningStep
 from weasul_factor_graph.structure import Dependency
 
@@ -78,6 +78,8 @@ class FactorGraphStructure(FactorGraph):
         k = infer_n_classes(L, p.n_classes)
         if p.method == "pseudolikelihood":
             from weasul_factor_graph.learning import STRUCTURE_TYPES, learn_structure
+
+            _check_memory(L.shape[0], L.shape[1], len(p.types or STRUCTURE_TYPES), k)  # one table per type
 
             table = learn_structure(
                 L,
