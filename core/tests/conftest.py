@@ -1,88 +1,22 @@
-"""Toy plugins installed as a throwaway distribution, and a generated npy data set."""
+"""Toy plugins installed as a throwaway distribution, and a generated npy data set
+(`weasul.testing.toy`)."""
 
-import numpy as np
 import pytest
-from weasul.scaffold import render
-from weasul.testing import samples
-from weasul_registry.testing import fake_distribution
-
-FLAKY = '''
-import logging
-from pathlib import Path
-
-from weasul import LabelModelParams
-from weasul_toy_vote.toy_vote import ToyVoteLabelModel
-
-
-class FlakyVote(ToyVoteLabelModel):
-    """Fails while the file `fail_if_exists` exists: stands in for a crash mid-run."""
-
-    class Params(LabelModelParams):
-        fail_if_exists: str = ""
-
-    def fit(self, L, *, y_dev=None, expert=None):
-        logging.getLogger(__name__).info("flaky-vote: fitting %d rows", len(L))
-        logging.getLogger(__name__).warning("flaky-vote: this plugin is flaky")
-        if self.params.fail_if_exists and Path(self.params.fail_if_exists).exists():
-            raise RuntimeError("simulated crash")
-        return super().fit(L)
-'''
+from weasul.testing.toy import toy_plugins as installed_toy_plugins
+from weasul.testing.toy import toy_spec, write_npy_data
 
 
 @pytest.fixture
 def toy_plugins(tmp_path_factory):
     """label_models/toy-vote, label_models/flaky-vote, query_strategies/toy-first."""
-    root = tmp_path_factory.mktemp("toy")
-    for name, interface in (("toy-vote", "label_model"), ("toy-first", "query_strategy")):
-        for rel, text in render(name, interface).items():
-            if rel.startswith("src/"):
-                path = root / rel.removeprefix("src/")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-    eps = {
-        "weasul.label_models": {
-            "toy-vote": "weasul_toy_vote.toy_vote:ToyVoteLabelModel",
-            "flaky-vote": "toy_flaky:FlakyVote",
-        },
-        "weasul.query_strategies": {"toy-first": "weasul_toy_first.toy_first:ToyFirstQueryStrategy"},
-    }
-    import sys
-
-    with fake_distribution(root, "weasul-toys", eps, {"toy_flaky": FLAKY}):
+    with installed_toy_plugins(tmp_path_factory.mktemp("toy")) as root:
         yield root
-    for module in [m for m in sys.modules if m.startswith(("weasul_toy_vote", "weasul_toy_first"))]:
-        sys.modules.pop(module)
 
 
 @pytest.fixture
 def npy_data(tmp_path):
     """L/Y for train and test (5 sources, accuracy 0.8, coverage 0.6), K = 2."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    for split, seed in (("train", 0), ("test", 1)):
-        L, y = samples.label_matrix(n=400, seed=seed)
-        np.save(folder / f"L_{split}.npy", L)
-        np.save(folder / f"Y_{split}.npy", y)
-    return folder
-
-
-def toy_spec(data, **lm):
-    """npy data -> label_models/toy-vote -> oracles/gold -> query_strategies/toy-first (budget 5)."""
-    return {
-        "weasul": 1,
-        "name": "toy",
-        "data": {"use": "npy", "params": {"path": str(data), "splits": ["train", "test"]}},
-        "steps": [
-            {"id": "lm", "use": "label_models/toy-vote", "inputs": {"L": "data.L", "y": "data.y"}, **lm},
-            {"id": "gold", "use": "oracles/gold", "inputs": {"y": "data.train.y"}},
-            {
-                "id": "loop",
-                "use": "query_strategies/toy-first",
-                "params": {"budget": 5, "batch": 2},
-                "inputs": {"model": "lm", "oracle": "gold", "L": "data.L", "y": "data.y"},
-            },
-        ],
-    }
+    return write_npy_data(tmp_path / "data")
 
 
 @pytest.fixture(name="toy_spec")
