@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -15,6 +16,7 @@ __all__ = [
     "check_labels",
     "check_probs",
     "check_features",
+    "check_images",
     "check_same_length",
     "check_folder",
     "infer_n_classes",
@@ -307,6 +309,31 @@ def check_features(X: Any, *, n_items: int | None = None, name: str = "X") -> np
     if n_items is not None and arr.shape[0] != n_items:
         raise DataError(f"{name} has {arr.shape[0]} rows but {n_items} items were expected")
     return arr
+
+
+def check_images(X: Any, image_shape: Sequence[int] | None) -> tuple[np.ndarray, tuple[int, ...]]:
+    """X as float32 input of an image-or-rows network, and the shape of one item: with
+    `image_shape` (C, H, W), images (n, C, H, W) with finite values in [0, 1]; without, rows
+    (n, d), images flattened. A scipy.sparse X is densified. The caller first checks what its
+    network needs of `image_shape` (e.g. H = W, a multiple of 8)."""
+    if hasattr(X, "tocsr"):
+        arr = X.toarray().astype(np.float32)
+    else:
+        raw = np.asarray(X)
+        if raw.ndim == 0 or raw.dtype.kind not in "biuf":
+            check_features(raw)  # raises a DataError naming the shape or dtype
+        arr = raw.astype(np.float32)
+    if image_shape is None:
+        rows = arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))) if arr.ndim > 2 else arr
+        flat = check_features(rows)
+        return np.asarray(flat, dtype=np.float32), (int(flat.shape[1]),)
+    c, h, w = (int(v) for v in image_shape)
+    if arr.size != len(arr) * c * h * w or len(arr) == 0:
+        raise DataError(f"X has {arr.shape} values per row, but image_shape {image_shape} needs {c * h * w}")
+    images = arr.reshape(len(arr), c, h, w)
+    if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
+        raise DataError("image values must be finite and in [0, 1]")
+    return images, (c, h, w)
 
 
 def check_same_length(**arrays: Any) -> int:

@@ -23,7 +23,7 @@ from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.progress import track
 from weasul.torch_state import read_module, restore, save_module
-from weasul.validation import check_features
+from weasul.validation import check_images
 
 from weasul_group_tcvae.steps import GroupEncoderStep
 
@@ -65,26 +65,11 @@ class _GroupVAE(Encoder):
     def _inputs(self, X: Any) -> tuple[np.ndarray, tuple[int, ...]]:
         """X as float32 rows shaped for the network: (n, C, H, W) for images, else (n, d)."""
         shape = self.params.image_shape
-        if hasattr(X, "tocsr"):
-            arr = X.toarray().astype(np.float32)
-        else:
-            raw = np.asarray(X)
-            if raw.ndim == 0 or raw.dtype.kind not in "biuf":
-                check_features(raw)  # raises a DataError naming the shape or dtype
-            arr = raw.astype(np.float32)
-        if shape is None:
-            rows = arr.reshape(arr.shape[0], int(np.prod(arr.shape[1:]))) if arr.ndim > 2 else arr
-            flat = check_features(rows)
-            return np.asarray(flat, dtype=np.float32), (int(flat.shape[1]),)
-        c, h, w = (int(v) for v in shape) if len(shape) == 3 else (0, 0, 0)
-        if len(shape) != 3 or h != w or h % 16 or h < 16 or c < 1:
-            raise DataError(f"image_shape must be (C, H, W) with H = W a multiple of 16; got {shape}")
-        if arr.size != len(arr) * c * h * w or len(arr) == 0:
-            raise DataError(f"X has {arr.shape} values per row, but image_shape {shape} needs {c * h * w}")
-        images = arr.reshape(len(arr), c, h, w)
-        if not np.isfinite(images).all() or images.min() < 0 or images.max() > 1:
-            raise DataError("image values must be finite and in [0, 1]")
-        return images, (c, h, w)
+        if shape is not None:
+            c, h, w = (int(v) for v in shape) if len(shape) == 3 else (0, 0, 0)
+            if len(shape) != 3 or h != w or h % 16 or h < 16 or c < 1:
+                raise DataError(f"image_shape must be (C, H, W) with H = W a multiple of 16; got {shape}")
+        return check_images(X, shape)
 
     def _objective(self) -> dict[str, Any]:
         return {}
