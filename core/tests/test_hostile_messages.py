@@ -97,6 +97,31 @@ def test_a_folder_given_for_an_lf_file_says_it_is_a_folder(tmp_path, capsys):
     assert code == 2 and f"labeling-function file '{tmp_path}' is a folder, not a file" in err
 
 
+def test_validate_warns_of_a_folder_given_for_an_lf_file(tmp_path, capsys):
+    train = _write(tmp_path / "train.csv", "text\na\n")
+    (tmp_path / "lfs.py").mkdir()
+    lfs = [{"id": "lfs", "use": "labeling_functions/python", "params": {"path": "lfs.py"}, "inputs": {"items": "data.items"}}]
+    spec = _table_spec(tmp_path, {"files": {"train": [str(train)]}, "text_column": "text"}, lfs)
+    assert main(["validate", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: step 'lfs'.params.path: {tmp_path / 'lfs.py'} is a folder, not a file" in out
+
+
+def test_an_empty_file_of_new_items_says_it_is_empty(tmp_path):
+    from weasul.apply import read_items
+
+    with pytest.raises(DataError, match=r"new.csv is empty; give a file with a header row"):
+        next(read_items(_write(tmp_path / "new.csv", "")))
+
+
+@pytest.mark.parametrize(("text", "says"), [('{"lm": {', "is not valid JSON"), ("[1]", "holds a JSON list")])
+def test_report_of_a_damaged_metrics_file_says_so(tmp_path, capsys, toy_plugins, npy_data, text, says):
+    run = weasul.run(_npy_spec(tmp_path, npy_data), runs_dir=tmp_path / "runs")
+    (run.path / "metrics.json").write_text(text)
+    code, err = _cli(capsys, "report", str(run.path))
+    assert code == 2 and f"metrics.json {says}" in err
+
+
 def test_a_folder_given_for_new_items_or_a_model_says_it_is_a_folder(tmp_path):
     from weasul.apply import read_items
 

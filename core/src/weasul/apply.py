@@ -116,6 +116,8 @@ def read_items(
 
     path = check_file(path)
     suffix = path.suffix.lower()
+    if path.stat().st_size == 0:
+        raise DataError(f"{path} is empty; give a file with a header row naming the columns the run reads")
     try:
         if suffix in (".csv", ".tsv"):
             reader = pd.read_csv(

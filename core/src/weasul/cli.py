@@ -245,15 +245,15 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from weasul.engine import validate
     from weasul.spec import load_spec
-    from weasul.spec_paths import missing_inputs
+    from weasul.spec_paths import input_problems
 
     spec, raw = load_spec(args.spec, args.overrides)
     plan = validate(spec)
     print(
         f"{args.spec}: ok ({len(plan.steps)} steps: {', '.join(s.id + '=' + s.spec.use for s in plan.steps)})"
     )
-    for missing in missing_inputs(raw):
-        print(f"warning: {missing} does not exist (paths are relative to the spec's folder)")
+    for problem in input_problems(raw):
+        print(f"warning: {problem} (paths are relative to the spec's folder)")
     return 0
 
 

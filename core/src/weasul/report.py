@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from weasul.errors import DataError
+
 if TYPE_CHECKING:
     from weasul.data import Dataset
     from weasul.interfaces import DatasetLoader
@@ -1004,11 +1006,24 @@ def _embedded_pngs(run_dir: Path) -> list[tuple[str, str]]:
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in `path`; {} when the file is absent, a DataError when it is damaged
+    (a page built from nothing would look like a run that did nothing)."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return value if isinstance(value, dict) else {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"cannot read {path}: {err}") from err
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        raise DataError(
+            f"{path} is not valid JSON ({err}); it was changed or cut short after the run wrote it: "
+            "run the spec again to write it anew"
+        ) from err
+    if not isinstance(value, dict):
+        raise DataError(f"{path} holds a JSON {type(value).__name__}, not the object a run writes")
+    return value
 
 
 def _status(record: Mapping[str, Any], spec: Mapping[str, Any], final: bool) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FILE_PARAM", "resolve_paths", "missing_inputs"]
+__all__ = ["FILE_PARAM", "resolve_paths", "input_problems"]
 
 _log = logging.getLogger("weasul.spec")
 
@@ -102,9 +102,11 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
-def missing_inputs(raw: Any) -> list[str]:
-    """`where: path` of each file a data loader or a labeling-function pack would read that
-    does not exist (other steps may name files they create, such as a label store)."""
+def input_problems(raw: Any) -> list[str]:
+    """`where: path <problem>` of each file a data loader or a labeling-function pack would read
+    that does not exist, or that is a folder where a file is needed (a labeling-function pack's
+    module, and any `*_file(s)` param); other steps may name files they create, such as a label
+    store, and data loaders may read folders."""
     if not isinstance(raw, dict):
         return []
     out = []
@@ -112,10 +114,13 @@ def missing_inputs(raw: Any) -> list[str]:
         if not use.startswith(("datasets/", "labeling_functions/")):
             continue
         for key, value in params.items():
-            if FILE_PARAM.match(key):
-                out += [
-                    f"{where}.{key}: {text}"
-                    for text in _strings(value)
-                    if not Path(text).expanduser().exists()
-                ]
+            if not FILE_PARAM.match(key):
+                continue
+            wants_file = use.startswith("labeling_functions/") or key.endswith(("file", "files"))
+            for text in _strings(value):
+                path = Path(text).expanduser()
+                if not path.exists():
+                    out.append(f"{where}.{key}: {text} does not exist")
+                elif wants_file and path.is_dir():
+                    out.append(f"{where}.{key}: {text} is a folder, not a file; name a file inside it")
     return out

@@ -92,6 +92,22 @@ def test_foreign_schema_is_refused_with_the_path(tmp_path):
         LabelStore(path)
 
 
+def test_another_programs_database_is_refused_and_left_unchanged(tmp_path):
+    path = tmp_path / "app.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE users (id INTEGER, name TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(DataError, match=r"app.sqlite is another program's SQLite database \(tables: users\)"):
+        LabelStore(path)
+    assert path.read_bytes() == before
+    con = sqlite3.connect(path)
+    assert [r[0] for r in con.execute("SELECT name FROM sqlite_master")] == ["users"]
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    con.close()
+
+
 def test_folder_as_store_path_is_refused(tmp_path):
     with pytest.raises(DataError, match="is a folder"):
         LabelStore(tmp_path)

@@ -75,6 +75,7 @@ class LabelStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+            self._refuse_foreign_file()
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise DataError(f"label store {self.path}: the file system does not support SQLite WAL mode")
@@ -91,6 +92,19 @@ class LabelStore:
             raise DataError(
                 f"label store {self.path} cannot be created: {err.strerror}; pass another path"
             ) from None
+
+    def _refuse_foreign_file(self) -> None:
+        """An SQLite file with tables but no `answers` belongs to something else: adding ours
+        (and switching it to WAL) would change another program's database."""
+        tables = sorted(
+            row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+        if tables and "answers" not in tables:
+            shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+            raise DataError(
+                f"label store {self.path} is another program's SQLite database (tables: {shown}); "
+                "it is left unchanged: pass a new path for the label store"
+            )
 
     def _check_schema(self) -> None:
         for table, wanted in _COLUMNS.items():
