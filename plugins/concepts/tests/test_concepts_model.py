@@ -180,3 +180,61 @@ def test_fit_is_seeded_and_leaves_the_callers_torch_rng_alone(data):
     assert torch.equal(torch.rand(3), expected)
     b = ConceptModel(epochs=2, seed=5).fit(data.X, data.y, golden=data.golden)
     assert np.array_equal(a.explain(data.X), b.explain(data.X))
+
+
+def test_fine_tuning_a_pretrained_copy_equals_two_stage_in_one_call(data):
+    golden = _partial(data.golden, 150)
+    params = {"epochs": 3, "finetune_epochs": 4, "seed": 2, "hidden": [16]}
+    base = ConceptModel(strategy="noisy", **params).fit(data.X, data.y, concepts=data.noisy)
+    before = base.explain(data.X)
+    for fine_tune in ("golden", "hybrid"):
+        two = {**params, "strategy": "two-stage", "fine_tune": fine_tune, "finetune_epochs": 2}
+        whole = ConceptModel(**two).fit(data.X, data.y, concepts=data.noisy, golden=golden)
+        reused = ConceptModel(**two).fit(data.X, data.y, concepts=data.noisy, golden=golden, pretrained=base)
+        assert np.array_equal(whole.explain(data.X), reused.explain(data.X)), fine_tune
+        assert whole.history_["pretrain"] == reused.history_["pretrain"]
+    assert np.array_equal(base.explain(data.X), before)  # the base model itself is left alone
+
+
+def test_a_pretrained_model_must_fit(data):
+    golden = _partial(data.golden, 100)
+    base = ConceptModel(strategy="noisy", epochs=1, hidden=[8]).fit(data.X, data.y, concepts=data.noisy)
+    fit = {"concepts": data.noisy, "golden": golden, "pretrained": base}
+    with pytest.raises(DataError, match="hidden"):
+        ConceptModel(strategy="two-stage", hidden=[16]).fit(data.X, data.y, **fit)
+    with pytest.raises(DataError, match="'two-stage', not 'hybrid'"):
+        ConceptModel(strategy="hybrid", hidden=[8]).fit(data.X, data.y, **fit)
+    other = ConceptModel(epochs=1, hidden=[8]).fit(data.X, data.y, golden=golden)
+    with pytest.raises(DataError, match="strategy 'noisy'"):
+        ConceptModel(strategy="two-stage", hidden=[8]).fit(data.X, data.y, **{**fit, "pretrained": other})
+
+
+def test_unfrozen_fine_tuning_moves_the_hidden_layers(data):
+    golden = _partial(data.golden, 150)
+    params = {"epochs": 2, "finetune_epochs": 3, "hidden": [16], "strategy": "two-stage"}
+    base = ConceptModel(**{**params, "strategy": "noisy"}).fit(data.X, data.y, concepts=data.noisy)
+    tuned = ConceptModel(**params, freeze_hidden=False).fit(
+        data.X, data.y, concepts=data.noisy, golden=golden, pretrained=base
+    )
+    changed = [
+        not torch.equal(a, b)
+        for a, b in zip(base.module_.hidden.parameters(), tuned.module_.hidden.parameters(), strict=True)
+    ]
+    assert all(changed)
+
+
+def test_noisy_weight_scales_the_noisy_labels_in_hybrid_batches(make):
+    # noisy labels that are plain wrong (every entry flipped): the less they weigh against the
+    # golden ones, the better the concepts
+    data = make(n=2000, seed=7, flip=1.0)
+    test = make(n=1000, seed=8)
+    golden = _partial(data.golden, 200)
+    params = {"strategy": "hybrid", "epochs": 4, "lr": 1e-2, "hidden": [16], "golden_fraction": 0.2}
+
+    def score(weight: float) -> float:
+        model = ConceptModel(**params, noisy_weight=weight)
+        model.fit(data.X, data.y, concepts=data.noisy, golden=golden)
+        return concept_map(test.golden, model.explain(test.X))
+
+    full, light = score(1.0), score(0.02)
+    assert full < 0.5 < 0.9 < light, (full, light)

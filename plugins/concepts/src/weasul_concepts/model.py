@@ -101,6 +101,15 @@ class ConceptModel(Classifier):
             "golden", description="two-stage: batches of the fine-tuning"
         )
         golden_fraction: float = Field(0.1, gt=0, lt=1, description="share of golden rows in a hybrid batch")
+        noisy_weight: float = Field(
+            1.0,
+            gt=0,
+            le=1,
+            description="hybrid batches: weight of a noisy concept label in L_E against a golden one (1)",
+        )
+        freeze_hidden: bool = Field(
+            True, description="two-stage: fine-tune only the concept and decision layers (the paper)"
+        )
         epochs: int = Field(
             10, ge=1, le=100_000, description="passes over the training rows (hybrid: the noisy ones)"
         )
@@ -116,6 +125,7 @@ class ConceptModel(Classifier):
         num_threads: int | None = Field(None, ge=1, le=1024, description="torch threads while training")
 
     params: Params
+    module_: Any  # the fitted ConceptNet (torch), set by fit and load
     persistable: ClassVar[bool] = True
     step = ConceptModelStep
 
@@ -125,13 +135,24 @@ class ConceptModel(Classifier):
         return [cls(n_concepts=5, hidden=[16], epochs=40, batch_size=32)]
 
     # --- fitting -------------------------------------------------------------------------------
-    def fit(self, X: Any, targets: np.ndarray, *, concepts: Any = None, golden: Any = None) -> Self:
+    def fit(
+        self,
+        X: Any,
+        targets: np.ndarray,
+        *,
+        concepts: Any = None,
+        golden: Any = None,
+        pretrained: ConceptModel | None = None,
+    ) -> Self:
         """Train on features X (n, d), decision labels (n,) or probabilities (n, K) and the
         concept labels: `concepts` noisy, `golden` human (both (n, k): 1, 0, -1 = not labelled).
+        `pretrained` (two-stage only): a fitted `noisy` model of the same sizes to fine-tune a copy
+        of instead of pre-training again (the paper fine-tunes chosen base models, Sec. 4.2).
 
         Raises:
-            DataError: bad features, targets or concept labels, or a strategy without the labels
-                it needs (noisy for `noisy`; noisy and golden for `two-stage` and `hybrid`).
+            DataError: bad features, targets or concept labels, a strategy without the labels
+                it needs (noisy for `noisy`; noisy and golden for `two-stage` and `hybrid`), or a
+                `pretrained` model that does not fit.
         """
         p = self.params
         x = check_features(X)
@@ -165,6 +186,8 @@ class ConceptModel(Classifier):
         if p.strategy != "noisy" and gold is not None and len(golden_rows) == 0:
             raise DataError("golden has no labelled row (every entry is -1)")
 
+        if pretrained is not None:
+            self._check_pretrained(pretrained, x.shape[1], k, T.shape[1])
         nn = _nn()
         torch = require("torch", extra="torch", distribution="weasul-concepts")
         threads = torch.get_num_threads()
@@ -173,8 +196,10 @@ class ConceptModel(Classifier):
         try:
             with torch.random.fork_rng():  # seeded inside; the caller's torch RNG is untouched
                 net = nn.build(x.shape[1], p.hidden, k, T.shape[1], p.dropout, p.seed)
+                if pretrained is not None:
+                    net.load_state_dict(pretrained.module_.state_dict())
                 rng = np.random.default_rng(p.seed)
-                history = self._train(nn, net, x, T, noisy, gold, golden_rows, k, rng)
+                history = self._train(nn, net, x, T, noisy, gold, golden_rows, k, rng, pretrained)
         finally:
             torch.set_num_threads(threads)
         self.module_ = net
@@ -195,13 +220,23 @@ class ConceptModel(Classifier):
         golden_rows: np.ndarray,
         k: int,
         rng: np.random.Generator,
+        pretrained: ConceptModel | None = None,
     ) -> dict[str, Any]:
         p = self.params
         n = len(x)
         none = np.full((n, k), -1, dtype=np.int64)
+        # per-entry weight of L_E: golden entries 1, noisy ones noisy_weight (only mixed labels differ)
+        weight = np.ones(n, dtype=np.float32)
+        if gold is not None and noisy is not None:
+            weight[:] = p.noisy_weight
+            weight[golden_rows] = 1.0
 
-        def run(labels: np.ndarray, batches: Any, lr: float, seed: int) -> dict[str, list[float]]:
+        def run(
+            labels: np.ndarray, batches: Any, lr: float, seed: int, mixed_rows: bool = False
+        ) -> dict[str, list[float]]:
             mask = (labels >= 0).astype(np.float32)
+            if mixed_rows:
+                mask *= weight[:, None]
             target = np.clip(labels, 0, 1).astype(np.float32)
             return dict(
                 nn.train(
@@ -241,13 +276,20 @@ class ConceptModel(Classifier):
                 100 * p.golden_fraction,
             )
             batches = nn.hybrid_batches(g, others, B, p.golden_fraction, p.epochs, rng)
-            return {"train": run(labels, batches, p.lr, p.seed)}
+            return {"train": run(labels, batches, p.lr, p.seed, mixed_rows=True)}
         assert noisy is not None
-        _log.info("%s: pre-training on %d rows with noisy concept labels", p.strategy, n)
-        pre = run(noisy, nn.plain_batches(np.arange(n), B, p.epochs, rng), p.lr, p.seed)
+        if pretrained is not None:
+            _log.info("%s: fine-tuning a copy of a pre-trained model", p.strategy)
+            pre = dict(getattr(pretrained, "history_", {}).get("train", {}))
+            for _ in range(pretrained.params.epochs):  # the shuffles pre-training drew: same batches
+                rng.permutation(n)  # after it as in one call
+        else:
+            _log.info("%s: pre-training on %d rows with noisy concept labels", p.strategy, n)
+            pre = run(noisy, nn.plain_batches(np.arange(n), B, p.epochs, rng), p.lr, p.seed)
         if p.strategy == "noisy":
             return {"train": pre}
-        nn.freeze_hidden(net)
+        if p.freeze_hidden:
+            nn.freeze_hidden(net)
         if p.fine_tune == "golden":
             assert gold is not None
             batches = nn.plain_batches(golden_rows, p.finetune_batch_size, p.finetune_epochs, rng)
@@ -257,8 +299,28 @@ class ConceptModel(Classifier):
             batches = nn.hybrid_batches(
                 g, others, p.finetune_batch_size, p.golden_fraction, p.finetune_epochs, rng
             )
-            tuned = run(labels, batches, p.finetune_lr, p.seed + 1)
+            tuned = run(labels, batches, p.finetune_lr, p.seed + 1, mixed_rows=True)
         return {"pretrain": pre, "fine_tune": tuned}
+
+    def _check_pretrained(self, base: ConceptModel, n_features: int, k: int, n_classes: int) -> None:
+        p = self.params
+        if p.strategy != "two-stage":
+            raise DataError(f"a pretrained model is fine-tuned by strategy 'two-stage', not '{p.strategy}'")
+        if not isinstance(base, ConceptModel) or base.params.strategy != "noisy":
+            raise DataError("pretrained must be a ConceptModel fitted with strategy 'noisy'")
+        base.check_fitted()
+        ours = (n_features, list(p.hidden), k, n_classes, p.dropout)
+        theirs = (
+            base.n_features_,
+            list(base.params.hidden),
+            base.n_concepts_,
+            base.n_classes_,
+            base.params.dropout,
+        )
+        if ours != theirs:
+            raise DataError(
+                f"pretrained model has (features, hidden, concepts, classes, dropout) {theirs}; this one {ours}"
+            )
 
     # --- outputs -------------------------------------------------------------------------------
     def _outputs(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
