@@ -133,3 +133,15 @@ def test_bad_targets_are_data_errors(table):
         TabTransformerClassifier(epochs=1, **SMALL).fit(X, y[:-1])
     with pytest.raises(DataError):
         TabTransformerClassifier(epochs=1, **SMALL).fit(X, np.full((len(y), 2), 0.9))
+
+
+def test_validation_keeps_the_best_auc_epoch_and_patience_stops_early(table):
+    X, y, Xt, yt = table
+    clf = TabTransformerClassifier(epochs=30, patience=2, **{**SMALL, "lr": 1e-2}).fit(X, y, valid=(Xt, yt))
+    h = clf.history_
+    run, best = len(h["train_loss"]), h["best_epoch"]
+    assert len(h["valid_auc"]) == run and h["valid_auc"][best] == max(h["valid_auc"])
+    # the validation AUC peaks within a few epochs here: training stopped 2 epochs after the best
+    assert run == best + 3 < 30
+    # the kept weights are the best epoch's: their validation AUC is the recorded one
+    assert roc_auc_score(yt, clf.predict_proba(Xt)[:, 1]) == pytest.approx(h["valid_auc"][best], abs=1e-9)

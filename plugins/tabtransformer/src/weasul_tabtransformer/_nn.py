@@ -173,10 +173,13 @@ def train_supervised(
     reset_head: bool = False,
 ) -> dict[str, Any]:
     """Minimise the cross-entropy to `targets` (n, K) probabilities (one-hot for hard labels)
-    with AdamW; with `valid` (codes, cont, labels) keep the epoch of lowest validation loss.
-    `reset_head` re-initialises the MLP head first (fine-tuning after pre-training).
-    Returns the loss history."""
-    history: dict[str, Any] = {"train_loss": [], "valid_loss": []}
+    with AdamW; with `valid` (codes, cont, labels) keep the epoch of best validation score
+    (`select`: AUC, the paper's metric, or loss) and stop after `patience` epochs without a
+    better one. `reset_head` re-initialises the MLP head first (fine-tuning after pre-training).
+    Returns the loss (and validation AUC) history."""
+    history: dict[str, Any] = {"train_loss": [], "valid_loss": [], "valid_auc": []}
+    by_auc = cfg.get("select", "auc") == "auc"
+    patience = cfg.get("patience")
     with _seeded(int(cfg["seed"]), cfg.get("num_threads")) as gen:
         if reset_head:
             for module in net.head.modules():
@@ -188,6 +191,7 @@ def train_supervised(
             net.parameters(), lr=float(cfg["lr"]), weight_decay=float(cfg["weight_decay"]), foreach=True
         )
         best: tuple[float, dict[str, torch.Tensor]] | None = None
+        since_best = 0
         if valid is not None:
             vc, vx = _tensors(valid[0], valid[1])
             vy = torch.from_numpy(np.eye(targets.shape[1], dtype=np.float32)[np.asarray(valid[2])])
@@ -204,15 +208,34 @@ def train_supervised(
             if valid is not None:
                 net.eval()
                 with torch.no_grad():
-                    vloss = float(_soft_ce(_logits(net, vc, vx), vy, None))
+                    vlogits = _logits(net, vc, vx)
+                vloss = float(_soft_ce(vlogits, vy, None))
+                vauc = _auc(np.asarray(valid[2]), torch.softmax(vlogits.double(), dim=1).numpy())
                 history["valid_loss"].append(vloss)
-                if best is None or vloss < best[0]:
-                    best = (vloss, copy.deepcopy(net.state_dict()))
+                history["valid_auc"].append(vauc)
+                score = -vauc if by_auc and np.isfinite(vauc) else vloss
+                if best is None or score < best[0]:
+                    best, since_best = (score, copy.deepcopy(net.state_dict())), 0
+                    history["best_epoch"] = len(history["valid_loss"]) - 1
+                else:
+                    since_best += 1
+                    if patience is not None and since_best >= int(patience):
+                        break
         if best is not None:
             net.load_state_dict(best[1])
-            history["best_epoch"] = int(np.argmin(history["valid_loss"]))
     net.eval()
     return history
+
+
+def _auc(labels: np.ndarray, probs: np.ndarray) -> float:
+    """Validation AUC (one-vs-rest macro for K > 2); NaN when a class is absent."""
+    from sklearn.metrics import roc_auc_score
+
+    if len(np.unique(labels)) < probs.shape[1]:
+        return float("nan")
+    if probs.shape[1] == 2:
+        return float(roc_auc_score(labels, probs[:, 1]))
+    return float(roc_auc_score(labels, probs, multi_class="ovr"))
 
 
 def pretrain(net: TabNet, codes: np.ndarray, cfg: dict[str, Any], method: str) -> list[float]:

@@ -63,6 +63,15 @@ class EmbeddingParams(WeasulParams):
     batch_size: int = Field(256, ge=1, le=1_000_000)
     lr: float = Field(1e-3, gt=0, le=1)
     weight_decay: float = Field(1e-5, ge=0)
+    select: Literal["auc", "loss"] = Field(
+        "auc",
+        description="with valid rows: keep the epoch of best validation AUC (the paper's metric) or loss",
+    )
+    patience: int | None = Field(
+        None,
+        ge=1,
+        description="with valid rows: stop after this many epochs without a better validation score",
+    )
     seed: int = 0
     num_threads: int | None = Field(None, ge=1, le=1024, description="torch threads while training")
 
@@ -191,7 +200,8 @@ class _TabClassifier(_TabModel, Classifier):
     ) -> Self:
         """Train on rows X and labels (n,) or probabilities (n, K); returns self.
 
-        valid: (rows, labels) to keep the epoch of lowest validation loss (else the last).
+        valid: (rows, labels) to keep the epoch of best validation AUC (`select: loss`: lowest
+            loss; else the last epoch) and, with `patience`, to stop early.
         unlabelled: extra rows for pre-training (with `pretrain` mlm/rtd), as in the paper's
         semi-supervised setting; pre-training also uses X.
         pretrained: a fitted encoder (same sizes) whose column schema, embeddings and

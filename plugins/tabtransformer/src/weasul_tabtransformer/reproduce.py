@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ def _model_args(args: argparse.Namespace, name: str) -> dict[str, Any]:
         "categorical": list(PAPER_SETS[name].categorical),
         "epochs": args.epochs,
         "batch_size": args.batch_size,
+        "patience": args.patience,
         "num_threads": args.threads,
     }
 
@@ -87,11 +89,15 @@ def _fit_pair(args: argparse.Namespace, name: str, seed: int, ds: Any) -> dict[s
     for key, cls in (("mlp", TabMLPClassifier), ("tabtransformer", TabTransformerClassifier)):
         path = folder / f"{name}-{seed}-{key}.safetensors"
         if path.is_file() and not args.retrain:
-            out[key], out[f"{key}_seconds"] = cls.load(path), None
+            out[key], out[f"{key}_seconds"], out[f"{key}_cpu_seconds"] = cls.load(path), None, None
+            out[f"{key}_epochs"] = None
             continue
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         model = cls(seed=seed, **_model_args(args, name)).fit(Xtr, ytr, valid=(Xva, yva))
         out[f"{key}_seconds"] = time.perf_counter() - start
+        out[f"{key}_cpu_seconds"] = time.process_time() - cpu
+        history = model.history_
+        out[f"{key}_epochs"] = {"run": len(history["train_loss"]), "best": history.get("best_epoch")}
         model.save(path)
         out[key] = model
     return out
@@ -146,6 +152,12 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
                     "tabtransformer": pair["tabtransformer_seconds"],
                     "gbdt": gbdt_s,
                 },
+                "cpu_seconds": {
+                    "mlp": pair["mlp_cpu_seconds"],
+                    "tabtransformer": pair["tabtransformer_cpu_seconds"],
+                },
+                "epochs": {"mlp": pair["mlp_epochs"], "tabtransformer": pair["tabtransformer_epochs"]},
+                "train_rows": min(len(ds.train.y), args.train_rows or len(ds.train.y)),
             }
             _log.info("%s seed %d: %s", name, seed, run)
             print(
@@ -463,6 +475,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=8, help="supervised training epochs")
     parser.add_argument("--batch-size", type=int, default=64, help="supervised batch size")
     parser.add_argument(
+        "--patience",
+        type=int,
+        default=None,
+        help="supervised: stop after this many epochs without a better valid AUC",
+    )
+    parser.add_argument(
         "--train-rows", type=int, default=1500, help="training rows sampled per split (0: all)"
     )
     parser.add_argument("--valid-rows", type=int, default=500, help="validation rows (best epoch) (0: all)")
@@ -487,10 +505,12 @@ def main(argv: list[str] | None = None) -> int:
         args.sets = ["bank"] if args.experiment == "embeddings" else list(PAPER_SETS)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
+    start, cpu, load = time.perf_counter(), time.process_time(), os.getloadavg()
     result = EXPERIMENTS[args.experiment](args)
     result["settings"] = {k: v for k, v in vars(args).items()}
     result["seconds"] = time.perf_counter() - start
+    result["cpu_seconds"] = time.process_time() - cpu
+    result["load_average"] = {"start": load[0], "end": os.getloadavg()[0]}
     (out / f"{args.experiment}.json").write_text(json.dumps(result, indent=2))
     print("\n".join(result["table"]))
     print(f"wrote {out / (args.experiment + '.json')} in {result['seconds']:.0f} s")
