@@ -12,7 +12,7 @@ import pytest
 import weasul
 from weasul.artifacts import fingerprint, read_value, write_value
 from weasul.executor import Executor, ExecutorSpec
-from weasul.partitioned import PartitionedArray, fit_label_model, write_partitions
+from weasul.partitioned import PartitionedArray, PartitionedTable, fit_label_model, write_partitions
 
 pytest.importorskip("distributed")
 pytest.importorskip("weasul_baselines")
@@ -151,10 +151,34 @@ def test_dask_run_keeps_L_and_probs_partitioned_and_matches_memory(tmp_path, clu
         for key in mem:
             np.testing.assert_allclose(dist[key], mem[key], rtol=0, atol=1e-8, err_msg=f"{lm}: {key}")
         for split in ("train", "test"):
-            assert dask.metrics[lm][split].keys() == local.metrics[lm][split].keys()
+            counted = dict(dask.metrics[lm][split])
+            predicted = counted.pop("predicted")  # counts summed on the workers, for the report
+            counted.pop("calibration")
+            assert counted.keys() == local.metrics[lm][split].keys()
             for key, value in local.metrics[lm][split].items():
-                assert dask.metrics[lm][split][key] == pytest.approx(value, abs=1e-12), (lm, key)
+                assert counted[key] == pytest.approx(value, abs=1e-12), (lm, key)
+            assert predicted == np.bincount(local.artifacts[f"{lm}.pred"][split], minlength=2).tolist()
         assert local.metrics[lm]["test"]["accuracy"] > 0.7  # the LFs say something
+        # report.html: the calibration of the partitioned run, from the summed bins, is the memory run's
+        shown = [_calibration(run, lm) for run in (local, dask)]
+        assert shown[0][0] == shown[1][0] and len(shown[0][0]) == 2  # both splits, same items
+        np.testing.assert_allclose(shown[1][1], shown[0][1], rtol=0, atol=1e-12)
+        assert shown[0][1][:, 0].max() > 0.01  # a real ECE, not all zeros
+    assert "expected calibration error" in (dask.path / "report.html").read_text()
+    assert isinstance(dask.artifacts["data.items"]["train"], PartitionedTable)  # read on the workers
+
+
+def _calibration(run, step):
+    """(split and item counts, [[ECE, mean confidence], ...]) of the report's calibration table."""
+    from weasul.report import label_model_sections
+
+    [section] = [
+        s
+        for s in label_model_sections(step, run.metrics[step], run.path / "artifacts" / step)
+        if s.title == "Calibration"
+    ]
+    rows = section.tables[0].rows
+    return [(r[0], r[1]) for r in rows], np.array([[r[2], r[3]] for r in rows], dtype=float)
 
 
 def test_a_rerun_restores_partitions_from_the_checked_cache(tmp_path, cluster, caplog):

@@ -15,7 +15,7 @@ import numpy as np
 from weasul.errors import DataError
 from weasul.lazy import missing_table_extra, require_parquet
 from weasul.partitioned import SUFFIX as PARTS_SUFFIX
-from weasul.partitioned import PartitionedArray
+from weasul.partitioned import PartitionedArray, is_partitioned
 
 __all__ = ["fingerprint", "write_value", "read_value", "SUFFIXES"]
 
@@ -24,8 +24,8 @@ SUFFIXES = (".npy", ".npz", ".parquet")
 
 def fingerprint(value: Any) -> str:
     """A content hash of an array, sparse matrix, table or list of strings."""
-    if isinstance(value, PartitionedArray):  # from the partitions' checksums, nothing gathered
-        return value.fingerprint()
+    if is_partitioned(value):  # from the partitions' checksums, nothing gathered
+        return str(value.fingerprint())
     h = hashlib.sha256()
     if hasattr(value, "tocsr") and not isinstance(value, np.ndarray):
         csr = value.tocsr()

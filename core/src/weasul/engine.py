@@ -33,7 +33,7 @@ from weasul.data import SPLIT_FIELDS, Dataset
 from weasul.errors import DataError, PluginError, StopRequested, WeasulError
 from weasul.executor import Executor
 from weasul.outputs import check_step_output
-from weasul.partitioned import gather_inputs
+from weasul.partitioned import gather_inputs, load_dataset
 from weasul.plan import Plan, PlannedStep, Ref, plan
 from weasul.plugin import Plugin
 from weasul.run_models import save_step_models
@@ -411,7 +411,7 @@ def _execute(
             hook.run_started(run_name=spec_obj.name, run_dir=str(run_dir), spec=resolved)
             current = "data"
             if the_plan.data_cls is not None:
-                dataset = the_plan.data_cls(the_plan.data_params).load()
+                dataset = load_dataset(the_plan.data_cls(the_plan.data_params), executor)  # partitions on Dask
                 class_names = dataset.class_names
                 for name, values in _data_outputs(dataset).items():
                     store.put("data", name, SPLIT_FIELDS[name], values or None)

@@ -127,6 +127,10 @@ class Encoder(PersistentPlugin[P], ABC):
 
     group: ClassVar[str] = "encoders"
     input_kind: ClassVar[InputKind] = "features"
+    #: Whether `encode(X)[i]` depends on row i and the fitted state alone, so partitions of X
+    #: can be encoded apart (on Dask workers, the features kept as partitions). Declare it only
+    #: where that is exact; an encoder that does not gets its partitioned inputs gathered.
+    encodes_rows: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, X: Any, y: np.ndarray | None = None, *, groups: np.ndarray | None = None) -> Self:

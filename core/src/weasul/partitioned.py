@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -37,14 +37,19 @@ from weasul.errors import DataError, PluginContractError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from weasul.data import Dataset
     from weasul.executor import Executor
-    from weasul.interfaces import LabelModel
+    from weasul.interfaces import DatasetLoader, Encoder, LabelModel
     from weasul.lf import LabelingFunction
     from weasul.steps import StepContext, StepOutput
 
 __all__ = [
     "SUFFIX",
     "PartitionedArray",
+    "PartitionedTable",
+    "LoadsPartitioned",
+    "load_dataset",
+    "read_table_part",
     "is_partitioned",
     "write_partitions",
     "map_partitions",
@@ -52,6 +57,8 @@ __all__ = [
     "lf_summary_partitioned",
     "fit_label_model",
     "predict_label_model",
+    "encode_partitioned",
+    "calibration_counts",
     "gather_inputs",
     "check_partitioned",
 ]
@@ -64,8 +71,12 @@ INDEX = "index.json"
 _FORMAT = 1
 
 
-def _part_name(i: int) -> str:
-    return f"part-{i:05d}.npy"
+def _part_name(i: int, sparse: bool = False) -> str:
+    return f"part-{i:05d}.{'npz' if sparse else 'npy'}"
+
+
+def _is_sparse(value: Any) -> bool:
+    return hasattr(value, "tocsr") and not isinstance(value, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -76,11 +87,13 @@ class _Meta:
     tail: tuple[int, ...]
     dtype: str
     sha256: str
+    sparse: bool = False
 
 
 @dataclass(frozen=True)
 class PartitionedArray:
-    """An array split along rows into .npy files `files` in `folder` (one per partition).
+    """An array split along rows into .npy files `files` in `folder` (one per partition), or
+    .npz files of scipy CSR matrices (sparse features: `sparse`, `gather()` stays sparse).
 
     `checked` names the artifact kind its partitions were checked against when written (see
     `weasul.outputs`), or is empty."""
@@ -116,6 +129,10 @@ class PartitionedArray:
         return len(self.files)
 
     @property
+    def sparse(self) -> bool:
+        return bool(self.files) and self.files[0].endswith(".npz")
+
+    @property
     def paths(self) -> list[Path]:
         return [self.folder / name for name in self.files]
 
@@ -125,19 +142,33 @@ class PartitionedArray:
         ends = np.cumsum([0, *self.rows])
         return [(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
 
-    def load(self, i: int) -> np.ndarray:
-        """Partition `i` as a numpy array."""
-        return np.asarray(np.load(self.paths[i], allow_pickle=False))
+    def load(self, i: int) -> Any:
+        """Partition `i` as a numpy array (a scipy CSR matrix for a sparse artifact)."""
+        return _load(str(self.paths[i]))
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """The partitions in order (one in memory at a time)."""
         return (self.load(i) for i in range(self.n_partitions))
 
     def to_numpy(self) -> np.ndarray:
-        """The whole array in this process (it may be large: that is the point of partitions)."""
+        """The whole array in this process, dense (it may be large: that is the point of partitions)."""
         if not self.files:
             return np.empty((0, *self.tail), dtype=self.dtype)
+        if self.sparse:
+            return np.asarray(self.gather().toarray())
         return np.concatenate(list(self))
+
+    def gather(self) -> Any:
+        """The whole value in this process: a numpy array, or one CSR matrix for a sparse artifact."""
+        if self.sparse:
+            import scipy.sparse
+
+            return scipy.sparse.vstack(list(self), format="csr")
+        return self.to_numpy()
+
+    def describe(self) -> str:
+        kind = "sparse " if self.sparse else ""
+        return f"{kind}{'x'.join(map(str, self.shape))} array ({self.nbytes / 2**20:.1f} MB dense)"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = self.to_numpy()
@@ -154,6 +185,8 @@ class PartitionedArray:
         """The same array as a lazy dask array, one block per partition (needs the dask extra)."""
         from weasul.lazy import require
 
+        if self.sparse:
+            raise DataError(f"{self.folder.name}: a sparse partitioned artifact has no dask array form")
         da = require("dask.array", extra="dask", distribution="weasul-core")
         delayed = require("dask", extra="dask", distribution="weasul-core").delayed
         blocks = [
@@ -255,13 +288,130 @@ class PartitionedArray:
         return dataclasses.replace(self, checked=kind)
 
 
+@dataclass(frozen=True)
+class PartitionedTable:
+    """A table split along rows into partitions that are read where they are used (on the
+    workers with a Dask executor), never as a whole in this process: `parts[i]` describes
+    partition i (a byte range of a csv file, a row range of a parquet file) and `read(parts[i])`
+    returns it as a DataFrame. `checksums` are content hashes of the partitions, computed by
+    the workers that read them. With `column` set the value is that column as a text artifact
+    (`load` gives an object array of str), with the same partitions."""
+
+    parts: tuple[Any, ...]
+    read: Callable[[Any], pd.DataFrame]
+    rows: tuple[int, ...]
+    columns: tuple[str, ...]
+    checksums: tuple[str, ...]
+    column: str | None = None
+
+    partitioned = True  # what `is_partitioned` and the engine look for
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        n = sum(self.rows)
+        return (n,) if self.column is not None else (n, len(self.columns))
+
+    def __len__(self) -> int:
+        return sum(self.rows)
+
+    @property
+    def n_partitions(self) -> int:
+        return len(self.parts)
+
+    @property
+    def bounds(self) -> list[tuple[int, int]]:
+        """(first row, end row) of every partition."""
+        ends = np.cumsum([0, *self.rows])
+        return [(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+
+    def text(self, column: str) -> PartitionedTable:
+        """The text artifact of `column` (the same partitions)."""
+        return dataclasses.replace(self, column=column)
+
+    def items(self) -> list[tuple[Callable[[Any], pd.DataFrame], Any, int, str | None]]:
+        """What a worker needs to read each partition (see `read_table_part`)."""
+        return [
+            (self.read, part, a, self.column) for part, (a, _) in zip(self.parts, self.bounds, strict=True)
+        ]
+
+    def load(self, i: int) -> Any:
+        """Partition `i`: a DataFrame indexed by row number in the whole table, or the text array."""
+        return read_table_part(self.items()[i])
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self.load(i) for i in range(self.n_partitions))
+
+    def gather(self) -> Any:
+        """The whole table (or text array) in this process."""
+        parts = list(self)
+        if self.column is not None:
+            return np.concatenate(parts) if parts else np.empty(0, dtype=object)
+        import pandas as pd
+
+        return pd.concat(parts) if parts else pd.DataFrame(columns=list(self.columns))
+
+    def to_numpy(self) -> np.ndarray:
+        return np.asarray(self.gather())
+
+    def describe(self) -> str:
+        what = f"text column '{self.column}'" if self.column is not None else "table"
+        return f"{what} of {len(self):,} rows in {self.n_partitions} partitions"
+
+    def fingerprint(self) -> str:
+        """A content hash made from the partitions' checksums (computed when they were read)."""
+        h = hashlib.sha256(f"table:{self.column}:{list(self.columns)}:{self.rows}".encode())
+        for digest in self.checksums:
+            h.update(digest.encode())
+        return h.hexdigest()[:32]
+
+
+def read_table_part(item: tuple[Callable[[Any], pd.DataFrame], Any, int, str | None]) -> Any:
+    """One partition of a `PartitionedTable` (`PartitionedTable.items()`), read where this runs:
+    the DataFrame with its rows numbered as in the whole table, or the text of one column."""
+    import pandas as pd
+
+    read, part, start, column = item
+    frame = read(part)
+    frame.index = pd.RangeIndex(start, start + len(frame))
+    if column is not None:
+        return frame[column].astype(str).to_numpy(dtype=object)
+    return frame
+
+
+@runtime_checkable
+class LoadsPartitioned(Protocol):
+    """A data set loader that can read its splits as partitions on the executor's workers."""
+
+    def load_partitioned(self, executor: Executor) -> Dataset:
+        """The data set with its large fields as `PartitionedTable` / `PartitionedArray`."""
+        ...
+
+
+def load_dataset(loader: DatasetLoader, executor: Executor | None) -> Dataset:
+    """`loader.load()`, or its partitioned form when the executor keeps artifacts partitioned
+    (Dask with `partitioned: true`) and the loader implements `LoadsPartitioned`."""
+    if (
+        executor is not None
+        and executor.is_dask
+        and executor.spec.partitioned
+        and isinstance(loader, LoadsPartitioned)
+    ):
+        return loader.load_partitioned(executor)
+    return loader.load()
+
+
 def is_partitioned(value: Any) -> bool:
-    """Whether `value` is a `PartitionedArray` (without importing anything for other values)."""
-    return isinstance(value, PartitionedArray)
+    """Whether `value` is a `PartitionedArray` or a `PartitionedTable` (without importing
+    anything for other values)."""
+    return isinstance(value, PartitionedArray | PartitionedTable)
 
 
 # --- worker-side functions (module level, so process workers import rather than unpickle them) ---
-def _load(path: str) -> np.ndarray:
+def _load(path: str) -> Any:
+    if path.endswith(".npz"):
+        import scipy.sparse
+
+        return scipy.sparse.load_npz(path).tocsr()
     return np.asarray(np.load(path, allow_pickle=False))
 
 
@@ -280,11 +430,18 @@ def _check_file(kind: str, n_classes: int | None, item: tuple[str, str]) -> None
     _check_value(kind, n_classes, _load(path), name)
 
 
-def _save(value: np.ndarray, path: Path) -> _Meta:
-    """Write `value` as .npy and report its rows, trailing shape, dtype and sha256."""
-    arr = np.ascontiguousarray(value)
+def _save(value: Any, path: Path) -> _Meta:
+    """Write `value` as .npy (a sparse matrix as CSR .npz) and report its rows, trailing shape,
+    dtype and sha256."""
     buffer = io.BytesIO()
-    np.save(buffer, arr, allow_pickle=False)
+    if _is_sparse(value):
+        import scipy.sparse
+
+        arr = value.tocsr()
+        scipy.sparse.save_npz(buffer, arr, compressed=False)
+    else:
+        arr = np.ascontiguousarray(value)
+        np.save(buffer, arr, allow_pickle=False)
     data = buffer.getbuffer()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as handle:
@@ -295,6 +452,7 @@ def _save(value: np.ndarray, path: Path) -> _Meta:
         tuple(int(t) for t in arr.shape[1:]),
         str(arr.dtype),
         hashlib.sha256(data).hexdigest(),
+        _is_sparse(arr),
     )
 
 
@@ -306,12 +464,13 @@ def _write_part(
     task: tuple[str, int, Any],
 ) -> _Meta:
     folder, i, item = task
-    value = np.asarray(make(item))
+    value = make(item)
+    value = value if _is_sparse(value) else np.asarray(value)
     if value.ndim == 0:
         raise DataError(f"{label}: a partition must have a row axis, got a scalar")
     if kind:
         _check_value(kind, n_classes, value, f"{label} partition {i}")
-    return _save(value, Path(folder) / _part_name(i))
+    return _save(value, Path(folder) / _part_name(i, _is_sparse(value)))
 
 
 def _map_part(
@@ -349,11 +508,13 @@ def _assemble(
 ) -> PartitionedArray:
     tails = {m.tail for m in metas}
     dtypes = {m.dtype for m in metas}
-    if len(tails) > 1 or len(dtypes) > 1:
+    sparse = {m.sparse for m in metas}
+    if len(tails) > 1 or len(dtypes) > 1 or len(sparse) > 1:
         raise DataError(
             f"the partitions of {folder.name} differ: shapes {sorted(tails)}, dtypes {sorted(dtypes)}"
+            + (", some sparse, some dense" if len(sparse) > 1 else "")
         )
-    files = tuple(_part_name(i) for i in range(len(metas)))
+    files = tuple(_part_name(i, m.sparse) for i, m in enumerate(metas))
     missing = [name for name in files if not (folder / name).is_file()]
     if missing:
         where = executor.spec.address if executor is not None and executor.spec.address else "the cluster"
@@ -436,16 +597,31 @@ def _label_chunk(lfs: Sequence[LabelingFunction], n_classes: int | None, chunk: 
     return apply_lfs(lfs, chunk, n_classes=n_classes)
 
 
+def _label_table_part(lfs: Sequence[LabelingFunction], n_classes: int | None, item: Any) -> np.ndarray:
+    return _label_chunk(lfs, n_classes, read_table_part(item))
+
+
 def apply_lfs_partitioned(
     lfs: Sequence[LabelingFunction],
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | PartitionedTable,
     stem: Path,
     executor: Executor,
     *,
     n_classes: int | None = None,
 ) -> PartitionedArray:
     """`weasul.lf.apply_lfs` partition by partition on the workers, each partition of L written
-    by the worker that labelled it; the same matrix as `apply_lfs(lfs, frame)`, never in this process."""
+    by the worker that labelled it; the same matrix as `apply_lfs(lfs, frame)`, never in this
+    process. A `PartitionedTable` is read partition by partition on the workers (its partitions
+    become those of L); a DataFrame is cut into partitions sent to them."""
+    if isinstance(frame, PartitionedTable):
+        return write_partitions(
+            functools.partial(_label_table_part, list(lfs), n_classes),
+            frame.items(),
+            stem,
+            executor,
+            kind="label_matrix",
+            n_classes=n_classes,
+        )
     from weasul.executor import split_frame
 
     chunks = split_frame(frame, executor.n_partitions(len(frame)))
@@ -512,14 +688,9 @@ def lf_summary_partitioned(
 
 
 # --- label models -------------------------------------------------------------------------
-def _gather(value: PartitionedArray, what: str) -> np.ndarray:
-    _log.warning(
-        "%s: gathering a partitioned %s array (%.1f MB) into this process",
-        what,
-        "x".join(map(str, value.shape)),
-        value.nbytes / 2**20,
-    )
-    return value.to_numpy()
+def _gather(value: PartitionedArray | PartitionedTable, what: str) -> Any:
+    _log.warning("%s: gathering a partitioned %s into this process", what, value.describe())
+    return value.gather()
 
 
 def fit_label_model(plugin: LabelModel, L: Any, executor: Executor | None, where: str) -> int:
@@ -563,14 +734,38 @@ def _predict_part(
 ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
     P = np.asarray(plugin.predict_proba(L))
     pred = P.argmax(axis=1)
-    stats = {"rows": np.array([L.shape[0]]), "covered": np.array([int((L != -1).any(axis=1).sum())])}
+    k = P.shape[1] if P.ndim == 2 else 0
+    stats = {
+        "rows": np.array([L.shape[0]]),
+        "covered": np.array([int((L != -1).any(axis=1).sum())]),
+        "predicted": np.bincount(pred, minlength=k),
+    }
     if y is not None:
-        k = P.shape[1] if P.ndim == 2 else 0
         stats["correct"] = np.array([int((pred == y).sum())])
         stats["tp"] = np.array([int(((pred == c) & (y == c)).sum()) for c in range(k)])
         stats["fp"] = np.array([int(((pred == c) & (y != c)).sum()) for c in range(k)])
         stats["fn"] = np.array([int(((pred != c) & (y == c)).sum()) for c in range(k)])
+        stats.update(calibration_counts(P, y))
     return [P, pred], stats
+
+
+#: Equal-width bins of the top-class probability for the calibration curve and ECE.
+CALIBRATION_BINS = 10
+
+
+def calibration_counts(P: np.ndarray, y: np.ndarray, bins: int = CALIBRATION_BINS) -> dict[str, np.ndarray]:
+    """Per bin of the top-class probability of the items with a gold label (y >= 0): items,
+    summed confidence and right predictions. Summed over partitions they give the ECE and the
+    reliability curve of `weasul.report.calibration_bins` on the whole split."""
+    keep = np.asarray(y) >= 0
+    confidence = np.asarray(P, dtype=float).max(axis=1)[keep] if len(P) else np.empty(0)
+    correct = (np.asarray(P).argmax(axis=1) == y)[keep] if len(P) else np.empty(0, dtype=bool)
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    return {
+        "cal_items": np.bincount(which, minlength=bins),
+        "cal_confidence": np.bincount(which, weights=confidence, minlength=bins),
+        "cal_correct": np.bincount(which, weights=correct.astype(float), minlength=bins),
+    }
 
 
 def _scores(stats: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -612,11 +807,58 @@ def predict_label_model(plugin: LabelModel, inputs: Mapping[str, Any], ctx: Step
         )
         out.artifacts["probs"][split] = probs
         out.artifacts["pred"][split] = pred
-        out.metrics[split] = {"coverage": float(stats["covered"][0] / stats["rows"][0])}
+        out.metrics[split] = {
+            "coverage": float(stats["covered"][0] / stats["rows"][0]),
+            "predicted": [int(v) for v in stats["predicted"]],  # items per class, for the report
+        }
         if y is not None:
             out.metrics[split].update(_scores(stats))
+            out.metrics[split]["calibration"] = {  # summed bins: the report's ECE and curve
+                "items": [int(v) for v in stats["cal_items"]],
+                "confidence": [float(v) for v in stats["cal_confidence"]],
+                "correct": [int(v) for v in stats["cal_correct"]],
+            }
     out.metrics = {s: out.metrics[s] for s in L if s in out.metrics}
     return out
+
+
+# --- encoders ---------------------------------------------------------------------------------
+def _encode_part(plugin: Encoder, item: tuple[str, Any]) -> Any:
+    source, where = item
+    return plugin.encode(read_table_part(where) if source == "table" else _load(where))
+
+
+def encode_partitioned(plugin: Encoder, inputs: Mapping[str, Any], ctx: StepContext) -> StepOutput:
+    """The encoder step for an encoder that `encodes_rows` (`weasul.interfaces.Encoder`): fitted
+    on the fit split (gathered, with a warning, when it is partitioned: no encoder fits from
+    statistics), then every partitioned split encoded partition by partition on the workers,
+    each partition of the features (dense .npy or sparse .npz) written where it is made."""
+    from weasul.steps import StepOutput, fit_split
+
+    X, y = inputs["X"], inputs.get("y") or {}
+    where = f"step '{ctx.step_id}' ({type(plugin).__name__})"
+    fit_on = fit_split(X, ctx, "X")
+    if is_partitioned(fit_on):
+        fit_on = _gather(fit_on, f"{where}: fitting needs its whole input; input 'X.{ctx.fit_on}'")
+    plugin.fit(fit_on, y.get(ctx.fit_on))
+    out: dict[str, Any] = {}
+    for split, value in X.items():
+        if not is_partitioned(value):
+            out[split] = plugin.encode(value)
+            continue
+        items = (
+            [("table", item) for item in value.items()]
+            if isinstance(value, PartitionedTable)
+            else [("array", str(path)) for path in value.paths]
+        )
+        out[split] = write_partitions(
+            functools.partial(_encode_part, plugin),
+            items,
+            ctx.out_dir / f"X.{split}",
+            ctx.executor,
+            kind="features",
+        )
+    return StepOutput({"X": out, "model": plugin})
 
 
 # --- the engine's side -------------------------------------------------------------------------

@@ -423,7 +423,17 @@ def _load_data(run_dir: Path) -> Dataset | None:
                 loader = cast(
                     "DatasetLoader", load_class("datasets", str(data["use"]))(**(data.get("params") or {}))
                 )
-                _DATA_CACHE[key] = loader.load()
+                executor = spec.get("executor") or {}
+                from weasul.partitioned import LoadsPartitioned
+
+                parted = executor.get("kind") == "dask" and executor.get("partitioned", True)
+                if parted and isinstance(loader, LoadsPartitioned):
+                    # read as the run read it, one partition at a time here: never whole
+                    from weasul.executor import Executor
+
+                    _DATA_CACHE[key] = loader.load_partitioned(Executor())
+                else:
+                    _DATA_CACHE[key] = loader.load()
         except Exception as err:  # noqa: BLE001 - a report shows less rather than failing
             _log.warning("report: the data set of %s cannot be loaded here: %s", run_dir, err)
     return _DATA_CACHE[key]
@@ -575,7 +585,11 @@ def label_model_sections(
 ) -> list[ReportSection]:
     """A label model (or an end model): scores per split, the predicted class shares per split
     (from the `pred` artifacts), which show a model that collapses to one class, and its
-    calibration against the gold labels of its `y` input (from `probs`)."""
+    calibration against the gold labels of its `y` input (from `probs`). A partitioned run's
+    metrics carry both as counts summed on the workers (`predicted`, `calibration`)."""
+    counted = {s: v for s, v in metrics.items() if isinstance(v, Mapping) and "predicted" in v}
+    if counted:
+        return _counted_sections(step_id, metrics, artifacts_dir, title)
     base = metrics_section(step_id, metrics, title)
     preds = read_artifacts(artifacts_dir, "pred")
     if not preds:
@@ -600,6 +614,56 @@ def label_model_sections(
     if calibration is not None:
         sections.append(ReportSection("Calibration", tables=[calibration[0]], figures=[calibration[1]]))
     return sections
+
+
+def _counted_sections(
+    step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None, title: str
+) -> list[ReportSection]:
+    """`label_model_sections` of a partitioned run, from the counts in its metrics."""
+    counted = {s: m for s, m in metrics.items() if isinstance(m, Mapping) and "predicted" in m}
+    shown = {s: {k: v for k, v in m.items() if k not in ("predicted", "calibration")} for s, m in counted.items()}
+    base = metrics_section(step_id, {**metrics, **shown}, title)
+    counts = {s: np.asarray(m["predicted"]) for s, m in counted.items()}
+    names = class_names(artifacts_dir)
+    n_classes = max(len(c) for c in counts.values())
+    names = names if len(names) == n_classes else [f"class {c}" for c in range(n_classes)]
+    splits = split_order(counts)
+    table = Table(
+        ["split", "items", *names],
+        [[s, int(counts[s].sum()), *(counts[s] / max(1, counts[s].sum())).tolist()] for s in splits],
+        "share of items predicted as each class",
+    )
+    sections = [
+        ReportSection(base.title, base.text, [*base.tables, table], base.figures, base.headline, base.details)
+    ]
+    binned = {
+        s: metrics[s]["calibration"] for s in splits if isinstance(metrics[s].get("calibration"), Mapping)
+    }
+    rows, curves = [], {}
+    for split, cal in binned.items():
+        ece, points = calibration_from_counts(cal["items"], cal["confidence"], cal["correct"])
+        items = int(np.sum(cal["items"]))
+        rows.append([split, items, ece, float(np.sum(cal["confidence"]) / items) if items else float("nan")])
+        curves[split] = points
+    if rows:
+        table, figure = _calibration_view(rows, curves, n_classes)
+        sections.append(ReportSection("Calibration", tables=[table], figures=[figure]))
+    return sections
+
+
+def calibration_from_counts(
+    items: Any, confidence: Any, correct: Any
+) -> tuple[float, list[tuple[float, float, int]]]:
+    """`calibration_bins` from per-bin counts (items, summed confidence, right predictions),
+    such as partitions' counts summed (`weasul.partitioned.calibration_counts`)."""
+    n, conf, right = (np.asarray(v, dtype=float) for v in (items, confidence, correct))
+    total = n.sum()
+    points, ece = [], 0.0
+    for b in np.flatnonzero(n):
+        mean_conf, acc = float(conf[b] / n[b]), float(right[b] / n[b])
+        points.append((mean_conf, acc, int(n[b])))
+        ece += n[b] / total * abs(mean_conf - acc)
+    return float(ece), points
 
 
 def calibration_bins(
@@ -635,8 +699,14 @@ def _calibration_part(artifacts_dir: Path | None) -> tuple[Table, Figure] | None
         ece, points = calibration_bins(np.asarray(probs[split])[keep], y[keep])
         rows.append([split, int(keep.sum()), ece, float(np.asarray(probs[split])[keep].max(axis=1).mean())])
         curves[split] = points
-    shown = splits[0]
-    k = np.asarray(probs[shown]).shape[1]
+    return _calibration_view(rows, curves, np.asarray(probs[splits[0]]).shape[1])
+
+
+def _calibration_view(
+    rows: list[list[Any]], curves: Mapping[str, list[tuple[float, float, int]]], k: int
+) -> tuple[Table, Figure]:
+    """The ECE table and the reliability curve of the first split in `curves`."""
+    shown = next(iter(curves))
     figure = line_chart(
         {
             f"{shown} (bins of 0.1 with 10+ items)": [(c, a) for c, a, n in curves[shown] if n >= 10],

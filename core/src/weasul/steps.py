@@ -360,7 +360,15 @@ class EncoderStep(Step["Encoder"]):
     outputs: ClassVar[dict[str, str]] = {"X": "features", "model": "model"}
     apply_inputs: ClassVar[tuple[str, ...] | None] = ("X",)
 
+    accepts_partitioned: ClassVar[bool] = True
+
     def run(self, plugin: Encoder, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
+        if any(getattr(v, "partitioned", False) for v in inputs["X"].values()):
+            from weasul.partitioned import encode_partitioned, gather_inputs
+
+            if type(plugin).encodes_rows:  # partition by partition on the workers
+                return encode_partitioned(plugin, inputs, ctx)
+            inputs = gather_inputs(inputs, f"step '{ctx.step_id}' ({type(plugin).__name__}, not row-wise)")
         X, y = inputs["X"], inputs.get("y") or {}
         plugin.fit(fit_split(X, ctx, "X"), y.get(ctx.fit_on))
         return StepOutput({"X": self.encode_all(plugin, X, ctx), "model": plugin})
@@ -437,9 +445,11 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
     }
     outputs: ClassVar[dict[str, str]] = {"L": "label_matrix"}
     apply_inputs: ClassVar[tuple[str, ...] | None] = ("items",)
+    accepts_partitioned: ClassVar[bool] = True  # table partitions are read on the workers
 
     def run(self, plugin: LabelingFunctionPack, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         from weasul.lf import apply_lfs, lf_summary
+        from weasul.partitioned import gather_inputs
 
         lfs = list(plugin.functions())
         names = [lf.name for lf in lfs]
@@ -455,6 +465,7 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
             }
             summaries = {s: lf_summary_partitioned(v, y.get(s), names, k, executor) for s, v in parts.items()}
             return StepOutput({"L": parts}, {s: {"lf_summary": v} for s, v in summaries.items()})
+        inputs = gather_inputs(inputs, f"step '{ctx.step_id}' (no partitioned executor)")
         L = {
             s: apply_lfs(lfs, frame, n_classes=k, executor=ctx.executor)
             for s, frame in inputs["items"].items()

@@ -1,12 +1,24 @@
-"""Data set loaders: WRENCH json, npy files, csv/parquet tables."""
+"""Data set loaders: WRENCH json, npy files, csv/parquet tables.
+
+With the Dask executor (`partitioned: true`) the table loader reads its files as partitions
+on the workers (byte ranges of a csv, row ranges of a parquet file; `weasul.partitioned.
+PartitionedTable`), so no split is ever read whole into this process; the npy loader reads
+label matrices written as .npy partitions. WRENCH json files are single json documents and
+are always read whole.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib
+import io
 import json
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import Field
@@ -18,6 +30,9 @@ from weasul.lazy import missing_table_extra, require_parquet
 from weasul.params import WeasulParams
 from weasul.storage import check_file
 from weasul.validation import check_folder, check_label_matrix, check_labels
+
+if TYPE_CHECKING:
+    from weasul.executor import Executor
 
 __all__ = ["WrenchDataset", "NpyDataset", "TableDataset", "TREC_FINE_TYPES", "remove_fine_type_prefix"]
 
@@ -336,6 +351,11 @@ class TableDataset(DatasetLoader):
             None, description="the raw label value of each class, in class order"
         )
         encoding: str = "utf-8"
+        blocksize: int = Field(
+            64 * 2**20,
+            ge=1,
+            description="bytes per partition when the Dask executor reads the files as partitions",
+        )
 
     params: Params
 
@@ -358,6 +378,19 @@ class TableDataset(DatasetLoader):
                 raise DataError(f"cannot read {file} as parquet ({type(err).__name__}); rewrite it") from None
         else:
             frame = self._read_csv(path, file)
+        self._check_columns(frame, file)
+        p = self.params
+        if p.text_column is not None:
+            missing = _missing_rows(frame[p.text_column])
+            if missing:
+                raise self._missing_error(file, "text", missing, len(missing))
+        if p.label_column is not None:
+            missing = _missing_rows(frame[p.label_column])
+            if missing:
+                raise self._missing_error(file, "label", missing, len(missing))
+        return frame
+
+    def _check_columns(self, frame: Any, file: str) -> None:
         p = self.params
         for role, column in (("text_column", p.text_column), ("label_column", p.label_column)):
             if column is not None and column not in frame:
@@ -365,29 +398,32 @@ class TableDataset(DatasetLoader):
                     f"{file}: no column '{column}' ({role}); the file has {len(frame.columns)} column(s): "
                     "check the header row"
                 )
-        if p.text_column is not None:
-            missing = _missing_rows(frame[p.text_column])
-            if missing:
-                raise DataError(
-                    f"{file}: text column '{p.text_column}' has missing cells at row(s) {missing[:10]}; "
-                    "fill them ('' for an empty text) or drop those rows"
-                )
-        if p.label_column is not None:
-            missing = _missing_rows(frame[p.label_column])
-            if missing:
-                raise DataError(
-                    f"{file}: label column '{p.label_column}' is empty at row {missing[0]} "
-                    f"({len(missing)} row(s) in all); label those rows or drop them"
-                )
-        return frame
 
-    def _read_csv(self, path: Path, file: str) -> Any:
+    def _missing_error(self, file: str, role: str, rows: list[int], count: int) -> DataError:
+        """The message for missing cells of the text or label column at `rows` of `file`."""
+        p = self.params
+        if role == "text":
+            return DataError(
+                f"{file}: text column '{p.text_column}' has missing cells at row(s) {rows[:10]}; "
+                "fill them ('' for an empty text) or drop those rows"
+            )
+        return DataError(
+            f"{file}: label column '{p.label_column}' is empty at row {rows[0]} "
+            f"({count} row(s) in all); label those rows or drop them"
+        )
+
+    def _read_csv(self, path: Path, file: str, data: bytes | None = None) -> Any:
+        """`path` read as csv (or `data`, the header line and a range of its rows)."""
         import pandas as pd
 
-        if path.stat().st_size == 0:
+        if data is None and path.stat().st_size == 0:
             raise DataError(f"{file} is empty (0 bytes); a csv needs a header row and data rows")
+
+        def source() -> Any:
+            return path if data is None else io.BytesIO(data)
+
         try:
-            frame = pd.read_csv(path, encoding=self.params.encoding)
+            frame = pd.read_csv(source(), encoding=self.params.encoding)
             if not isinstance(frame.index, pd.RangeIndex):  # pandas took the first field as an index
                 raise DataError(
                     f"{file}: row 0 has {len(frame.columns) + 1} fields but the header names {len(frame.columns)}; "
@@ -397,7 +433,7 @@ class TableDataset(DatasetLoader):
             if text is not None and text in frame and frame[text].isna().any():
                 # an empty csv cell is an empty text, and "NA" / "nan" are words: read the column as is
                 raw = pd.read_csv(
-                    path, encoding=self.params.encoding, usecols=[text], dtype=str, keep_default_na=False
+                    source(), encoding=self.params.encoding, usecols=[text], dtype=str, keep_default_na=False
                 )
                 frame[text] = raw[text]
         except UnicodeDecodeError:
@@ -417,12 +453,16 @@ class TableDataset(DatasetLoader):
     def _label_values(self, frames: dict[str, Any]) -> list[Any]:
         """The raw value of each class: label_values, the class names when the labels are those
         names, or the sorted values of every split together (so each split maps them alike)."""
+        seen: set[Any] = set()
+        for frame in frames.values():
+            seen.update(frame[self.params.label_column].unique().tolist())
+        return self._label_values_of(seen)
+
+    def _label_values_of(self, seen: set[Any]) -> list[Any]:
+        """`_label_values` from the set of label values seen in every split."""
         p = self.params
         if p.label_values is not None:
             return list(p.label_values)
-        seen = set()
-        for frame in frames.values():
-            seen.update(frame[p.label_column].unique().tolist())
         if p.class_names and seen <= set(p.class_names):
             return list(p.class_names)
         try:
@@ -469,3 +509,229 @@ class TableDataset(DatasetLoader):
             splits[split] = Split(y=y, text=text, items=frame)
         class_names = tuple(p.class_names or (str(v) for v in values))
         return Dataset("table", splits, class_names)
+
+    # --- read as partitions on the executor's workers (weasul.partitioned.LoadsPartitioned) ---
+    def load_partitioned(self, executor: Executor) -> Dataset:
+        """The splits as `PartitionedTable`s read on the workers: `executor.partitions` per
+        split (default: one per `blocksize` bytes, at least two per worker), each a byte range
+        of a csv that starts at a line (a quoted field spanning that line break is refused) or
+        a row range of a parquet file. The workers check every partition as `load` checks a
+        file (the same messages, rows counted in the file) and map the labels; only the gold
+        labels (one int64 per row) come back whole. The same rows, labels and class names as `load`."""
+        from weasul.partitioned import PartitionedTable
+
+        try:
+            import pandas  # noqa: F401
+        except ImportError as err:
+            raise missing_table_extra("the table loader", err) from err
+        p = self.params
+        plans = {split: self._plan(files, executor) for split, files in p.files.items()}
+        everything = [part for parts in plans.values() for part in parts]
+        found = executor.map_list(functools.partial(_scan_part, self), everything)
+        scans = dict(zip(everything, found, strict=True))
+        offsets = {split: self._checked_scans(parts, scans) for split, parts in plans.items()}
+        values: list[Any] = []
+        if p.label_column is not None:
+            values = self._label_values_of({v for scan in scans.values() for v in scan["labels"]})
+        lookup = {v: i for i, v in enumerate(values)}
+        read = functools.partial(_read_part, self)
+        splits = {}
+        for split, parts in plans.items():
+            y = None
+            if p.label_column is not None:
+                unknown = {v for part in parts for v in scans[part]["labels"]} - set(lookup)
+                if unknown:
+                    raise self._unknown_label(parts, offsets[split], unknown, values, split)
+                codes = executor.map_list(functools.partial(_label_codes, self, lookup), parts)
+                y = np.concatenate(codes) if codes else np.empty(0, dtype=np.int64)
+            table = PartitionedTable(
+                tuple(parts),
+                read,
+                tuple(scans[part]["rows"] for part in parts),
+                tuple(scans[parts[0]]["columns"]),
+                tuple(scans[part]["sha256"] for part in parts),
+            )
+            text = table.text(p.text_column) if p.text_column else None
+            splits[split] = Split(y=y, text=text, items=table)  # type: ignore[arg-type]
+        class_names = tuple(p.class_names or (str(v) for v in values))
+        return Dataset("table", splits, class_names)
+
+    def _plan(self, files: list[str], executor: Executor) -> list[_TablePart]:
+        """The partitions of one split's files: `executor.partitions` in all, else one per
+        `blocksize` bytes and at least two per worker, shared out by file size."""
+        paths = [(file, check_file(file)) for file in files]
+        sizes = [path.stat().st_size for _, path in paths]
+        total = sum(sizes)
+        wanted = executor.spec.partitions or max(2 * executor.n_workers, -(-total // self.params.blocksize))
+        parts: list[_TablePart] = []
+        for (file, path), size in zip(paths, sizes, strict=True):
+            k = max(1, round(wanted * size / total)) if total else 1
+            parts += _parquet_parts(file, path, k) if path.suffix == ".parquet" else _csv_parts(file, path, k)
+        return parts
+
+    def _checked_scans(self, parts: list[_TablePart], scans: dict[_TablePart, dict[str, Any]]) -> list[int]:
+        """Raise the first problem the workers found, in file order, with rows counted in its
+        file (a quoted field across a partition's first line break first: it breaks the
+        parse); returns each partition's first row in its file."""
+        offsets, row, quotes, file = [], 0, 0, None
+        for part in parts:
+            scan = scans[part]
+            if part.file != file:
+                file, row, quotes = part.file, 0, part.header_quotes
+            if quotes % 2:
+                raise DataError(
+                    f"{part.file}: a quoted field spans the line break at byte {part.start}, where a partition "
+                    "starts; read it in fewer partitions (executor.partitions, data blocksize) or convert it "
+                    "to parquet"
+                )
+            quotes += scan["quotes"]
+            offsets.append(row)
+            if "error" in scan:
+                raise DataError(scan["error"])
+            for role in ("text", "label"):
+                if scan[f"missing_{role}"]:
+                    rows = [row + r for r in scan[f"missing_{role}"]]
+                    count = sum(scans[q].get(f"n_missing_{role}", 0) for q in parts if q.file == part.file)
+                    raise self._missing_error(part.file, role, rows, count)
+            row += scan["rows"]
+        return offsets
+
+    def _unknown_label(
+        self, parts: list[_TablePart], offsets: list[int], unknown: set[Any], values: list[Any], split: str
+    ) -> DataError:
+        """The message of `load` for the first row whose label is not a known value (that
+        partition is read again here to find it)."""
+        column = str(self.params.label_column)
+        for part, offset in zip(parts, offsets, strict=True):
+            labels = _read_part(self, part)[column]
+            hits = [i for i, v in enumerate(labels) if v in unknown]
+            if hits:
+                return DataError(
+                    f"{part.file}: row {offset + hits[0]} has label {_short(str(labels.iloc[hits[0]]))!r}, not one "
+                    f"of label_values {[str(v) for v in values]} ({len(unknown)} unknown value(s) in split "
+                    f"'{split}'); add it to label_values or fix the label"
+                )
+        return DataError(f"split '{split}' has unknown label values {sorted(map(str, unknown))[:5]}")
+
+
+@dataclass(frozen=True)
+class _TablePart:
+    """One partition of a table file: bytes [start, stop) of a csv (whose header line ends at
+    `header_end`; `header_quotes` quote characters in it), or rows [start, stop) of a parquet file."""
+
+    file: str
+    path: str
+    kind: str
+    start: int
+    stop: int
+    header_end: int = 0
+    header_quotes: int = 0
+
+
+def _csv_parts(file: str, path: Path, k: int) -> list[_TablePart]:
+    """`k` byte ranges of the rows of a csv, each starting at a line start."""
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(f"{file} is empty (0 bytes); a csv needs a header row and data rows")
+    with open(path, "rb") as handle:
+        header = handle.readline()
+        starts = {len(header)}
+        for j in range(1, k):
+            offset = len(header) + (size - len(header)) * j // k
+            handle.seek(offset - 1)  # a range that starts right after a line break stays there
+            handle.readline()
+            starts.add(min(handle.tell(), size))
+    bounds = [*sorted(starts), size]
+    ranges = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a] or [(len(header), size)]
+    return [_TablePart(file, str(path), "csv", a, b, len(header), header.count(b'"')) for a, b in ranges]
+
+
+def _parquet_parts(file: str, path: Path, k: int) -> list[_TablePart]:
+    """`k` row ranges of a parquet file of near-equal size (from its metadata)."""
+    require_parquet("reading parquet files")
+    pq: Any = importlib.import_module("pyarrow.parquet")
+    try:
+        n = pq.ParquetFile(path).metadata.num_rows
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read {file} as parquet ({type(err).__name__}); rewrite it") from None
+    bounds = np.linspace(0, n, max(1, min(k, n)) + 1).astype(int)
+    pairs = zip(bounds[:-1], bounds[1:], strict=True)
+    return [_TablePart(file, str(path), "parquet", int(a), int(b)) for a, b in pairs]
+
+
+# --- worker-side functions (module level: process workers import them) ---
+def _csv_bytes(part: _TablePart) -> tuple[bytes, bytes]:
+    with open(part.path, "rb") as handle:
+        header = handle.read(part.header_end)
+        handle.seek(part.start)
+        return header, handle.read(part.stop - part.start)
+
+
+def _read_part(loader: TableDataset, part: _TablePart) -> Any:
+    """One partition as a DataFrame, parsed as `load` parses the whole file."""
+    if part.kind == "csv":
+        header, body = _csv_bytes(part)
+        return loader._read_csv(Path(part.path), part.file, header + body)
+    pq: Any = importlib.import_module("pyarrow.parquet")
+    try:
+        handle = pq.ParquetFile(part.path)
+        groups: list[int] = []
+        first = at = 0
+        for g in range(handle.metadata.num_row_groups):
+            n = handle.metadata.row_group(g).num_rows
+            if at < part.stop and at + n > part.start:
+                first = first if groups else at
+                groups.append(g)
+            at += n
+        if not groups:
+            return handle.schema_arrow.empty_table().to_pandas()
+        table = handle.read_row_groups(groups, use_pandas_metadata=True)
+        return table.slice(part.start - first, part.stop - part.start).to_pandas()
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read {part.file} as parquet ({type(err).__name__}); rewrite it") from None
+
+
+def _scan_part(loader: TableDataset, part: _TablePart) -> dict[str, Any]:
+    """What the client needs to know of one partition: rows, columns, a content hash, missing
+    text and label cells (rows within the partition), the label values seen and, for a csv,
+    the quote characters in its bytes; or the error that reading it raised."""
+    import pandas as pd
+
+    quotes = 0
+    try:
+        if part.kind == "csv":
+            header, body = _csv_bytes(part)
+            quotes = body.count(b'"')
+            frame = loader._read_csv(Path(part.path), part.file, header + body)
+            digest = hashlib.sha256(header + body).hexdigest()
+        else:
+            frame = _read_part(loader, part)
+            try:
+                hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+            except TypeError:  # unhashable cells (lists): their json text
+                hashed = frame.to_json(orient="split", index=False, default_handler=str).encode()
+            digest = hashlib.sha256(hashed + repr(list(frame.dtypes.astype(str))).encode()).hexdigest()
+        loader._check_columns(frame, part.file)
+    except DataError as err:
+        return {"error": str(err), "quotes": quotes}
+    p = loader.params
+    text = _missing_rows(frame[p.text_column]) if p.text_column else []
+    label = _missing_rows(frame[p.label_column]) if p.label_column else []
+    labels = frame[p.label_column].dropna().unique().tolist() if p.label_column else []
+    return {
+        "rows": len(frame),
+        "columns": [str(c) for c in frame.columns],
+        "sha256": digest,
+        "missing_text": text[:10],
+        "n_missing_text": len(text),
+        "missing_label": label[:10],
+        "n_missing_label": len(label),
+        "labels": labels,
+        "quotes": quotes,
+    }
+
+
+def _label_codes(loader: TableDataset, lookup: dict[Any, int], part: _TablePart) -> np.ndarray:
+    """The class of every row of one partition (every label value is known by now)."""
+    labels = _read_part(loader, part)[loader.params.label_column]
+    return np.asarray(labels.map(lookup).to_numpy(dtype=np.int64))

@@ -43,6 +43,7 @@ class TfidfEncoder(Encoder):
 
     input_kind: ClassVar[InputKind] = "text"
     persistable: ClassVar[bool] = True
+    encodes_rows: ClassVar[bool] = True  # transform: each row from the vocabulary and idf alone
 
     class Params(WeasulParams):
         ngram_max: int = Field(2, ge=1, le=3)
