@@ -10,6 +10,7 @@ import pytest
 from weasul.errors import DataError
 from weasul.steps import StepContext, run_step
 from weasul_concepts import ConceptRules, RuleConceptMapping
+from weasul_concepts.rules_step import concept_summary
 
 MAPPING = """\
 concepts: [suspicious_items, suspicious_customer, suspicious_payment]
@@ -65,10 +66,55 @@ def test_fired_rules_become_concept_labels(files):
 def test_rule_pack_runs_through_the_labeling_function_step(files, tmp_path):
     pack = ConceptRules(path=str(files[1]), mapping_path=str(files[0]))
     ctx = StepContext(step_id="rules", out_dir=tmp_path, class_names=("absent", "present"))
-    out = run_step(pack, {"items": {"train": FRAME}}, ctx)
+    golden = np.array([[1, 0, 0], [0, 0, 1], [-1, -1, -1], [1, 1, 0]])  # item 2 not annotated
+    out = run_step(pack, {"items": {"train": FRAME, "test": FRAME}, "golden": {"train": golden}}, ctx)
     assert np.array_equal(out.artifacts["L"]["train"], EXPECTED)
-    names = [row["lf"] for row in out.metrics["train"]["lf_summary"]]
-    assert names == ["suspicious_items", "suspicious_customer", "suspicious_payment"]
+    assert "lf_summary" not in out.metrics["train"]  # 0/1 concepts are not class votes
+    rows = out.metrics["train"]["concept_summary"]
+    assert [r["concept"] for r in rows] == ["suspicious_items", "suspicious_customer", "suspicious_payment"]
+    assert [r["rules"] for r in rows] == ["risky_style", "many_cards", "many_cards, big_amount"]
+    assert [r["coverage"] for r in rows] == [0.5, 0.5, 0.75]
+    # annotated items 0, 1, 3: noisy columns [1,0,1], [0,1,1], [0,1,1] against golden [1,0,1], [0,0,1], [0,1,0]
+    assert [r["golden_items"] for r in rows] == [3, 3, 3]
+    assert [r["agreement"] for r in rows] == [1.0, 2 / 3, 2 / 3]
+    assert [r["precision"] for r in rows] == [1.0, 0.5, 0.5]
+    assert [r["recall"] for r in rows] == [1.0, 1.0, 1.0]
+    assert set(out.metrics["test"]["concept_summary"][0]) == {"concept", "rules", "coverage"}  # no golden
+
+
+def test_concept_summary_over_partitions_equals_in_memory(tmp_path):
+    from weasul.partitioned import write_partitions
+
+    rng = np.random.default_rng(0)
+    L = rng.integers(0, 2, (50, 3))
+    golden = np.where(rng.random((50, 3)) < 0.3, -1, rng.integers(0, 2, (50, 3)))
+    parts = write_partitions(np.asarray, [L[:20], L[20:35], L[35:]], tmp_path / "L.train")
+    names = ["a", "b", "c"]
+    assert concept_summary(parts, names, golden) == concept_summary(L, names, golden)
+    with pytest.raises(DataError, match="golden concept labels are \\(50, 2\\)"):
+        concept_summary(L, names, golden[:, :2])
+
+
+def test_the_report_shows_a_concept_table_not_class_votes(files, tmp_path):
+    from weasul_concepts.rules_step import ConceptRulesStep
+
+    metrics = {
+        "train": {
+            "concept_summary": [
+                {
+                    "concept": "suspicious_items",
+                    "rules": "risky_style",
+                    "coverage": 0.5,
+                    "golden_items": 3,
+                    "agreement": 1.0,
+                }
+            ]
+        }
+    }
+    (section,) = ConceptRulesStep().report("rules", metrics, tmp_path)
+    assert section.title == "Concepts from rules" and "not a class vote" in section.text
+    assert list(section.tables[0].columns) == ["concept", "rules", "coverage", "golden_items", "agreement"]
+    assert "conflicts" not in " ".join(section.tables[0].columns)
 
 
 @pytest.mark.parametrize(

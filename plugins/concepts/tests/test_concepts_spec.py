@@ -34,3 +34,10 @@ def test_bank_spec_runs_and_reports_explanations(tmp_path):
     assert result.artifacts["concepts.concepts"]["test"].shape == (400, 7)
     report = (result.path / "report.html").read_text(encoding="utf-8")
     assert "Concept explanations" in report and "favourable_timing" in report
+    # the rules step: a concept table against the golden labels, not class-vote statistics
+    rules = result.metrics["rules"]
+    assert "lf_summary" not in rules["train"]
+    timing = {r["concept"]: r for r in rules["test"]["concept_summary"]}["favourable_timing"]
+    assert timing["golden_items"] == 400 and timing["recall"] == 1.0  # golden is a subset of the rule
+    assert 0 < timing["precision"] < 1 and 0 < timing["coverage"] < 1
+    assert "Concepts from rules" in report and "conflicts" not in report

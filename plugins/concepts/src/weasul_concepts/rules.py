@@ -3,8 +3,9 @@
 `labeling_functions/rule-concepts` loads the rules (ordinary `@labeling_function`s from a file or
 module) and the rule-to-concept mapping (YAML, `weasul_concepts.mapping`), and offers one
 labeling function per concept: it votes 1 (present) when a rule mapped to the concept fires on
-the item, else 0 (absent). The default labeling-function step applies them, so its `L` is the
-(n, k) noisy concept label matrix the concept model trains on.
+the item, else 0 (absent). Its step (`weasul_concepts.rules_step`) applies them as the default
+labeling-function step does, so its `L` is the (n, k) noisy concept label matrix the concept
+model trains on, and reports a concept table instead of class-vote statistics.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from weasul.lf import LabelingFunction, Row, load_functions
 from weasul.params import WeasulParams
 
 from weasul_concepts.mapping import FIRED, RuleConceptMapping
+from weasul_concepts.rules_step import ConceptRulesStep
 
 __all__ = ["ConceptRules", "concept_function"]
 
@@ -46,6 +48,7 @@ class ConceptRules(LabelingFunctionPack):
             return self
 
     params: Params
+    step = ConceptRulesStep  # the outputs are concept indicators: a concept table, not class votes
 
     @classmethod
     def examples(cls) -> list[LabelingFunctionPack]:
