@@ -207,9 +207,10 @@ def verdict(result: dict[str, Any]) -> dict[str, dict[str, bool]]:
     }
 
 
-def plot_pareto(result: dict[str, Any], out_dir: str | Path) -> list[Path]:
+def plot_pareto(result: dict[str, Any], out_dir: str | Path, *, connect: bool = True) -> list[Path]:
     """Concept mAP against recall@5% FPR for every strategy and lambda (seed 0); Pareto-optimal
-    models drawn larger (paper Fig. 5). Written as PNG and SVG."""
+    models drawn larger (paper Fig. 5). `connect`: join each strategy's points in lambda order and
+    label them with lambda (a sweep); off for a grid of many models. Written as PNG and SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -224,10 +225,11 @@ def plot_pareto(result: dict[str, Any], out_dir: str | Path) -> list[Path]:
         xs = [p["concept_map"] for p in pts]
         ys = [p["recall_at_5_fpr"] for p in pts]
         colour = f"C{i}"
-        ax.plot(xs, ys, "-", color=colour, alpha=0.35)
+        if connect:
+            ax.plot(xs, ys, "-", color=colour, alpha=0.35)
         sizes = [110 if p.get("pareto_optimal") else 30 for p in pts]
         ax.scatter(xs, ys, s=sizes, color=colour, label=name, edgecolors="black", linewidths=0.4, zorder=3)
-        for p in pts:
+        for p in pts if connect else ():
             ax.annotate(
                 f"{p['lambda']:g}",
                 (p["concept_map"], p["recall_at_5_fpr"]),
@@ -237,9 +239,8 @@ def plot_pareto(result: dict[str, Any], out_dir: str | Path) -> list[Path]:
             )
     ax.set_xlabel("concept mAP (explainability, test)")
     ax.set_ylabel("recall at 5% FPR (decision, test)")
-    ax.set_title(
-        "Explainability-accuracy trade-off over lambda (labels: lambda; large: Pareto-optimal)", fontsize=8
-    )
+    title = "over lambda (labels: lambda" if connect else "of every model of the grid (seed 0"
+    ax.set_title(f"Explainability-accuracy trade-off {title}; large: Pareto-optimal)", fontsize=8)
     legend = ax.legend(fontsize=7, loc="best")
     for handle in legend.legend_handles:  # one marker size in the legend, whatever the first point's
         setter = getattr(handle, "set_sizes", None)
