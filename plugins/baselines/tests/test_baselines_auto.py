@@ -105,20 +105,21 @@ def test_auto_on_labeling_functions_reports_roles_not_scores():
 
 
 def test_auto_subsets_are_drawn_from_the_distinct_rows():
-    """The subsets follow the law of L's rows (drawn from the distinct rows by their counts),
-    and a fit on a third of the rows loses less than a point."""
-    from weasul_baselines._common import compress_rows
-    from weasul_baselines.auto import _resample
+    """The subsets follow the law of L's rows (drawn from the histogram of distinct rows by
+    their counts), and a fit on a third of the rows loses less than a point."""
+    from weasul_baselines.auto import PatternHistogram
 
     rng = np.random.default_rng(0)
     L = rng.choice([-1, 0, 1], size=(20_000, 3), p=[0.5, 0.3, 0.2])
-    patterns, counts, _ = compress_rows(L, 2)
-    drawn = _resample(L, patterns, counts, 5_000, np.random.default_rng(1))
+    histogram = PatternHistogram.of(L, 2, limit=100)
+    assert histogram.keys.size == 27 and histogram.counts.sum() == 20_000
+    drawn = histogram.draw(5_000, np.random.default_rng(1))
     assert drawn.shape == (5_000, 3)
     for c in (-1, 0, 1):
         np.testing.assert_allclose((drawn == c).mean(axis=0), (L == c).mean(axis=0), atol=0.02)
-    few = L[:100]
-    assert _resample(few, *compress_rows(few, 2)[:2], 5_000, rng) is few  # small L: all of it
+    few = L[:100]  # small L: all of its rows, sorted
+    every = PatternHistogram.of(few, 2, limit=100).draw(5_000, rng)
+    assert sorted(map(tuple, every)) == sorted(map(tuple, few))
     L, y = _crowd()
     full = Auto(n_classes=3).fit(L)
     small = Auto(n_classes=3, max_score_rows=1000, max_fit_rows=1000).fit(L)

@@ -1,5 +1,5 @@
 """The baseline label models fitted from statistics summed over partitions (issue 17), with
-`partial_fit`, and on sparse label matrices (stored value = class + 1)."""
+`partial_fit`, and on sparse label matrices (stored value = class + 1). `auto`: test_auto_statistics.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from weasul.errors import DataError, UnsupportedError
 from weasul.statistics import fit_from_statistics, map_sum_over
 from weasul.validation import to_sparse_votes
 from weasul_baselines import DawidSkene, MajorityVote, MatrixCompletion, Triplet, WeightedVote
-from weasul_baselines.auto import Auto
 
 sparse = pytest.importorskip("scipy.sparse")
 
@@ -167,9 +166,6 @@ def test_statistics_fit_refusals(multi):
     fit_from_statistics(DawidSkene(n_classes=3), map_sum_over([L2[:1000], L2[1000:]]), 8)
     with pytest.raises(DataError, match="set n_classes"):
         fit_from_statistics(DawidSkene(), map_sum_over([multi]), 8)
-    # auto picks rows by their position in L (seeded subsets, cross-fitting folds): in memory only
-    with pytest.raises(UnsupportedError, match="Auto cannot be fitted from partition statistics"):
-        fit_from_statistics(Auto(n_classes=3), map_sum_over([multi]), 8)
     with pytest.raises(UnsupportedError, match="with cliques"):
         fit_from_statistics(MatrixCompletion(n_classes=3, cliques=[[0, 1]]), map_sum_over([multi]), 8)
 

@@ -33,18 +33,32 @@ and ties as `majority-vote`; the probabilities of a one-coin model of accuracy 0
 What it chose: `chosen_`, `mode_`, `members_` and `scores_` (candidate -> held-out score, its
 role, or why it was left out); `report()` returns them as a JSON-ready dict for a step's metrics.
 
-Cost: one check and one pass over `L` (its distinct rows and their counts); the subsets are
-drawn from the distinct rows in proportion to their counts (with replacement) without going
-back to `L`. Crowd-like matrices: half-fits of the candidates on at most `max_score_rows`
-rows and a pass over their votes (O(votes x K), in chunks); then the fit of the model(s) used
-on at most `max_fit_rows` rows: linear in K and in the votes. The models' at most m K (K+1)
-parameters are pinned down long before 50,000 rows (generated 1M x 10: accuracy 0.9274 with
-50,000 fit rows, 0.9274-0.9275 with 200,000). Ratios to Snorkel: benchmarks/run_benchmarks.py.
+From partition statistics (`weasul.statistics.FitsFromStatistics`, issue 17): everything
+above reads L only through the **histogram of its distinct rows** (`PatternHistogram`: each
+distinct row with its count, sorted), a sufficient statistic of every iid label model. The
+histograms of partitions merge by adding counts (its `+`, which `sum_statistics` applies to
+the 0-d object array that holds it), so a fit over any partitioning, or of the rows in any
+order, sees the same histogram and gives the same choice and parameters; `fit(L)` is that fit
+on one partition. Every subset is drawn from the histogram: all its rows, each distinct row
+repeated by its count, when L has at most `max_score_rows` / `max_fit_rows` rows, else that
+many drawn with replacement in proportion to the counts. The histogram is what reaches the
+client of a distributed fit (8 bytes a row when m log2(K+1) <= 62 bits, else m bytes; and
+8 for the count): more than `max_patterns` distinct rows (default 2M) are refused with a
+DataError that says to raise it or to take dawid-skene / majority-vote (fixed-size statistics).
+
+Cost: one check and one pass over `L` (its histogram); then, crowd-like matrices: half-fits
+of the candidates on at most `max_score_rows` rows and a pass over their votes (O(votes x K),
+in chunks); then the fit of the model(s) used on at most `max_fit_rows` rows: linear in K
+and in the votes. The models' at most m K (K+1) parameters are pinned down long before
+50,000 rows (generated 1M x 10: accuracy 0.9274 with 50,000 fit rows, 0.9274-0.9275 with
+200,000). Ratios to Snorkel: benchmarks/run_benchmarks.py.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
@@ -52,9 +66,16 @@ from pydantic import Field, field_validator
 from weasul.data import ExpertLabels
 from weasul.errors import DataError
 from weasul.interfaces import LabelModel, LabelModelParams
-from weasul.validation import check_label_matrix
+from weasul.statistics import Statistics, iterate_statistics
+from weasul.validation import check_label_matrix, is_sparse
 
-from weasul_baselines._common import check_fit_matrix, compress_rows, resolve_prior
+from weasul_baselines._common import check_fit_matrix, compress_rows, dense_rows, resolve_prior
+from weasul_baselines._statistics import (
+    check_partition,
+    check_sources,
+    required_classes,
+    source_class_counts,
+)
 from weasul_baselines.dawid_skene import DawidSkene
 from weasul_baselines.majority_vote import WeightedVote
 from weasul_baselines.steps import AutoStep
@@ -65,7 +86,7 @@ if TYPE_CHECKING:
 
     from scipy import sparse
 
-__all__ = ["Auto", "CANDIDATES"]
+__all__ = ["Auto", "CANDIDATES", "PatternHistogram"]
 
 _log = logging.getLogger(__name__)
 
@@ -174,7 +195,8 @@ class Auto(LabelModel):
     Learned state: `chosen_`, `mode_`, `members_`, `backbone_` (majority vote decides),
     `scores_`, `log_prior_` (M, K), `factors_` (M, m, K+1, K) for the M models used,
     `class_prior_` (K,). Rows where every source abstains get `class_prior_` (the learned
-    members' mean class prior).
+    members' mean class prior). Fits from partition statistics (`weasul.statistics`; the
+    histogram of distinct rows, one pass) with the parameters of `fit(L)`.
     """
 
     class Params(LabelModelParams):
@@ -193,6 +215,12 @@ class Auto(LabelModel):
             ge=100,
             description="rows the models used are fitted on (all of L when it has fewer; else drawn, "
             "seeded, with replacement): their at most m K (K+1) parameters are pinned down long before",
+        )
+        max_patterns: int = Field(
+            2_000_000,
+            ge=1,
+            description="most distinct rows (vote patterns) of L: auto fits from their histogram, which "
+            "a distributed fit sends to the client; more is refused with a DataError",
         )
 
         @field_validator("candidates")
@@ -215,14 +243,70 @@ class Auto(LabelModel):
     def fit(
         self, L: np.ndarray, *, y_dev: np.ndarray | None = None, expert: ExpertLabels | None = None
     ) -> Self:
-        """Fit the candidates on `L` (n, m) and combine or choose them (module docstring).
-        `y_dev` and `expert` are not used. Raises DataError on a malformed `L`."""
+        """Fit the candidates on `L` (n, m) and combine or choose them (module docstring):
+        the partition-statistics fit on one partition. `y_dev` and `expert` are not used.
+        Raises DataError on a malformed `L` or one with more than `max_patterns` distinct rows."""
         L, k = check_fit_matrix(L, self.params.n_classes)
+        start = self._start(L.shape[1], k)
+        return cast("Self", iterate_statistics(self, lambda state: self._statistics_of(L, state), start))
+
+    # --- statistics (weasul.statistics.FitsFromStatistics) ----------------------------------
+    def statistics_start(self, n_sources: int) -> Statistics:
+        """The state before the one pass (the histogram of distinct rows); needs `n_classes`."""
+        return self._start(int(n_sources), required_classes(self))
+
+    def _start(self, n_sources: int, k: int) -> Statistics:
+        return {"n_sources": np.array(n_sources), "n_classes": np.array(k)}
+
+    def partition_statistics(self, L_part: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        """The histogram of the distinct rows of `L_part` (dense, -1 = abstain, or scipy.sparse
+        with stored class + 1), as a 0-d object array holding a `PatternHistogram` whose `+`
+        merges (the one statistic: it gives the votes per source and class too)."""
+        L = check_partition(L_part, int(state["n_classes"]), int(state["n_sources"]))
+        return self._statistics_of(L, state)
+
+    def _statistics_of(self, L: Any, state: Mapping[str, np.ndarray]) -> Statistics:
+        k = int(state["n_classes"])
+        histogram = np.empty((), dtype=object)
+        histogram[()] = PatternHistogram.of(L, k, self.params.max_patterns)
+        return {"patterns": histogram}
+
+    def update_from_statistics(
+        self, summed: Mapping[str, np.ndarray], state: Mapping[str, np.ndarray]
+    ) -> tuple[Statistics, bool]:
+        """Choose and fit from the summed histogram (one pass); the state holds the tables."""
+        histogram = np.asarray(summed["patterns"]).item()
+        if not isinstance(histogram, PatternHistogram):
+            raise DataError(
+                f"auto's 'patterns' statistic is {type(histogram).__name__}; it must be the sum of the "
+                "PatternHistograms that Auto.partition_statistics returns"
+            )
+        votes = histogram.votes()
+        check_sources(votes, float(histogram.counts.sum()), partial=False)
+        return {**state, **self._choose(histogram, votes, int(state["n_classes"]))}, True
+
+    def finish_from_statistics(self, state: Mapping[str, np.ndarray]) -> Self:
+        """Set the fitted attributes from the state `update_from_statistics` returned."""
+        self.log_prior_ = np.asarray(state["log_prior"])
+        self.factors_ = np.asarray(state["factors"])
+        self.class_prior_ = np.asarray(state["class_prior"])
+        choice = json.loads(str(state["choice"]))
+        self.members_ = list(choice["members"])
+        self.mode_ = str(choice["mode"])
+        self.backbone_ = bool(choice["backbone"])
+        self.chosen_ = str(choice["chosen"])
+        self.scores_ = dict(choice["scores"])
+        self.n_classes_ = int(state["n_classes"])
+        self.n_sources_ = int(state["n_sources"])
+        _log.info("auto (%s matrix) uses %s; %s", self.mode_, self.chosen_, self.scores_)
+        return self
+
+    def _choose(self, histogram: PatternHistogram, votes: np.ndarray, k: int) -> Statistics:
+        """Read the matrix, score the candidates on subsets drawn from the histogram and fit the
+        model(s) used (module docstring); returns their tables and what was chosen."""
         prior = resolve_prior(self.params.class_prior, k)
         seed = self.params.seed
-        patterns, counts, _ = compress_rows(L, k)  # once: the subsets below are drawn from it
-        voted_classes = np.stack([(patterns == c).any(axis=0) for c in range(k)], axis=1).sum(axis=1)
-        mode = "labeling-functions" if (voted_classes == 1).mean() >= 0.5 else "crowd"
+        mode = "labeling-functions" if ((votes > 0).sum(axis=1) == 1).mean() >= 0.5 else "crowd"
         rng = np.random.default_rng(seed)
         scores: dict[str, Any] = {}
         ok = [c for c in CANDIDATES if c in self.params.candidates]
@@ -230,7 +314,7 @@ class Auto(LabelModel):
             scores["triplet"] = "left out: binary only"
             ok.remove("triplet")
         if mode == "crowd":  # the held-out vote likelihood chooses (on LF matrices it cannot)
-            sub = _resample(L, patterns, counts, self.params.max_score_rows, rng)
+            sub = histogram.draw(self.params.max_score_rows, rng)
             half = rng.permutation(sub.shape[0])
             folds = [sub[half[: sub.shape[0] // 2]], sub[half[sub.shape[0] // 2 :]]]
             for name in list(ok):
@@ -245,7 +329,7 @@ class Auto(LabelModel):
             members = [max(finite, key=lambda c: scores[c])] if finite else ok[:1]
         else:
             members = ok
-        fit_rows = _resample(L, patterns, counts, self.params.max_fit_rows, rng)
+        fit_rows = histogram.draw(self.params.max_fit_rows, rng)
         tables = []
         for name in list(members):
             try:
@@ -254,27 +338,23 @@ class Auto(LabelModel):
                 scores[name] = f"refused: {err}"
                 members.remove(name)
         if not tables:
-            tables, members = [_tables("majority-vote", L, k, prior, seed)], ["majority-vote"]
-        self.log_prior_ = np.stack([t[0] for t in tables])
-        self.factors_ = np.stack([t[1] for t in tables])
+            tables, members = [_tables("majority-vote", fit_rows, k, prior, seed)], ["majority-vote"]
         backbone = mode == "labeling-functions" and members[0] == "majority-vote" and len(members) > 1
         learned = tables[1:] if backbone else tables
-        self.class_prior_ = np.mean([t[2] for t in learned], axis=0)
-        self.members_ = members
-        self.mode_ = mode
-        self.backbone_ = backbone
         if backbone:
-            self.chosen_ = "majority-vote, ties broken by the mean of " + ", ".join(members[1:])
+            chosen = "majority-vote, ties broken by the mean of " + ", ".join(members[1:])
         else:
-            self.chosen_ = members[0] if len(members) == 1 else "mean of " + ", ".join(members)
+            chosen = members[0] if len(members) == 1 else "mean of " + ", ".join(members)
         if mode == "labeling-functions":
             for name in members:
                 scores[name] = "decides" if name == "majority-vote" or not backbone else "breaks ties"
-        self.scores_ = scores
-        self.n_classes_ = k
-        self.n_sources_ = L.shape[1]
-        _log.info("auto (%s matrix) uses %s; %s", mode, self.chosen_, scores)
-        return self
+        choice = {"members": members, "mode": mode, "backbone": backbone, "chosen": chosen, "scores": scores}
+        return {
+            "log_prior": np.stack([t[0] for t in tables]),
+            "factors": np.stack([t[1] for t in tables]),
+            "class_prior": np.mean([t[2] for t in learned], axis=0),
+            "choice": np.array(json.dumps(choice)),
+        }
 
     def report(self) -> dict[str, Any]:
         """What `auto` used and, per candidate, its held-out vote log-likelihood (crowd-like
@@ -316,16 +396,121 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, e / e.sum(axis=1, keepdims=True))
 
 
-def _resample(
-    L: np.ndarray, patterns: np.ndarray, counts: np.ndarray, limit: int, rng: np.random.Generator
-) -> np.ndarray:
-    """`L` itself when it has at most `limit` rows, else `limit` rows drawn with replacement
-    from its distinct rows in proportion to their counts (the same law as drawing rows of `L`,
-    without another pass over it)."""
-    if L.shape[0] <= limit:
-        return L
-    drawn = rng.multinomial(limit, counts / counts.sum())
-    return np.repeat(patterns, drawn, axis=0)
+class PatternHistogram:
+    """The distinct rows of a label matrix with their counts, in one canonical order: what
+    `auto` fits from. Iid label models see the rows only through this histogram, and the
+    histograms of partitions merge with `+` (counts of equal rows add up), so a fit from
+    partitions sees exactly the histogram of the whole matrix, in the same order.
+
+    Each row is a key: its votes + 1 as base-(K+1) digits in one int64 when m log2(K+1) <= 62
+    bits, else its digits as m bytes (2m for K >= 255); keys are kept sorted and unique.
+    Raises DataError when there are more than `limit` distinct rows (the histogram, about
+    16 bytes or m + 8 bytes per row, is what reaches the client of a distributed fit).
+    """
+
+    def __init__(self, keys: np.ndarray, counts: np.ndarray, n_sources: int, n_classes: int, limit: int):
+        if keys.size > limit:
+            raise DataError(
+                f"auto: L has more than {limit:,} distinct rows (vote patterns); auto fits from their "
+                "histogram, which would not be small. Raise max_patterns (about "
+                f"{_key_bytes(n_sources, n_classes) + 8} bytes per pattern in memory and on the client of a "
+                "distributed fit), or use dawid-skene or majority-vote, which fit from fixed-size statistics"
+            )
+        self.keys, self.counts = keys, counts
+        self.n_sources, self.n_classes, self.limit = n_sources, n_classes, limit
+
+    @classmethod
+    def of(cls, L: Any, n_classes: int, limit: int) -> PatternHistogram:
+        """The histogram of a checked dense (-1 = abstain) or CSR (stored class + 1) matrix."""
+        n, m = L.shape
+        keys = np.concatenate(
+            [
+                _keys(
+                    L[i : i + _CHUNK]
+                    if not is_sparse(L)
+                    else dense_rows(L, np.arange(i, min(i + _CHUNK, n))),
+                    n_classes,
+                )
+                for i in range(0, n, _CHUNK)
+            ]
+            or [_keys(np.zeros((0, m), dtype=np.int64), n_classes)]
+        )
+        if m * np.log2(n_classes + 1) <= 22:  # int64 codes in a small space: count, no sort
+            every = np.bincount(keys, minlength=(n_classes + 1) ** m)
+            uniq = np.flatnonzero(every)
+            return cls(uniq.astype(np.int64), every[uniq].astype(np.int64), m, n_classes, limit)
+        uniq, counts = np.unique(keys, return_counts=True)
+        return cls(uniq, counts.astype(np.int64), m, n_classes, limit)
+
+    def votes(self) -> np.ndarray:
+        """(m, K) float: the number of votes of each source for each class."""
+        out = np.zeros((self.n_sources, self.n_classes))
+        for start in range(0, self.keys.size, _CHUNK):
+            index = np.arange(start, min(start + _CHUNK, self.keys.size))
+            out += source_class_counts(
+                self.patterns(index), self.n_classes, self.counts[index].astype(np.float64)
+            )
+        return out
+
+    def __add__(self, other: PatternHistogram) -> PatternHistogram:
+        if (other.n_sources, other.n_classes) != (self.n_sources, self.n_classes):
+            raise DataError(
+                "auto: histograms of partitions with different sources or classes cannot be merged"
+            )
+        uniq, inverse = np.unique(np.concatenate([self.keys, other.keys]), return_inverse=True)
+        counts = np.bincount(
+            inverse, weights=np.concatenate([self.counts, other.counts]), minlength=uniq.size
+        )
+        return PatternHistogram(uniq, counts.astype(np.int64), self.n_sources, self.n_classes, self.limit)
+
+    def patterns(self, index: np.ndarray) -> np.ndarray:
+        """The rows `index` of the histogram as an int64 label matrix (-1 = abstain)."""
+        keys, m, base = self.keys[index], self.n_sources, self.n_classes + 1
+        if self.keys.dtype == np.int64:
+            out = np.empty((keys.size, m), dtype=np.int64)
+            rest = keys.copy()
+            for j in range(m - 1, -1, -1):  # loop over sources
+                out[:, j] = rest % base - 1
+                rest //= base
+            return out
+        digits = np.frombuffer(keys.tobytes(), dtype=_digit_dtype(self.n_classes)).reshape(keys.size, m)
+        return digits.astype(np.int64) - 1
+
+    def draw(self, limit: int, rng: np.random.Generator) -> np.ndarray:
+        """Every row (each distinct row repeated by its count, in the histogram's order) when
+        there are at most `limit`, else `limit` rows drawn with replacement in proportion to
+        the counts (the law of drawing rows of L)."""
+        total = int(self.counts.sum())
+        drawn = self.counts if total <= limit else rng.multinomial(limit, self.counts / total)
+        used = np.flatnonzero(drawn)
+        return np.repeat(self.patterns(used), drawn[used], axis=0)
+
+
+def _digit_dtype(n_classes: int) -> np.dtype[Any]:
+    return (
+        np.dtype(np.uint8) if n_classes + 1 <= 255 else np.dtype(">u2")
+    )  # big-endian: bytes sort as numbers
+
+
+def _key_bytes(n_sources: int, n_classes: int) -> int:
+    if n_sources * np.log2(n_classes + 1) <= 62:
+        return 8
+    return n_sources * _digit_dtype(n_classes).itemsize
+
+
+def _keys(L: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n,) key of each row of a dense L (PatternHistogram): int64 codes or void digits."""
+    n, m = L.shape
+    if _key_bytes(m, n_classes) == 8:
+        weights = (n_classes + 1) ** np.arange(m - 1, -1, -1, dtype=np.int64)
+        if float(n_classes + 1) ** m <= 2.0**53:  # exact in float64: one BLAS matrix-vector product
+            return ((L + 1).astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
+        code = np.zeros(n, dtype=np.int64)
+        for j in range(m):  # loop over sources
+            code += (L[:, j] + 1) * weights[j]
+        return code
+    digits = np.ascontiguousarray((L + 1).astype(_digit_dtype(n_classes)))
+    return digits.view(np.dtype((np.void, digits.itemsize * m))).ravel()
 
 
 def _tables_on(
