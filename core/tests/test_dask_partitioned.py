@@ -344,3 +344,47 @@ def test_npy_data_given_as_partitions_runs_without_gathering_L(tmp_path, cluster
     )
     with pytest.raises(weasul.DataError, match="give class_names"):
         weasul.create("datasets", "npy", path=str(parted), splits=["train"]).load()
+
+
+def test_parquet_texts_go_through_lfs_a_label_model_and_tfidf_without_a_whole_read(
+    tmp_path, cluster, monkeypatch
+):
+    """The table is read on the workers only: the client's whole-file reader is switched off
+    for the Dask run, and L, the fit and the tfidf features are those of the memory run."""
+    pytest.importorskip("sklearn")
+    import pandas as pd
+    from weasul.builtin.datasets import TableDataset
+
+    def spec(executor, name):
+        out = _spec(tmp_path, executor, name, models=("dawid-skene",))
+        for split, [csv] in out["data"]["params"]["files"].items():
+            parquet = tmp_path / f"{split}.parquet"
+            pd.read_csv(csv).to_parquet(parquet, row_group_size=100)
+            out["data"]["params"]["files"][split] = [str(parquet)]
+        out["steps"].append({"id": "tfidf", "use": "encoders/tfidf", "inputs": {"X": "data.text"}})
+        return out
+
+    local = weasul.run(spec({"kind": "local"}, "pq-mem"), runs_dir=tmp_path / "runs")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the client read a whole table file")
+
+    monkeypatch.setattr(TableDataset, "load", refuse)
+    monkeypatch.setattr(TableDataset, "_read", refuse)
+    executor = {"kind": "dask", "address": cluster.client.scheduler.address, "partitions": 4}
+    dask = weasul.run(spec(executor, "pq-dask"), runs_dir=tmp_path / "runs")
+    L = dask.artifacts["lfs.L"]["train"]
+    assert isinstance(L, PartitionedArray) and L.n_partitions == 4
+    assert np.array_equal(L.to_numpy(), local.artifacts["lfs.L"]["train"])
+    a, b = _state(local.artifacts["dawid-skene.model"]), _state(dask.artifacts["dawid-skene.model"])
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=0, atol=1e-8, err_msg=key)
+    assert np.array_equal(
+        np.asarray(dask.artifacts["dawid-skene.pred"]["test"]), local.artifacts["dawid-skene.pred"]["test"]
+    )
+    X = dask.artifacts["tfidf.X"]["test"]
+    assert isinstance(X, PartitionedArray) and X.sparse
+    assert (dask.path / "artifacts" / "tfidf" / "X.test.parts" / "part-00003.npz").is_file()
+    assert (X.gather() != local.artifacts["tfidf.X"]["test"]).nnz == 0
+    gathered = [line for line in (dask.path / "run.log").read_text().splitlines() if "gathering" in line]
+    assert len(gathered) == 1 and "tfidf" in gathered[0] and "X.train" in gathered[0], gathered

@@ -573,18 +573,22 @@ class TableDataset(DatasetLoader):
         """Raise the first problem the workers found, in file order, with rows counted in its
         file (a quoted field across a partition's first line break first: it breaks the
         parse); returns each partition's first row in its file."""
-        offsets, row, quotes, file = [], 0, 0, None
-        for part in parts:
-            scan = scans[part]
+        quotes, file = 0, None
+        for part in parts:  # under csv quoting ("" inside quotes), an odd count is an open quote
             if part.file != file:
-                file, row, quotes = part.file, 0, part.header_quotes
+                file, quotes = part.file, part.header_quotes
             if quotes % 2:
                 raise DataError(
                     f"{part.file}: a quoted field spans the line break at byte {part.start}, where a partition "
                     "starts; read it in fewer partitions (executor.partitions, data blocksize) or convert it "
                     "to parquet"
                 )
-            quotes += scan["quotes"]
+            quotes += scans[part]["quotes"]
+        offsets, row, file = [], 0, None
+        for part in parts:
+            scan = scans[part]
+            if part.file != file:
+                file, row = part.file, 0
             offsets.append(row)
             if "error" in scan:
                 raise DataError(scan["error"])
