@@ -48,6 +48,8 @@ def test_architecture_follows_the_paper(make):
     assert tuple(net.embedding.column_id.shape) == (3, 4) and net.embedding.values.embedding_dim == 28
     assert net.embedding.values.num_embeddings == 4 + 3 + 2 + 3  # d_i + 1 rows per column
     assert len(net.layers) == 6 and net.layers[0].self_attn.num_heads == 8
+    # the head starts from contextual embeddings at the MLP's embedding scale (init std 0.02 sqrt(d))
+    assert torch.allclose(net.final_norm.weight, torch.full((32,), 0.02 * 32**0.5), atol=1e-2)
     width = 3 * 32 + 1
     hidden = [m.out_features for m in net.head if isinstance(m, torch.nn.Linear)]
     assert hidden == [4 * width, 2 * width, 2]

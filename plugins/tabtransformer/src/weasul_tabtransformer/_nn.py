@@ -32,6 +32,11 @@ __all__ = [
 ]
 
 
+def embedding_std(dim: int) -> float:
+    """Init std of the column embeddings (0.02 sqrt(d), about 0.11 at d = 32)."""
+    return 0.02 * math.sqrt(dim)
+
+
 class ColumnEmbedding(nn.Module):
     """e_i(j) = [c_i, w_ij]: a shared per-column identifier c_i (dim `shared_dim`) concatenated
     with a per-value embedding w_ij (dim d - shared_dim); row 0 of each column is its reserved
@@ -44,10 +49,10 @@ class ColumnEmbedding(nn.Module):
         offsets = np.concatenate([[0], np.cumsum(cardinalities)[:-1]]).astype(np.int64)
         self.register_buffer("offsets", torch.from_numpy(offsets))
         self.values = nn.Embedding(int(sum(cardinalities)), dim - shared_dim)
-        nn.init.normal_(self.values.weight, std=0.02 * math.sqrt(dim))
+        nn.init.normal_(self.values.weight, std=embedding_std(dim))
         self.shared_dim = shared_dim
         if shared_dim:
-            self.column_id = nn.Parameter(torch.randn(len(cardinalities), shared_dim) * 0.02 * math.sqrt(dim))
+            self.column_id = nn.Parameter(torch.randn(len(cardinalities), shared_dim) * embedding_std(dim))
 
     def forward(self, codes: torch.Tensor) -> torch.Tensor:
         values: torch.Tensor = self.values(codes + self.offsets)
@@ -82,6 +87,11 @@ class TabNet(nn.Module):
             for _ in range(depth if m else 0)
         )
         self.final_norm = nn.LayerNorm(d) if len(self.layers) else None
+        if self.final_norm is not None:
+            # The head then starts from contextual embeddings at the scale the MLP baseline's
+            # context-free ones have (a unit-gain LayerNorm made them ~9x larger: the head fitted
+            # the categorical part faster and overfitted it; income, 1500 rows: valid AUC 86.9 -> 89.1).
+            nn.init.constant_(self.final_norm.weight, embedding_std(d))
         self.cont_norm = nn.LayerNorm(n_cont) if n_cont else None
         width = m * d + n_cont
         blocks: list[nn.Module] = []
