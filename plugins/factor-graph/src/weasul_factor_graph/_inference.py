@@ -248,12 +248,19 @@ class Engine:
         logz_y, node_marg, dep_exp = self.marginals(p)
         logz = float(logsumexp(logz_y, axis=0))
         py = np.exp(logz_y - logz)
-        acc_exp = np.einsum("msy,sy->my", node_marg, self.A) @ py
-        grad = [acc_exp, layout.pack_propensity(node_marg[:, 1:, :] @ py)]
-        grad.append(dep_exp @ py if self.nd else np.zeros(0))
+        return logz, self.mixed_expectations(node_marg, dep_exp, py, layout), py
+
+    def mixed_expectations(
+        self, node_marg: np.ndarray, dep_exp: np.ndarray, class_weights: np.ndarray, layout: Layout
+    ) -> np.ndarray:
+        """sum_y class_weights[y] E[feature | y] for every feature, from `marginals`' output
+        (with class_weights = p(y) this is the gradient of log Z)."""
+        acc_exp = np.einsum("msy,sy->my", node_marg, self.A) @ class_weights
+        grad = [acc_exp, layout.pack_propensity(node_marg[:, 1:, :] @ class_weights)]
+        grad.append(dep_exp @ class_weights if self.nd else np.zeros(0))
         if layout.learn_balance:
-            grad.append(py)
-        return logz, np.concatenate(grad), py
+            grad.append(class_weights)
+        return np.concatenate(grad)
 
     def _tree(
         self, plan: dict[str, Any], u: np.ndarray, pots: _Pots, node_marg: np.ndarray
@@ -441,12 +448,28 @@ class GibbsChains:
         gumbel = -np.log(-np.log(self.rng.random(ey.shape)))
         self.y = np.argmax(ey + gumbel, axis=1)
 
-    def expectations(self, layout: Layout) -> np.ndarray:
-        """Chain averages of every feature at the current states (call after `sweep`)."""
+    def expectations(self, layout: Layout, class_weights: np.ndarray | None = None) -> np.ndarray:
+        """Chain averages of every feature at the current states (call after `sweep`).
+
+        With `class_weights` (K,), sum_y class_weights[y] * (average over the chains in class y),
+        the chains' estimate of `Engine.mixed_expectations`; a class no chain is in takes the
+        average over all chains."""
         acc, votes, dep = self._feats
         idx = np.arange(len(self.y))
-        grad = [acc[idx, :, self.y].mean(axis=0), layout.pack_propensity(votes.mean(axis=0))]
-        grad.append(dep[idx, :, self.y].mean(axis=0) if self.e.nd else np.zeros(0))
+        k = self.e.k
+        share = np.bincount(self.y, minlength=k) / len(self.y)
+        if class_weights is None:
+            per_chain = np.ones(len(self.y)) / len(self.y)
+        else:
+            ratio = np.where(share > 0, class_weights / np.maximum(share, 1e-300), 0.0)
+            per_chain = ratio[self.y] / len(self.y)
+            missing = float(class_weights[share == 0].sum())
+            per_chain += missing / len(self.y)
+        grad = [
+            per_chain @ acc[idx, :, self.y],
+            layout.pack_propensity(np.tensordot(per_chain, votes, axes=1)),
+        ]
+        grad.append(per_chain @ dep[idx, :, self.y] if self.e.nd else np.zeros(0))
         if layout.learn_balance:
-            grad.append(np.bincount(self.y, minlength=self.e.k) / len(self.y))
+            grad.append(share)
         return np.concatenate(grad)

@@ -65,7 +65,9 @@ class FactorGraphStep(LabelModelStep):
             text = "No dependencies: the sources are modelled as conditionally independent given the class."
             return [*sections, ReportSection("Dependencies", text)]
         weight = "weight" if "weight" in frame.columns else frame.columns[-1]
-        order = frame.assign(_abs=frame[weight].abs()).sort_values("_abs", ascending=False).drop(columns="_abs")
+        order = (
+            frame.assign(_abs=frame[weight].abs()).sort_values("_abs", ascending=False).drop(columns="_abs")
+        )
         shown = order.head(20)
         table = Table(
             list(shown.columns),
