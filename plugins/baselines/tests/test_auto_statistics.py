@@ -47,7 +47,7 @@ def _uneven(L: np.ndarray, seed: int) -> list:
     return parts
 
 
-STATE = ("log_prior_", "factors_", "class_prior_")
+STATE = ("log_prior_", "factors_", "class_prior_", "no_vote_prior_")
 CASES = {
     # crowd answers with 30 workers: m log2(K+1) = 60 bits, int64 keys; held-out scores choose
     "crowd": (lambda: _crowd(), 3, {}),
