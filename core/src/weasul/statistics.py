@@ -17,6 +17,9 @@ Closed forms (majority vote, matrix completion's moments, the triplet moments) a
 one pass; iterative ones (weighted vote's re-weighting rounds, Dawid-Skene's EM) after their
 rounds. `fit(L)` of those models runs the same updates on one partition, so a fit over many
 partitions gives the parameters of the in-memory fit up to the order of floating-point sums.
+A statistic whose size depends on the data (e.g. `auto`'s histogram of distinct rows) is a 0-d
+object array holding a value whose `+` merges two partitions' values; `sum_statistics` adds it
+like any other entry.
 
 Partitions are dense int label matrices (-1 = abstain) or scipy.sparse matrices with stored
 value = class + 1 (an implicit zero is an abstain; see `weasul.validation.to_sparse_votes`).
