@@ -19,7 +19,15 @@
     PandasLFApplier) and with Snorkel's DaskLFApplier on the same clusters, the first
     `--head-rows` (30k; Snorkel's pace would make 1M rows take over an hour here).
 
+(c) A generated table of texts (`--table-rows`, 10M by default: id, text, label), written as
+    csv and as parquet by a child process, through `weasul.run` on 2 local worker processes:
+    the table loader reads it as partitions on the workers, 4 Python LFs label them there and
+    Dawid-Skene fits from statistics (report.html included); the client's peak RSS over each
+    whole run against the file size. On a 1M-row head the same spec runs in memory (the peer:
+    the whole table, its texts and L in the client) and partitioned, same L and parameters.
+
     OMP_NUM_THREADS=1 .venv/bin/python core/benchmarks/bench_dask.py [--small] [--out FILE]
+        [--only label-models|lfs|tables]  (--only updates that section of an existing FILE)
 
 `--small` runs 200k x 50 and 40k text rows (a few minutes). The machine's load average
 (`os.getloadavg`) is recorded before and after: on a shared machine it bounds what a 2-worker
@@ -392,6 +400,180 @@ def bench_python_lfs(n: int, head_rows: int, folder: Path) -> dict[str, Any]:
     return out
 
 
+# --- (c) a table of texts read as partitions ---------------------------------------------------
+TABLE_LFS = """
+from weasul.lf import labeling_function
+CLASS_NAMES = ["neg", "pos"]
+@labeling_function()
+def positive(row):
+    return 1 if "great" in row.text or "love" in row.text else -1
+@labeling_function()
+def negative(row):
+    return 0 if "awful" in row.text or "hate" in row.text else -1
+@labeling_function()
+def bang(row):
+    return 1 if row.text.endswith("!") else -1
+@labeling_function()
+def slow(row):
+    return 0 if "slow" in row.text or "broken" in row.text else -1
+"""
+
+
+def write_table(rows: int, stem: str | Path, chunk: int = 250_000) -> None:
+    """`rows` generated texts with labels as `stem`.csv and `stem`.parquet, chunk by chunk
+    (run in a child process: the benchmark's client never holds them). A text of class 1
+    carries "great"/"love"/"!" more often, one of class 0 "awful"/"hate"/"slow"."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    with open(f"{stem}.csv", "w", encoding="utf-8") as csv:
+        for i, start in enumerate(range(0, rows, chunk)):
+            n = min(chunk, rows - start)
+            rng = np.random.default_rng([SEED, 3, i])
+            label = rng.integers(0, K, size=n)
+            cue = np.where(
+                label == 1,
+                rng.choice(["great", "love", "", ""], size=n),
+                rng.choice(["awful", "hate", "slow", ""], size=n),
+            )
+            noise = rng.random(n) < 0.15  # a cue of the other class
+            cue = np.where(noise, np.where(label == 1, "awful", "great"), cue)
+            words = rng.choice(len(VOCAB) - 8, size=(n, 8))
+            lengths = rng.integers(3, 9, size=n)
+            texts = [
+                " ".join([VOCAB[w] for w in words[j, : lengths[j]]] + ([cue[j]] if cue[j] else []))
+                + ("!" if label[j] == 1 and rng.random() < 0.3 else "")
+                for j in range(n)
+            ]
+            frame = pd.DataFrame({"id": np.arange(start, start + n), "text": texts, "label": label})
+            frame.to_csv(csv, index=False, header=i == 0)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            writer = writer or pq.ParquetWriter(f"{stem}.parquet", table.schema)
+            writer.write_table(table, row_group_size=chunk)
+    if writer is not None:
+        writer.close()
+
+
+def _table_spec(file: Path, executor: dict[str, Any], folder: Path, name: str) -> dict[str, Any]:
+    lfs = folder / "table_lfs.py"
+    lfs.write_text(TABLE_LFS)
+    return {
+        "weasul": 1,
+        "name": name,
+        "executor": executor,
+        "data": {
+            "use": "table",
+            "params": {
+                "files": {"train": [str(file)]},
+                "text_column": "text",
+                "label_column": "label",
+                "label_values": [0, 1],
+                "class_names": ["neg", "pos"],
+            },
+        },
+        "steps": [
+            {
+                "id": "lfs",
+                "use": "labeling_functions/python",
+                "params": {"path": str(lfs)},
+                "inputs": {"items": "data.items", "y": "data.y"},
+            },
+            {
+                "id": "lm",
+                "use": "label_models/dawid-skene",
+                "params": {"n_classes": K},
+                "inputs": {"L": "lfs.L", "y": "data.y"},
+            },
+        ],
+    }
+
+
+def table_child(spec_file: str, out_file: str) -> None:
+    """One `weasul.run` of (c) in a fresh process, so its peak RSS is its own: the figures and
+    the fitted Dawid-Skene state as JSON in `out_file`."""
+    import weasul
+
+    spec = json.loads(Path(spec_file).read_text())
+    folder = Path(spec_file).parent
+    with PeakRSS() as rss:
+        t = time.perf_counter()
+        result = weasul.run(spec, runs_dir=folder / "runs", use_cache=False)
+        seconds = time.perf_counter() - t
+    log = (result.path / "run.log").read_text()
+    out = {
+        "run_s": round(seconds, 1),
+        "client_rss_start_mib": _mib(rss.start),
+        "client_rss_peak_mib": _mib(rss.peak),
+        "workers_rss_peak_mib": _mib(rss.children_peak),
+        "accuracy": round(result.metrics["lm"]["train"]["accuracy"], 5),
+        "items_partitioned": bool(getattr(result.artifacts["data.items"]["train"], "partitioned", False)),
+        "gathered": "gathering" in log,
+        "calibration_in_report": "expected calibration error" in (result.path / "report.html").read_text(),
+        "run_dir": str(result.path),
+        "state": {k: v.tolist() for k, v in _state(result.artifacts["lm.model"]).items()},
+    }
+    Path(out_file).write_text(json.dumps(out))
+
+
+def _table_run(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
+    import subprocess
+
+    spec_file, out_file = folder / f"{spec['name']}.json", folder / f"{spec['name']}.out.json"
+    spec_file.write_text(json.dumps(spec))
+    here = str(Path(__file__).parent)
+    code = (
+        f"import sys; sys.path.insert(0, {here!r}); import bench_dask; bench_dask.table_child(*sys.argv[1:])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(spec_file), str(out_file)], check=True)
+    return dict(json.loads(out_file.read_text()))
+
+
+def _run_L(run: dict[str, Any]) -> np.ndarray:
+    from weasul.artifacts import read_value
+
+    [path] = (Path(run["run_dir"]) / "artifacts" / "lfs").glob("L.train.*")
+    return np.asarray(read_value(path, "label_matrix"))
+
+
+def bench_tables(n: int, head: int, folder: Path) -> dict[str, Any]:
+    """(c): the table through the LF step and Dawid-Skene on 2 worker processes, csv and
+    parquet; the head in memory and partitioned beside it. Every run in its own process."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"rows": n, "head_rows": head, "lfs": 4}
+    here = str(Path(__file__).parent)
+    for rows, stem in ((n, folder / "table"), (head, folder / "head")):
+        t = time.perf_counter()
+        code = f"import sys; sys.path.insert(0, {here!r}); import bench_dask; bench_dask.write_table({rows}, sys.argv[1])"
+        subprocess.run([sys.executable, "-c", code, str(stem)], check=True)
+        if rows == n:
+            out["write_s"] = round(time.perf_counter() - t, 1)
+            out["csv_mib"] = _mib((folder / "table.csv").stat().st_size)
+            out["parquet_mib"] = _mib((folder / "table.parquet").stat().st_size)
+    dask = {"kind": "dask", "n_workers": 2}
+    for fmt in ("csv", "parquet"):
+        out[fmt] = _table_run(_table_spec(folder / f"table.{fmt}", dask, folder, f"t-{fmt}"), folder)
+        out[fmt]["client_peak_below_1_gib"] = out[fmt]["client_rss_peak_mib"] < 1024
+        print(json.dumps({fmt: {k: v for k, v in out[fmt].items() if k != "state"}}), file=sys.stderr)
+    memory = _table_run(_table_spec(folder / "head.csv", {"kind": "local"}, folder, "h-mem"), folder)
+    parted = _table_run(_table_spec(folder / "head.csv", dask, folder, "h-dask"), folder)
+    out["head_in_memory"], out["head_partitioned"] = memory, parted
+    out["head_same_L"] = bool(np.array_equal(_run_L(memory), _run_L(parted)))
+    out["head_max_param_diff"] = max(
+        float(np.max(np.abs(np.asarray(memory["state"][k]) - np.asarray(parted["state"][k])), initial=0.0))
+        for k in memory["state"]
+    )
+    out["head_client_peak_ratio_memory_over_partitioned"] = round(
+        memory["client_rss_peak_mib"] / parted["client_rss_peak_mib"], 2
+    )
+    for run in (out["csv"], out["parquet"], memory, parted):
+        del run["state"], run["run_dir"]
+    return out
+
+
 def _workers_cpu() -> float:
     """CPU seconds (user + system) used so far by this process's child processes."""
     total = 0.0
@@ -434,7 +616,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="200k x 50 votes and 40k text rows")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_suffix(".json"))
-    parser.add_argument("--only", choices=["label-models", "lfs"], default=None)
+    parser.add_argument("--only", choices=["label-models", "lfs", "tables"], default=None)
+    parser.add_argument(
+        "--table-rows", type=int, default=None, help="rows of the text table (10M; --small 200k)"
+    )
     parser.add_argument(
         "--head-rows", type=int, default=30_000, help="text rows the in-process runs and Snorkel label"
     )
@@ -454,7 +639,16 @@ def main() -> None:
             print(json.dumps(result["label_models"]), file=sys.stderr)
         if args.only in (None, "lfs"):
             result["python_lfs"] = bench_python_lfs(texts, min(texts, args.head_rows), Path(tmp) / "b")
+        if args.only in (None, "tables"):
+            table_rows = args.table_rows or (200_000 if args.small else 10_000_000)
+            head = min(table_rows, 40_000 if args.small else 1_000_000)
+            result["tables"] = bench_tables(table_rows, head, Path(tmp) / "c")
     result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    if args.only is not None and args.out.is_file():  # one section rerun: keep the others
+        section = {"label-models": "label_models", "lfs": "python_lfs", "tables": "tables"}[args.only]
+        previous = json.loads(args.out.read_text())
+        result[section]["load_average"] = [result["load_average_before"], result["load_average_after"]]
+        result = {**previous, section: result[section]}
     text = json.dumps(result, indent=1)
     args.out.write_text(text + "\n")
     print(text)

@@ -10,6 +10,13 @@ folder: a local cluster, or a cluster on a shared filesystem) and cached like an
 under the manifest and checksum rules of `weasul.cache`. The value a step sees is a
 `PartitionedArray`: shape, dtype and paths; `to_numpy()` (or `np.asarray`) gathers it.
 
+A data set loader that implements `LoadsPartitioned` (the `table` loader) gives its tables as
+`PartitionedTable`s: descriptions of partitions (csv byte ranges, parquet row ranges) that the
+workers read where they use them, so the LF step labels each partition where it is read and an
+encoder that declares `encodes_rows` encodes it there (features as .npy, or sparse .npz, parts).
+A label model's predictions come back as counts only: metrics, class shares and the
+calibration bins the report turns into an ECE and a reliability curve.
+
 Steps that do not declare `accepts_partitioned` get their partitioned inputs gathered by the
 engine, with a warning naming the step and the size.
 """
