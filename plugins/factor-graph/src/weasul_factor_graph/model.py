@@ -93,9 +93,16 @@ class FactorGraphParams(LabelModelParams):
     prior_weight: float = Field(
         1.0,
         ge=0,
-        description="strength of the Gaussian prior (accuracy weights toward accuracy_prior, others toward 0) "
+        description="precision of the Gaussian prior on the propensity and dependency weights (toward 0) "
         "in items: a fixed total, so its share of the objective shrinks as 1/n and the estimates "
         "converge to the maximum-likelihood ones as L grows",
+    )
+    accuracy_prior_weight: float = Field(
+        10.0,
+        ge=0,
+        description="the same for each accuracy weight (toward accuracy_prior): sd 1/sqrt(10) = 0.32, so "
+        "with few or weak votes per source the weights stay near a common value (a majority vote) "
+        "instead of fitting noise, and they still converge to maximum likelihood as L grows",
     )
     l2: float | None = Field(
         None,
@@ -224,26 +231,26 @@ class FactorGraph(LabelModel):
         feats = engine.row_features(rows)
         weights = counts.astype(float)
         theta0 = self._initial(L, layout, n_classes, fixed_balance)
-        reg = np.ones(layout.size)
+        # with sparse LFs the likelihood barely constrains accuracies; the prior keeps them
+        # near accuracy_prior unless the agreements say otherwise (MAP, as Snorkel 0.6 did).
+        # The data term is a mean over items, so a fixed total prior weight w is w / n per item.
+        reg = np.full(layout.size, p.l2 if p.l2 is not None else p.prior_weight / L.shape[0])
+        if p.l2 is None:
+            reg[layout.slices()["accuracy"]] = p.accuracy_prior_weight / L.shape[0]
         if layout.learn_balance:
             reg[layout.slices()["balance"]] = 0.0  # the class balance is identified by the data
-        # with sparse LFs the likelihood barely constrains accuracies; the prior keeps them
-        # near accuracy_prior unless the agreements say otherwise (MAP, as Snorkel 0.6 did)
         centre = np.zeros(layout.size)
         centre[layout.slices()["accuracy"]] = p.accuracy_prior
-
-        # the data term is a mean over items, so a fixed total prior weight is prior_weight / n
-        l2 = p.l2 if p.l2 is not None else p.prior_weight / L.shape[0]
         if exact:
             theta, loglik, joint_balance = self._fit_exact(
-                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, l2, fit_prior
+                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, fit_prior
             )
         else:
             _log.info(
                 "dependency graph has cycles beyond exact inference; fitting by Gibbs contrastive divergence"
             )
             theta, joint_balance = self._fit_gibbs(
-                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S, l2, fit_prior
+                engine, feats, weights, layout, fixed_balance, theta0, reg, centre, S, fit_prior
             )
             loglik = None
         fitted = Weights.unpack(theta, layout, fixed_balance)
@@ -323,7 +330,6 @@ class FactorGraph(LabelModel):
         theta0: np.ndarray,
         reg: np.ndarray,
         centre: np.ndarray,
-        l2: float,
         fit_prior: np.ndarray | None,
     ) -> tuple[np.ndarray, float, np.ndarray | None]:
         """L-BFGS on the exact marginal likelihood. With `fit_prior`, p(y) is held at it: the
@@ -335,16 +341,16 @@ class FactorGraph(LabelModel):
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
             prm = Weights.unpack(theta, layout, fixed_balance)
-            penalty = 0.5 * l2 * float(np.sum(reg * (theta - centre) ** 2))
+            penalty = 0.5 * float(np.sum(reg * (theta - centre) ** 2))
             if fit_prior is None:
                 data, g_data, _ = engine.data_term(feats, weights, prm, layout)
                 logz, g_model, _ = engine.log_partition(prm, layout)
-                return -(data - logz) + penalty, -(g_data - g_model) + l2 * reg * (theta - centre)
+                return -(data - logz) + penalty, -(g_data - g_model) + reg * (theta - centre)
             logz_y, node, dep_exp = engine.marginals(prm)
             prm.balance = np.log(fit_prior) - logz_y
             data, g_data, q = engine.data_term(feats, weights, prm, layout)
             g_model = engine.mixed_expectations(node, dep_exp, share @ q, layout)
-            return -data + penalty, -(g_data - g_model) + l2 * reg * (theta - centre)
+            return -data + penalty, -(g_data - g_model) + reg * (theta - centre)
 
         result = minimize(
             objective,
@@ -375,7 +381,6 @@ class FactorGraph(LabelModel):
         reg: np.ndarray,
         centre: np.ndarray,
         S: np.ndarray,
-        l2: float,
         fit_prior: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Adam on persistent contrastive divergence. With `fit_prior`, a balance is carried
@@ -407,7 +412,7 @@ class FactorGraph(LabelModel):
                 model_term = chains.expectations(layout, share @ q)
                 chain_share = np.bincount(chains.y, minlength=layout.n_classes) / len(chains.y)
                 balance = balance + p.learning_rate * (fit_prior - chain_share) / np.maximum(fit_prior, 0.05)
-            grad = g_data - model_term - l2 * reg * (theta - centre)
+            grad = g_data - model_term - reg * (theta - centre)
             m1 = beta1 * m1 + (1 - beta1) * grad
             m2 = beta2 * m2 + (1 - beta2) * grad**2
             step = (
