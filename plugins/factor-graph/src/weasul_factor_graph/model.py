@@ -116,6 +116,13 @@ class FactorGraphParams(LabelModelParams):
         description="prior mean and starting point of the accuracy weights (Snorkel 0.6's LF accuracy prior); "
         "> 0 picks the better-than-random mode",
     )
+    posterior: Literal["votes", "joint"] = Field(
+        "votes",
+        description="predictions: 'votes' = p(y | votes) with the class-balance factor at 0 (or log class_prior, "
+        "or learned), abstains carrying no evidence (Snorkel 0.6's marginals; safest with many correlated "
+        "one-class LFs); 'joint' = the fitted joint's posterior (class marginal of the fit, each abstain "
+        "evidence against the LF's class; better with imbalanced classes when the LFs are independent)",
+    )
     identifiability_check: bool = Field(
         True,
         description="refuse (DataError) data where most votes come from multi-class sources but the fitted "
@@ -268,6 +275,8 @@ class FactorGraph(LabelModel):
             joint_balance if joint_balance is not None else self.class_balance_, dtype=float
         ).copy()
         self.fit_prior_ = None if fit_prior is None else fit_prior.copy()
+        if p.posterior == "joint":
+            self.class_balance_ = self.joint_balance_.copy()
         self.dependencies_: list[list[Any]] = [list(d.as_tuple()) for d in structure.dependencies]
         self.n_classes_ = int(n_classes)
         self.n_lfs_ = int(m)
@@ -447,13 +456,14 @@ class FactorGraph(LabelModel):
         )
 
     def predict_proba(self, L: np.ndarray) -> np.ndarray:
-        """(n, K) p(y | votes) with the class-balance factor `class_balance_`: 0 (uniform) unless
-        class_prior is given or the balance is learned, so abstains carry no evidence and the
-        weights act as a weighted vote (Snorkel 0.6's marginals). The fitted joint's own
-        posterior (`joint_balance_`, with the class marginal of the fit) would also read each
-        abstain as evidence against the LF's class; on the real sets of issue 13 that lost to
-        majority vote by 9-30 points on trec, claude9 and music-genre (README).
-        Rows where every LF abstains get the class balance."""
+        """(n, K) p(y | votes) with the class-balance factor `class_balance_`.
+
+        With posterior="votes" (default) that is 0 (uniform) unless class_prior is given or the
+        balance is learned, so abstains carry no evidence and the weights act as a weighted vote
+        (Snorkel 0.6's marginals). With posterior="joint" it is `joint_balance_`, the fitted
+        joint's own posterior, which also reads each abstain as evidence against the LF's class:
+        on WRENCH trec (68 correlated one-class LFs) that lands 11 points under majority vote
+        (README). Rows where every LF abstains get the class balance."""
         self.check_fitted()
         L = check_label_matrix(
             L,
