@@ -38,16 +38,9 @@ PLUGIN_OF = {
     "nashaat": "weasul_active_weasul",
 }
 KNOWN = {
-    # class-conditional models lose to majority vote on trec (naive Bayes with the *gold*
-    # conditional probabilities scores 0.414; MV 0.576, Snorkel 0.470); dawid-skene refuses it
-    ("trec", "factor-graph"): "0.524 vs majority vote 0.576",
-    # one-class LFs, 6% positives: the factor graph's fixed uniform class balance
-    ("aw-spouse", "factor-graph"): "0.782 vs majority vote 0.921",
     # active-weasul keeps the uniform prior so that expert answers can move it (its module
     # docstring); matrix-completion and nashaat estimate it from the votes (0.919)
     ("aw-spouse", "active-weasul"): "0.841 vs majority vote 0.921",
-    # crowd workers: class propensity factors read who answered as evidence
-    ("crowd/trec2011-relevance", "factor-graph"): "0.517 vs majority vote 0.661",
 }
 
 
