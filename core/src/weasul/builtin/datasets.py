@@ -647,7 +647,7 @@ def _csv_parts(file: str, path: Path, k: int) -> list[_TablePart]:
             starts.add(min(handle.tell(), size))
     bounds = [*sorted(starts), size]
     ranges = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a] or [(len(header), size)]
-    return [_TablePart(file, str(path), "csv", a, b, len(header), header.count(b'"')) for a, b in ranges]
+    return [_TablePart(file, str(path.resolve()), "csv", a, b, len(header), header.count(b'"')) for a, b in ranges]
 
 
 def _parquet_parts(file: str, path: Path, k: int) -> list[_TablePart]:
@@ -660,7 +660,7 @@ def _parquet_parts(file: str, path: Path, k: int) -> list[_TablePart]:
         raise DataError(f"cannot read {file} as parquet ({type(err).__name__}); rewrite it") from None
     bounds = np.linspace(0, n, max(1, min(k, n)) + 1).astype(int)
     pairs = zip(bounds[:-1], bounds[1:], strict=True)
-    return [_TablePart(file, str(path), "parquet", int(a), int(b)) for a, b in pairs]
+    return [_TablePart(file, str(path.resolve()), "parquet", int(a), int(b)) for a, b in pairs]
 
 
 # --- worker-side functions (module level: process workers import them) ---
