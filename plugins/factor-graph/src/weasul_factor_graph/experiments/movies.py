@@ -174,9 +174,9 @@ def run(
     for family, param, deps in settings:
         for seed in range(seeds):
             t0 = time.perf_counter()
-            model = FactorGraph(dependencies=deps, l2=l2, seed=seed, n_chains=n_chains, epochs=epochs).fit(
-                L_tr
-            )
+            model = FactorGraph(
+                dependencies=deps, l2=l2, seed=seed, n_chains=n_chains, epochs=epochs, fit_class_prior="none"
+            ).fit(L_tr)
             seconds = time.perf_counter() - t0
             probs = model.predict_proba(L_tr[covered])
             lm_auc = float(roc_auc_score(y_te[test_covered], model.predict_proba(L_te[test_covered])[:, 1]))

@@ -118,13 +118,24 @@ def run(n: int = 20000, seed: int = 0, l2: float = 1e-4) -> dict[str, Any]:
     L_te, y_te = truth.sample(n, seed=seed + 1)
     started = time.perf_counter()
     models = {
-        "independent": FactorGraph(l2=l2, propensity="votes").fit(L_tr),
-        "true deps (exact)": FactorGraph(dependencies=TRUE_DEPENDENCIES, l2=l2, propensity="votes").fit(L_tr),
+        "independent": FactorGraph(l2=l2, propensity="votes", fit_class_prior="none").fit(L_tr),
+        "true deps (exact)": FactorGraph(
+            dependencies=TRUE_DEPENDENCIES, l2=l2, propensity="votes", fit_class_prior="none"
+        ).fit(L_tr),
         "true deps (Gibbs)": FactorGraph(
-            dependencies=TRUE_DEPENDENCIES, l2=l2, propensity="votes", inference="gibbs", seed=seed
+            dependencies=TRUE_DEPENDENCIES,
+            l2=l2,
+            propensity="votes",
+            fit_class_prior="none",
+            inference="gibbs",
+            seed=seed,
         ).fit(L_tr),
         "over-specified": FactorGraph(
-            dependencies=TRUE_DEPENDENCIES + WRONG_DEPENDENCIES, l2=l2, propensity="votes", seed=seed
+            dependencies=TRUE_DEPENDENCIES + WRONG_DEPENDENCIES,
+            l2=l2,
+            propensity="votes",
+            fit_class_prior="none",
+            seed=seed,
         ).fit(L_tr),
     }
     fit_seconds = time.perf_counter() - started
