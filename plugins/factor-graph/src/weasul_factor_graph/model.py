@@ -19,7 +19,6 @@ votes, summing y out exactly:
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast
 
 import numpy as np
@@ -27,6 +26,7 @@ from pydantic import Field, field_validator, model_validator
 from weasul.data import ExpertLabels
 from weasul.errors import DataError, SpecError
 from weasul.interfaces import LabelModel, LabelModelParams
+from weasul.memory import require_memory
 from weasul.progress import track
 from weasul.validation import check_label_matrix, infer_n_classes
 
@@ -50,17 +50,12 @@ def _check_memory(n_rows: int, m: int, n_dependencies: int, k: int) -> None:
     """Refuse, with the figure, a fit whose tables would not fit in memory: the (K+1, K)
     accuracy table and its views, a (K+1, K+1, K) table per dependency, a few (n, K) arrays."""
     need = 8 * (4 * (k + 1) * k + n_dependencies * (k + 1) ** 2 * k + 4 * n_rows * k)
-    try:
-        free = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not Linux: only refuse the impossible
-        free = 2**40
-    if need > free:
-        raise DataError(
-            f"factor-graph with n_classes={k}, {m} LFs and {n_dependencies} dependencies needs about "
-            f"{need / 2**30:.1f} GiB (a {k + 1} x {k} accuracy table, a {k + 1} x {k + 1} x {k} table per "
-            f"dependency), more than the {free / 2**30:.1f} GiB of free memory; set n_classes to the "
-            "number of classes the votes use"
-        )
+    require_memory(
+        need,
+        f"factor-graph with n_classes={k}, {m} LFs and {n_dependencies} dependencies (a {k + 1} x {k} "
+        f"accuracy table, a {k + 1} x {k + 1} x {k} table per dependency)",
+        "set n_classes to the number of classes the votes use",
+    )
 
 
 DependencyType = Literal["similar", "fixing", "reinforcing", "priority", "bolstering", "negated"]
