@@ -256,6 +256,12 @@ class FactorGraph(LabelModel):
             )
             loglik = None
         fitted = Weights.unpack(theta, layout, fixed_balance)
+        if joint_balance is not None:
+            fitted.balance = joint_balance
+        if p.identifiability_check and exact:  # before any fitted state is set
+            from weasul_factor_graph.identifiability import check_label_identified
+
+            check_label_identified(L, _node_marginals(engine, fitted)[0], n_classes)
         self.accuracy_ = np.asarray(fitted.accuracy, dtype=float).copy()
         self.propensity_ = np.asarray(fitted.propensity, dtype=float).copy()
         self.dependency_weights_ = np.asarray(fitted.dependency, dtype=float).copy()
@@ -278,10 +284,6 @@ class FactorGraph(LabelModel):
         self.inference_ = "exact" if exact else "gibbs"
         self.log_likelihood_ = loglik
         self._engine_cache = engine
-        if p.identifiability_check and exact:
-            from weasul_factor_graph.identifiability import check_label_identified
-
-            check_label_identified(L, _node_marginals(engine, self._weights(joint=True))[0], n_classes)
         return self
 
     def _fit_prior(self, L: np.ndarray, k: int) -> np.ndarray | None:
