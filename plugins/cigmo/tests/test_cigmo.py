@@ -54,6 +54,11 @@ def test_objects_are_grouped_views_of_identities():
         views = d.images[members].reshape(3, -1)
         assert not np.array_equal(views[0], views[1]) and views.sum(1).min() > 10
     np.testing.assert_array_equal(make_objects(4, 5, 3, seed=1).images, d.images)
+    assert np.unique(d.images).tolist() == [0.0, 1.0]  # one grey level by default (as the paper's renders)
+    shaded = make_objects(4, 5, 3, size=32, seed=1, grey=(0.55, 1.0))  # the old data: one per identity
+    levels = shaded.images.reshape(20, 3, -1).max(2)
+    assert (levels.min(1) == levels.max(1)).all() and levels.min() < 0.8 < levels.max()
+    np.testing.assert_array_equal(shaded.images > 0, d.images > 0)  # the same outlines and views
     with pytest.raises(DataError, match="n_categories"):
         make_objects(11, 2, 2)
 
@@ -116,17 +121,36 @@ def test_batch_norm_makes_u_depend_on_the_input_from_the_start():
     assert spread[False] < 0.05 < 0.2 < spread[True], spread
 
 
+def test_shared_view_encoder_gives_every_category_the_same_view_posterior():
+    """Paper App. B: one view encoder g, r for all categories; the default has one per category."""
+    torch = pytest.importorskip("torch")
+    from weasul_cigmo import _nn
+
+    x = torch.as_tensor(make_objects(3, 4, 3, seed=0).images)
+    for shared in (True, False):
+        net = _nn.build((1, 32, 32), 3, 4, 3, seed=0, shared_view=shared).eval()
+        with torch.no_grad():
+            post = net.infer(x)
+        same = torch.equal(post["y_mu"][:, 0], post["y_mu"][:, 2]) and torch.equal(
+            post["y_var"][:, 1], post["y_var"][:, 2]
+        )
+        assert same == shared
+        assert post["y_mu"].shape == (36, 3, 3) and not torch.equal(post["z_mu"][:, 0], post["z_mu"][:, 1])
+
+
 def test_cigmo_uses_every_component_and_clusters_above_chance():
     """Regression test of the collapse onto one component (every run of the first version: all
     test items in one component, accuracy 1/3). Measured with these settings over seeds 0-4:
-    accuracy 0.52-0.74, the smallest component 16-23% of the items; this is seed 0."""
-    train, test = make_objects(3, 30, 6, seed=0), make_objects(3, 20, 6, seed=10_000)
-    model = CIGMO(categories=3, image_shape=[1, 32, 32], epochs=10, batch_groups=20, seed=0)
+    accuracy 0.79-0.91, the smallest component 24-28% of the items; this is seed 0 (0.853, 28%).
+    With half the identities (30) at 10 or 20 epochs one component stayed (nearly) empty in 2-3
+    of 5 seeds (the paper's "category degeneracy"), so the test trains on 60."""
+    train, test = make_objects(3, 60, 6, seed=0), make_objects(3, 20, 6, seed=10_000)
+    model = CIGMO(categories=3, image_shape=[1, 32, 32], epochs=20, batch_groups=20, seed=0)
     model.fit(train.images.reshape(len(train.images), -1), groups=train.groups)
     clusters = model.category_proba(test.images.reshape(len(test.images), -1)).argmax(1)
     shares = np.bincount(clusters, minlength=3) / len(clusters)
-    assert shares.min() >= 0.10, shares
-    assert clustering_accuracy(test.categories, clusters) >= 0.45
+    assert shares.min() >= 0.15, shares
+    assert clustering_accuracy(test.categories, clusters) >= 0.7
 
 
 def test_inputs_are_checked():
@@ -142,7 +166,7 @@ def test_inputs_are_checked():
 
 def test_save_load_round_trips_exactly(small, tmp_path):
     d, X = small
-    for kw in ({}, {"conv": True}, {"likelihood": "bernoulli"}):
+    for kw in ({}, {"conv": True}, {"likelihood": "bernoulli"}, {"shared_view": True}):
         model = CIGMO(categories=2, shape_dim=3, image_shape=[1, 16, 16], epochs=1, mi_weight=1.0, **kw)
         model.fit(X, groups=d.groups)
         loaded = CIGMO.load(model.save(tmp_path / "m.safetensors"))

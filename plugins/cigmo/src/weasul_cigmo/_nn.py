@@ -77,7 +77,8 @@ class CigmoNet(nn.Module):
 
     `likelihood`: "gaussian" (the paper's N(f_c(y, z), I); a Sigmoid output for images) or
     "bernoulli" (images only). `separate_classifier`: u has its own trunk (paper App. B), else it
-    reads the encoders' trunk. `batchnorm`: after every hidden layer (paper App. B)."""
+    reads the encoders' trunk. `batchnorm`: after every hidden layer (paper App. B). `shared_view`:
+    one view encoder for all categories (paper App. B), else a view head per category."""
 
     def __init__(
         self,
@@ -90,6 +91,7 @@ class CigmoNet(nn.Module):
         likelihood: str = "gaussian",
         separate_classifier: bool = True,
         batchnorm: bool = True,
+        shared_view: bool = False,
         hidden: int = _HIDDEN,
     ) -> None:
         super().__init__()
@@ -106,7 +108,8 @@ class CigmoNet(nn.Module):
         self.separate_classifier = separate_classifier
         self.classifier = nn.Linear(hidden, categories)
         self.shape_head = nn.Linear(hidden, categories * 2 * shape_dim)
-        self.view_head = nn.Linear(hidden, categories * 2 * view_dim)
+        self.shared_view = shared_view  # paper App. B: one view encoder g, r for all categories
+        self.view_head = nn.Linear(hidden, (1 if shared_view else categories) * 2 * view_dim)
         latent = shape_dim + view_dim
         self.dec_in = nn.Parameter(torch.randn(categories, latent, hidden) / math.sqrt(latent))
         self.dec_bias = nn.Parameter(torch.zeros(categories, hidden))
@@ -119,7 +122,7 @@ class CigmoNet(nn.Module):
         n, c = len(x), self.categories
         logits = self.classifier(self.classifier_trunk(x) if self.separate_classifier else h)
         h_mu, h_var = self.shape_head(h).view(n, c, 2, self.shape_dim).unbind(2)
-        g_mu, g_var = self.view_head(h).view(n, c, 2, self.view_dim).unbind(2)
+        g_mu, g_var = self.view_head(h).view(n, -1, 2, self.view_dim).expand(-1, c, -1, -1).unbind(2)
         return {
             "u": F.softmax(logits, dim=1),
             "z_mu": h_mu,

@@ -1,11 +1,13 @@
 """Watch CIGMO's mixture while it trains: per epoch, on new identities, the share of items each
 component holds (mean q(c | x) and argmax), the entropy of u(x), each component's reconstruction
-loss and the clustering accuracy; then the confusion matrix. The flags switch off the parts whose
+loss, its items' mean grey level (the identity brightness the old data gave; `--grey 0.55 1`) and
+the clustering accuracy; then the confusion matrix. The flags switch off the parts whose
 absence made the first version collapse (batch normalisation, u's own trunk, the Gaussian
 likelihood), one at a time.
 
     python -m weasul_cigmo.diagnose [--categories 3] [--identities 40] [--epochs 10] [--seed 0]
-        [--likelihood bernoulli] [--no-batchnorm] [--shared-classifier] [--scale 0.22 0.36 --shift 0.12]
+        [--likelihood bernoulli] [--no-batchnorm] [--shared-classifier] [--shared-view]
+        [--scale 0.22 0.36 --shift 0.12] [--grey 0.55 1]
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from weasul_cigmo.metrics import clustering_accuracy
-from weasul_cigmo.objects import SCALE, SHIFT, make_objects
+from weasul_cigmo.objects import GREY, SCALE, SHIFT, make_objects
 
 __all__ = ["main"]
 
@@ -38,10 +40,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shared-classifier", action="store_true", help="u reads the encoders' trunk")
     parser.add_argument("--scale", type=float, nargs=2, default=list(SCALE))
     parser.add_argument("--shift", type=float, default=SHIFT)
+    parser.add_argument("--grey", type=float, nargs=2, default=list(GREY), help="identities' grey levels")
+    parser.add_argument("--shared-view", action="store_true", help="one view encoder (paper App. B)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     c = args.categories
-    views = {"scale": (args.scale[0], args.scale[1]), "shift": args.shift}
+    views = {
+        "scale": (args.scale[0], args.scale[1]),
+        "shift": args.shift,
+        "grey": (args.grey[0], args.grey[1]),
+    }
     train = make_objects(c, args.identities, args.views, seed=args.seed, **views)
     test = make_objects(c, 20, args.views, seed=10_000 + args.seed, **views)
     net = _nn.build(
@@ -53,7 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         likelihood=args.likelihood,
         batchnorm=not args.no_batchnorm,
         separate_classifier=not args.shared_classifier,
+        shared_view=args.shared_view,
     )
+    grey = test.images.reshape(len(test.images), -1).max(1)
     x_test = torch.as_tensor(test.images)
 
     def report(epoch: int, model: Any) -> None:
@@ -63,12 +73,14 @@ def main(argv: list[str] | None = None) -> None:
             nll = -model.log_likelihood(x_test, model.decode(post["z_mu"], post["y_mu"])).mean(0)
         hard = u.argmax(1).numpy()
         entropy = float(-(u * u.clamp_min(1e-8).log()).sum(1).mean())
+        shades = [round(float(grey[hard == k].mean()), 2) if (hard == k).any() else None for k in range(c)]
         print(
             f"epoch {epoch:2d}: accuracy {clustering_accuracy(test.categories, hard):.3f}, "
             f"mean q(c|x) {np.round(u.mean(0).numpy(), 2)}, "
             f"argmax shares {np.round(np.bincount(hard, minlength=c) / len(hard), 2)}, "
             f"entropy of u {entropy:.2f} (uniform {np.log(c):.2f}), "
-            f"recon loss per component {np.round(nll.numpy(), 1)}",
+            f"recon loss per component {np.round(nll.numpy(), 1)}, "
+            f"mean grey level per component {shades}",
             flush=True,
         )
 

@@ -58,6 +58,11 @@ class CigmoParams(WeasulParams):
         "Bernoulli (images only; its larger scale lets the KL terms matter less)",
     )
     conv: bool = Field(False, description="convolutional nets for images (H = W, a multiple of 8); else MLPs")
+    shared_view: bool = Field(
+        False,
+        description="one view encoder for all categories (paper App. B); the default, a view head "
+        "per category, had the higher held-out ELBO here",
+    )
     mi_weight: float = Field(
         0.0, ge=0, description="weight of Eq. 4's within-group mutual information (paper: off)"
     )
@@ -109,7 +114,16 @@ class _Mixture(Encoder):
         nn = _nn()
         if p.likelihood == "bernoulli" and len(shape) != 3:
             raise DataError("likelihood 'bernoulli' needs images in [0, 1] (set image_shape)")
-        net = nn.build(shape, categories, p.shape_dim, p.view_dim, p.conv, p.seed, likelihood=p.likelihood)
+        net = nn.build(
+            shape,
+            categories,
+            p.shape_dim,
+            p.view_dim,
+            p.conv,
+            p.seed,
+            likelihood=p.likelihood,
+            shared_view=p.shared_view,
+        )
         self.loss_history_ = nn.train(
             net,
             data,
@@ -157,7 +171,15 @@ class _Mixture(Encoder):
         plugin, state, scalars = read_module(cls, path)
         p = plugin.params
         shape, categories = tuple(scalars["input_shape_"]), scalars["categories_"]
-        net = _nn().build(shape, categories, p.shape_dim, p.view_dim, p.conv, likelihood=p.likelihood)
+        net = _nn().build(
+            shape,
+            categories,
+            p.shape_dim,
+            p.view_dim,
+            p.conv,
+            likelihood=p.likelihood,
+            shared_view=p.shared_view,
+        )
         plugin.module_ = restore(net, state)
         plugin.input_shape_, plugin.categories_ = scalars["input_shape_"], scalars["categories_"]
         return plugin

@@ -2,8 +2,8 @@
 
 Each category is an outline family given by a radial profile r(phi) (disc, triangle, square,
 five-point star, cross, clover, pentagon, eight-point star, crescent-like lobe, ring); each object
-identity perturbs its category's profile (aspect ratio, two random low-frequency bumps, a grey
-level); each view draws the identity at a rotation, scale and position. White-on-black values
+identity perturbs its category's profile (aspect ratio, two random low-frequency bumps; optionally
+a grey level); each view draws the identity at a rotation, scale and position. White-on-black values
 in [0, 1], (n, 1, size, size). A group is all views of one identity (the paper groups K = 3 views
 of one object; the model cuts the groups into tuples of K).
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from weasul.errors import DataError
 
-__all__ = ["CATEGORIES", "SCALE", "SHIFT", "ObjectViews", "make_objects"]
+__all__ = ["CATEGORIES", "GREY", "SCALE", "SHIFT", "ObjectViews", "make_objects"]
 
 #: Default view ranges: scale of the object (image widths per object unit) and the largest shift
 #: of its centre (image widths). Narrow, as the paper's renders of size-normalised, centred
@@ -23,6 +23,11 @@ __all__ = ["CATEGORIES", "SCALE", "SHIFT", "ObjectViews", "make_objects"]
 #: (0.22, 0.36) and shift up to 0.12, where views held 75% of the pixel variance and categories 4%.
 SCALE = (0.32, 0.38)
 SHIFT = 0.03
+#: Range of an identity's grey level. One level for all, as the paper's renders of ShapeNet
+#: models without material data in a single lighting condition; the earlier default (0.55, 1.0)
+#: gave every identity its own brightness, a group-invariant factor across the categories that
+#: CIGMO's mixture partly clustered on (the components' mean grey levels 0.64-0.88).
+GREY = (1.0, 1.0)
 
 CATEGORIES = (
     "disc",
@@ -89,11 +94,11 @@ def make_objects(
     scale: tuple[float, float] = SCALE,
     shift: float = SHIFT,
     aspect: tuple[float, float] = (0.65, 1.0),
-    grey: tuple[float, float] = (0.55, 1.0),
+    grey: tuple[float, float] = GREY,
 ) -> ObjectViews:
     """`identities_per_category` objects per category, each drawn in `views` random views: a
     rotation (full turn), a scale drawn from `scale` (object units per image width) and a shift
-    of the centre of up to `shift` image widths."""
+    of the centre of up to `shift` image widths; each identity has a grey level drawn from `grey`."""
     if not 2 <= n_categories <= len(CATEGORIES):
         raise DataError(f"n_categories must be between 2 and {len(CATEGORIES)}, got {n_categories}")
     if identities_per_category < 1 or views < 1 or size < 8:
