@@ -38,9 +38,6 @@ PLUGIN_OF = {
     "nashaat": "weasul_active_weasul",
 }
 KNOWN = {
-    # active-weasul keeps the uniform prior so that expert answers can move it (its module
-    # docstring); matrix-completion and nashaat estimate it from the votes (0.919)
-    ("aw-spouse", "active-weasul"): "0.841 vs majority vote 0.921",
 }
 
 

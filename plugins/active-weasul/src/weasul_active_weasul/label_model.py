@@ -38,16 +38,15 @@ paper's figures, `reproduce.CONFIG`); `auto_alpha` is the paper's other suggesti
 second derivative alone (`MCProblem.curvature`). The alpha of a fit is `MCProblem.alpha` (set
 in `solve`) and `alpha_` after fit.
 
-Class prior. Without `class_prior` or `y_dev`, `ActiveWeaSuL` keeps the uniform prior
-(`class_balance="uniform"`), `NashaatModel` takes matrix-completion's estimate from the votes
-(`"votes"`: the class shares of the votes of sources that vote two or more classes). With that
-estimate on the paper's synthetic set (0.58 where the truth is 0.50) and the fresh variant
-(0.35 for 0.50), the expert-free fit is confidently wrong on a vote pattern (P(y = 1) 0.04
-where 85% of its rows are positive, 0.29 under the uniform prior), the squared penalty has
-almost no gradient there, and ten maxKL answers left the accuracy where it was (0.909 and
-0.832; uniform: 0.962 and 0.884 on most seeds). On Active WeaSuL spouse (92% negative) the
-uniform prior costs the expert-free fit 8 points (0.841; with the estimate 0.919, majority vote
-0.921): pass `class_prior` (or `class_balance: votes`) there.
+Class prior. Without `class_prior` or `y_dev`, matrix-completion's estimate from the votes
+(`class_balance`: the class shares of the votes of sources that vote two or more classes, as far
+as they agree): Active WeaSuL spouse (92% negative) 0.919 instead of 0.841 under the uniform
+prior (majority vote 0.921). The shrinkage matters here: on the paper's synthetic set and the
+fresh variant the plain shares (0.58 and 0.35 class 0; both balanced) made the expert-free fit
+confidently wrong on a vote pattern (P(y = 1) 0.04 where 85% of its rows are positive, 0.29
+under the uniform prior), the squared penalty had almost no gradient there, and ten maxKL
+answers left the accuracy where it was (0.909 and 0.832); the LFs disagree about those shares,
+so the estimate is uniform there.
 
 With only two conditionally independent LF groups (the synthetic set: LF 1 and the clique of
 LFs 2-3) Eq. 1 does not identify the model: its minima form a one-parameter family whose
@@ -143,11 +142,6 @@ class ActiveWeaSuL(MatrixCompletion):
 
     class Params(MatrixCompletion.Params):
         alpha: float = Field(1.0, ge=0, description="weight of the expert penalty (Eq. 3), in `alpha_units`")
-        class_balance: Literal["votes", "uniform"] = Field(
-            "uniform",
-            description="class prior without class_prior or y_dev: uniform (default: the answers must be able to "
-            "move the model, see the module docstring) or votes (matrix-completion's estimate from the votes)",
-        )
         alpha_units: Literal["data", "raw"] = Field(
             "data",
             description="data: alpha times the scale of Eq. 1 at the fit without experts (its largest second "
@@ -364,11 +358,6 @@ class NashaatModel(ActiveWeaSuL):
 
     class Params(ActiveWeaSuL.Params):
         fill_abstains: bool = Field(False, description="also replace abstains of labelled items by the answer")
-        class_balance: Literal["votes", "uniform"] = Field(
-            "votes",
-            description="class prior without class_prior or y_dev: votes (matrix-completion's default, the class "
-            "shares of the votes of sources voting two or more classes) or uniform; no penalty to keep movable",
-        )
 
     params: Params
 
