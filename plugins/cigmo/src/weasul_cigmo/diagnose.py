@@ -1,12 +1,13 @@
 """Watch CIGMO's mixture while it trains: per epoch, on new identities, the share of items each
 component holds (mean q(c | x) and argmax), the entropy of u(x), each component's reconstruction
-loss, its items' mean grey level (the identity brightness the old data gave; `--grey 0.55 1`) and
-the clustering accuracy; then the confusion matrix. The flags switch off the parts whose
+loss, its items' mean grey level (the identity brightness the old data gave; `--grey 0.55 1`),
+the clustering accuracy, and the ELBO per item on grouped views of held-out validation identities
+(the criterion the defaults were chosen on); then the confusion matrix. The flags switch off the parts whose
 absence made the first version collapse (batch normalisation, u's own trunk, the Gaussian
 likelihood), one at a time.
 
     python -m weasul_cigmo.diagnose [--categories 3] [--identities 40] [--epochs 10] [--seed 0]
-        [--likelihood bernoulli] [--no-batchnorm] [--shared-classifier] [--shared-view]
+        [--likelihood bernoulli] [--no-batchnorm] [--shared-classifier] [--shared-view] [--shape-dim 16]
         [--scale 0.22 0.36 --shift 0.12] [--grey 0.55 1]
 """
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shift", type=float, default=SHIFT)
     parser.add_argument("--grey", type=float, nargs=2, default=list(GREY), help="identities' grey levels")
     parser.add_argument("--shared-view", action="store_true", help="one view encoder (paper App. B)")
+    parser.add_argument("--shape-dim", type=int, default=16, help="M (paper: 100)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     c = args.categories
@@ -52,10 +54,15 @@ def main(argv: list[str] | None = None) -> None:
     }
     train = make_objects(c, args.identities, args.views, seed=args.seed, **views)
     test = make_objects(c, 20, args.views, seed=10_000 + args.seed, **views)
+    val = make_objects(c, 30, args.views, seed=20_000 + args.seed, **views)
+    order = np.argsort(val.identities, kind="stable")
+    x_val = torch.as_tensor(val.images[order])
+    per = -(-args.views // 3)  # tuples of K = 3 views per identity
+    seg_val = torch.as_tensor(val.identities[order] * per + np.tile(np.arange(args.views) // 3, 30 * c))
     net = _nn.build(
         (1, 32, 32),
         c,
-        16,
+        args.shape_dim,
         3,
         seed=args.seed,
         likelihood=args.likelihood,
@@ -71,6 +78,11 @@ def main(argv: list[str] | None = None) -> None:
             post = model.infer(x_test)
             u = post["u"]
             nll = -model.log_likelihood(x_test, model.decode(post["z_mu"], post["y_mu"])).mean(0)
+            state = torch.get_rng_state()  # the ELBO's samples must not change the training run
+            torch.manual_seed(0)
+            n_seg = int(seg_val.max()) + 1
+            elbo = -np.mean([float(_nn.elbo_loss(model, x_val, seg_val, n_seg)) for _ in range(5)])
+            torch.set_rng_state(state)
         hard = u.argmax(1).numpy()
         entropy = float(-(u * u.clamp_min(1e-8).log()).sum(1).mean())
         shades = [round(float(grey[hard == k].mean()), 2) if (hard == k).any() else None for k in range(c)]
@@ -80,7 +92,8 @@ def main(argv: list[str] | None = None) -> None:
             f"argmax shares {np.round(np.bincount(hard, minlength=c) / len(hard), 2)}, "
             f"entropy of u {entropy:.2f} (uniform {np.log(c):.2f}), "
             f"recon loss per component {np.round(nll.numpy(), 1)}, "
-            f"mean grey level per component {shades}",
+            f"mean grey level per component {shades}, "
+            f"held-out ELBO per item {elbo * n_seg / len(x_val):.2f}",
             flush=True,
         )
 
