@@ -192,17 +192,19 @@ class Executor:
         return np.concatenate(self.map_list(func, chunks))
 
     def map_sum(
-        self, func: Callable[[Any], Mapping[str, Any]], items: Sequence[Any]
+        self, func: Callable[[Any], Mapping[str, Any]], items: Sequence[Any], *, scatter: bool = False
     ) -> dict[str, np.ndarray]:
         """`func(item) -> {name: array}` for every item, summed elementwise. On Dask the sums are
-        added up on the workers in a tree, so only one dict of statistics reaches this process."""
+        added up on the workers in a tree, so only one dict of statistics reaches this process;
+        `scatter` as for `map_list`."""
         if not items:
             raise DataError("nothing to sum over: no partitions")
         if not self.is_dask:
             return dict(_tree([func(item) for item in items], _add_up))
         client = self.client
         shared = self._shared(func)
-        futures = [client.submit(_call, shared, item, pure=False) for item in items]
+        sent = client.scatter(list(items), hash=False) if scatter else items
+        futures = [client.submit(_call, shared, item, pure=False) for item in sent]
         total = _tree(futures, lambda *parts: client.submit(_add_up, *parts, pure=False))
         return dict(total.result())
 

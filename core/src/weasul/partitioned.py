@@ -583,12 +583,13 @@ def map_partitions(
     folders = [_fresh_folder(stem) for stem, _ in outputs]
     checks = [(kind, f"{label} output '{stem.name}'") for stem, kind in outputs]
     runner = executor or Executor()
+    scatter = extras is not None  # per-partition data (gold labels) goes as data, not in the graph
     extras = list(extras) if extras is not None else [None] * source.n_partitions
     tasks = [
         (str(path), [str(f) for f in folders], i, extra)
         for i, (path, extra) in enumerate(zip(source.paths, extras, strict=True))
     ]
-    results = runner.map_list(functools.partial(_map_part, fn, checks), tasks)
+    results = runner.map_list(functools.partial(_map_part, fn, checks), tasks, scatter=scatter)
     arrays = [
         _assemble(folder, [metas[j] for metas, _ in results], kind, executor)
         for j, (folder, (_, kind)) in enumerate(zip(folders, outputs, strict=True))
@@ -678,7 +679,8 @@ def lf_summary_partitioned(
         y = check_labels(y, n_items=n)
     items = [(str(p), None if y is None else y[a:b]) for p, (a, b) in zip(L.paths, L.bounds, strict=True)]
     k = max(1, n_classes)
-    c = (executor or Executor()).map_sum(functools.partial(_lf_counts_task, k), items)
+    # gold-label slices travel as data, not inside the task graph
+    c = (executor or Executor()).map_sum(functools.partial(_lf_counts_task, k), items, scatter=y is not None)
     rows = []
     for j in range(m):
         row: dict[str, Any] = {

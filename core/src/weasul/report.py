@@ -428,10 +428,17 @@ def _load_data(run_dir: Path) -> Dataset | None:
 
                 parted = executor.get("kind") == "dask" and executor.get("partitioned", True)
                 if parted and isinstance(loader, LoadsPartitioned):
-                    # read as the run read it, one partition at a time here: never whole
+                    # class names from the params when they fix them, else read as the run
+                    # read it, one partition at a time here: never whole
+                    from weasul.data import Dataset
                     from weasul.executor import Executor
 
-                    _DATA_CACHE[key] = loader.load_partitioned(Executor())
+                    named = getattr(loader, "class_names_without_reading", lambda: None)()
+                    _DATA_CACHE[key] = (
+                        Dataset(str(data["use"]), {}, named)
+                        if named is not None
+                        else loader.load_partitioned(Executor())
+                    )
                 else:
                     _DATA_CACHE[key] = loader.load()
         except Exception as err:  # noqa: BLE001 - a report shows less rather than failing

@@ -560,7 +560,7 @@ class TableDataset(DatasetLoader):
         """The partitions of one split's files: `executor.partitions` in all, else one per
         `blocksize` bytes and at least two per worker, shared out by file size."""
         paths = [(file, check_file(file)) for file in files]
-        sizes = [path.stat().st_size for _, path in paths]
+        sizes = [_data_bytes(file, path) for file, path in paths]
         total = sum(sizes)
         wanted = executor.spec.partitions or max(2 * executor.n_workers, -(-total // self.params.blocksize))
         parts: list[_TablePart] = []
@@ -568,6 +568,14 @@ class TableDataset(DatasetLoader):
             k = max(1, round(wanted * size / total)) if total else 1
             parts += _parquet_parts(file, path, k) if path.suffix == ".parquet" else _csv_parts(file, path, k)
         return parts
+
+    def class_names_without_reading(self) -> tuple[str, ...] | None:
+        """The class names `load` gives, when the params fix them (class_names, label_values,
+        or no label column); None when they come from the label values in the files."""
+        p = self.params
+        if p.class_names or p.label_values is not None or p.label_column is None:
+            return tuple(p.class_names or (str(v) for v in p.label_values or ()))
+        return None
 
     def _checked_scans(self, parts: list[_TablePart], scans: dict[_TablePart, dict[str, Any]]) -> list[int]:
         """Raise the first problem the workers found, in file order, with rows counted in its
@@ -648,6 +656,19 @@ def _csv_parts(file: str, path: Path, k: int) -> list[_TablePart]:
     bounds = [*sorted(starts), size]
     ranges = [(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a] or [(len(header), size)]
     return [_TablePart(file, str(path.resolve()), "csv", a, b, len(header), header.count(b'"')) for a, b in ranges]
+
+
+def _data_bytes(file: str, path: Path) -> int:
+    """The bytes a file's rows take to read: a csv's size, a parquet file's uncompressed size."""
+    if path.suffix != ".parquet":
+        return path.stat().st_size
+    require_parquet("reading parquet files")
+    pq: Any = importlib.import_module("pyarrow.parquet")
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, ValueError) as err:
+        raise DataError(f"cannot read {file} as parquet ({type(err).__name__}); rewrite it") from None
+    return int(sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups)))
 
 
 def _parquet_parts(file: str, path: Path, k: int) -> list[_TablePart]:
