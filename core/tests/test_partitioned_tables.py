@@ -176,3 +176,22 @@ def test_an_encoder_not_declared_row_wise_gets_its_partitions_gathered_with_a_wa
     assert "_Centre, not row-wise" in caplog.text and "gathering a partitioned 15x3 array" in caplog.text
     whole = np.concatenate(blocks)
     np.testing.assert_allclose(out.artifacts["X"]["train"], whole - whole.mean(axis=0))
+
+
+def test_parquet_partitions_follow_the_uncompressed_size_and_named_classes_need_no_read(tmp_path):
+    path = tmp_path / "big.parquet"
+    frame = pd.DataFrame(
+        {
+            "text": [f"{i} " + "the same long review text, again and again " * 3 for i in range(20_000)],
+            "label": "pos",
+        }
+    )
+    frame.to_parquet(path, row_group_size=1000)  # snappy packs it about 10x
+    packed = path.stat().st_size
+    executor = Executor(ExecutorSpec(n_workers=1))  # at least 2 partitions
+    loader = _loader({"train": [str(path)]}, blocksize=packed)
+    items = loader.load_partitioned(executor)["train"].items
+    assert items.n_partitions > 2 and sum(items.rows) == 20_000  # the compressed size alone gives 1
+    assert loader.class_names_without_reading() is None  # from the label values in the files
+    named = _loader({"train": [str(path)]}, label_values=["neg", "pos"])
+    assert named.class_names_without_reading() == named.load().class_names == ("neg", "pos")
