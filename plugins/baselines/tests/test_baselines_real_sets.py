@@ -4,8 +4,7 @@ DataError saying why; `auto` at least majority vote - 1 point. Snorkel's figures
 
 The sets (benchmarks/real_sets.py): WRENCH youtube, sms, trec, claude9 (macro-F1), Active
 WeaSuL spam and spouse, FlyingSquid tennis, and the 13 crowd sets of shared/data/crowd.
-Majority vote breaks ties to the lowest class. Known shortfalls are strict xfails with the
-measured figure, so a fix shows up as an unexpected pass.
+Majority vote breaks ties to the lowest class.
 """
 
 from __future__ import annotations
@@ -37,8 +36,6 @@ PLUGIN_OF = {
     "active-weasul": "weasul_active_weasul",
     "nashaat": "weasul_active_weasul",
 }
-KNOWN = {
-}
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +55,7 @@ def _data(loaded, name):
 
 
 CASES = [
-    pytest.param(
-        name,
-        model,
-        marks=[pytest.mark.xfail(strict=True, reason=KNOWN[(name, model)])] if (name, model) in KNOWN else [],
-        id=f"{name}-{model}",
-    )
+    pytest.param(name, model, id=f"{name}-{model}")
     for name in real_sets.REAL_SETS
     for model in MODELS
 ]
