@@ -22,8 +22,10 @@ How it decides:
    held-out agreement of the vote with the others' prediction, in- or out-of-sample) picked
    the better model reliably. Letting the learned models override majority vote helps on
    some (youtube: their mean 0.840, majority vote 0.776 with ties to class 0) and loses on
-   others (trec: 0.522 vs 0.576); breaking ties only keeps the gain where it comes from ties.
-   Matrix completion among the tie-breakers: trec 0.588 -> 0.618, the other LF sets unchanged.
+   others (trec, weighted vote and Dawid-Skene then: 0.522 vs 0.576); breaking ties only keeps
+   the gain where it comes from ties. A candidate that refuses breaks no ties: on trec
+   Dawid-Skene refuses (`max_em_gain`), so weighted vote and matrix completion do (0.618;
+   majority vote 0.576, Snorkel 0.470).
    On crowd sets the likelihood picked the best or near-best candidate; matrix completion is
    not scored there (with it, the likelihood never chose it over the other candidates on the
    14 crowd-like real sets, at 2-9x their fit time). On LF matrices no held-out score is
