@@ -54,11 +54,7 @@ def _data(loaded, name):
     return loaded[name]
 
 
-CASES = [
-    pytest.param(name, model, id=f"{name}-{model}")
-    for name in real_sets.REAL_SETS
-    for model in MODELS
-]
+CASES = [pytest.param(name, model, id=f"{name}-{model}") for name in real_sets.REAL_SETS for model in MODELS]
 
 
 @pytest.mark.slow

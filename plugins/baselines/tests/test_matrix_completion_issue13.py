@@ -21,7 +21,9 @@ def test_zero_in_class_prior_is_refused_with_a_reason_not_a_linalg_error():
         MatrixCompletion(n_classes=2, class_prior=[0.0, 1.0]).fit(L)
     with pytest.raises(DataError, match=r"class\(es\) \[2\] probability 0"):
         MatrixCompletion(n_classes=3, class_prior=[0.5, 0.5, 0.0]).fit(np.where(L == 1, 2, L))
-    P = MatrixCompletion(n_classes=2, class_prior=[1e-3, 1 - 1e-3]).fit(L).predict_proba(L)  # what it suggests
+    P = (
+        MatrixCompletion(n_classes=2, class_prior=[1e-3, 1 - 1e-3]).fit(L).predict_proba(L)
+    )  # what it suggests
     assert np.isfinite(P).all() and P[:, 1].mean() > 0.9
 
 
@@ -58,8 +60,10 @@ def test_no_collapse_on_crowd_matrices(name):
 
     ds = weasul.create("datasets", "crowd", path=str(shared_data("crowd", name))).load()
     k = int(max(ds.train.L.max(), ds.test.y.max())) + 1
-    mv = (weasul.create("label_models", "majority-vote", n_classes=k).fit(ds.train.L).predict(ds.test.L)
-          == ds.test.y).mean()
+    mv = (
+        weasul.create("label_models", "majority-vote", n_classes=k).fit(ds.train.L).predict(ds.test.L)
+        == ds.test.y
+    ).mean()
     acc = (MatrixCompletion(n_classes=k).fit(ds.train.L).predict(ds.test.L) == ds.test.y).mean()
     alone = (MatrixCompletion(n_classes=k, anchor=0).fit(ds.train.L).predict(ds.test.L) == ds.test.y).mean()
     assert acc >= mv - 0.01, (acc, mv)
