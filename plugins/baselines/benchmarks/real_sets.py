@@ -69,7 +69,10 @@ def _wrench(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     ds = weasul.create(
         "datasets", "wrench", path=str(root / "wrench" / name), drop_labeled_ids=(name == "trec")
     ).load()
-    return ds.train.L, ds.test.L, ds.test.y, ds.n_classes
+    L_fit, L_test, y_test = ds.train.L, ds.test.L, ds.test.y
+    if L_fit is None or L_test is None or y_test is None:
+        raise FileNotFoundError(f"wrench/{name}: no weak labels or no test gold")
+    return L_fit, L_test, y_test, ds.n_classes
 
 
 def _claude9(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -89,7 +92,7 @@ def _activeweasul(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.nda
     sfx = "" if name == "spam" else f"_{name}"
 
     def arr(stem: str) -> np.ndarray:
-        return np.load(folder / f"{stem}{sfx}.npy").astype(np.int64)
+        return np.asarray(np.load(folder / f"{stem}{sfx}.npy"), dtype=np.int64)
 
     return arr("L_train"), arr("L_test"), arr("Y_test").ravel(), 2
 

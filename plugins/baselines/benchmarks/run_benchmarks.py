@@ -234,15 +234,11 @@ def scale_table(quick: bool, only: str | None = None) -> dict[str, Any]:
     labels = ("majority-vote", "dawid-skene", "matrix-completion", "triplet", "auto", "snorkel")
     for label in labels:
         make(label, 2).fit(warm)
-    cases: list[tuple[str, np.ndarray, np.ndarray, int]] = []
-    for name, n, m in shapes:
-        L, y = generated(n, m)
-        cases.append((name, L, y, 2))
-    L9, y9 = semeval_like()
-    cases.append(("semeval-like 1749x164 (K=9)", L9, y9, 9))
-    for name, L, y, k in cases:
+    cases = [(name, n, m, 2) for name, n, m in shapes] + [("semeval-like 1749x164 (K=9)", 0, 0, 9)]
+    for name, n, m, k in cases:
         if only and only not in name:
-            continue
+            continue  # a matrix is generated only for a case that runs
+        L, y = generated(n, m) if k == 2 else semeval_like()
         row: dict[str, Any] = {}
         for label in labels:
             if label == "triplet" and k != 2:
