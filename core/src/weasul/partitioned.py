@@ -765,7 +765,7 @@ CALIBRATION_BINS = 10
 def calibration_counts(P: np.ndarray, y: np.ndarray, bins: int = CALIBRATION_BINS) -> dict[str, np.ndarray]:
     """Per bin of the top-class probability of the items with a gold label (y >= 0): items,
     summed confidence and right predictions. Summed over partitions they give the ECE and the
-    reliability curve of `weasul.report.calibration_bins` on the whole split."""
+    reliability curve of the whole split (`weasul.report.calibration_bins` counts with this too)."""
     keep = np.asarray(y) >= 0
     confidence = np.asarray(P, dtype=float).max(axis=1)[keep] if len(P) else np.empty(0)
     correct = (np.asarray(P).argmax(axis=1) == y)[keep] if len(P) else np.empty(0, dtype=bool)

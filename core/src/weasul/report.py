@@ -596,7 +596,7 @@ def label_model_sections(
     metrics carry both as counts summed on the workers (`predicted`, `calibration`)."""
     counted = {s: v for s, v in metrics.items() if isinstance(v, Mapping) and "predicted" in v}
     if counted:
-        return _counted_sections(step_id, metrics, artifacts_dir, title)
+        return _counted_sections(step_id, metrics, counted, artifacts_dir, title)
     base = metrics_section(step_id, metrics, title)
     preds = read_artifacts(artifacts_dir, "pred")
     if not preds:
@@ -624,10 +624,14 @@ def label_model_sections(
 
 
 def _counted_sections(
-    step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None, title: str
+    step_id: str,
+    metrics: Mapping[str, Any],
+    counted: Mapping[str, Mapping[str, Any]],
+    artifacts_dir: Path | None,
+    title: str,
 ) -> list[ReportSection]:
-    """`label_model_sections` of a partitioned run, from the counts in its metrics."""
-    counted = {s: m for s, m in metrics.items() if isinstance(m, Mapping) and "predicted" in m}
+    """`label_model_sections` of a partitioned run, from the counts in its metrics (`counted`:
+    the splits that carry them)."""
     shown = {s: {k: v for k, v in m.items() if k not in ("predicted", "calibration")} for s, m in counted.items()}
     base = metrics_section(step_id, {**metrics, **shown}, title)
     counts = {s: np.asarray(m["predicted"]) for s, m in counted.items()}
@@ -676,19 +680,13 @@ def calibration_from_counts(
 def calibration_bins(
     probs: np.ndarray, y: np.ndarray, bins: int = 10
 ) -> tuple[float, list[tuple[float, float, int]]]:
-    """Expected calibration error of the top-class probability, and per non-empty bin of that
-    probability (equal widths over [0, 1]): (mean confidence, accuracy, items)."""
-    probs, y = np.asarray(probs, dtype=float), np.asarray(y)
-    confidence, correct = probs.max(axis=1), probs.argmax(axis=1) == y
-    which = np.minimum((confidence * bins).astype(int), bins - 1)
-    points, ece = [], 0.0
-    for b in range(bins):
-        members = which == b
-        if members.any():
-            conf, acc = float(confidence[members].mean()), float(correct[members].mean())
-            points.append((conf, acc, int(members.sum())))
-            ece += members.mean() * abs(conf - acc)
-    return float(ece), points
+    """Expected calibration error of the top-class probability over the items with a gold label
+    (y >= 0), and per non-empty bin of that probability (equal widths over [0, 1]): (mean
+    confidence, accuracy, items). The bins are those a partitioned run sums on its workers."""
+    from weasul.partitioned import calibration_counts
+
+    counts = calibration_counts(np.asarray(probs, dtype=float), np.asarray(y), bins)
+    return calibration_from_counts(counts["cal_items"], counts["cal_confidence"], counts["cal_correct"])
 
 
 def _calibration_part(artifacts_dir: Path | None) -> tuple[Table, Figure] | None:
