@@ -114,6 +114,27 @@ def break_ties(scores: np.ndarray, L: np.ndarray, seed: int, rtol: float = 1e-9)
     return cast(np.ndarray, keys.argmax(axis=1))
 
 
+def row_codes(L: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n,) int64 code of each row of a dense L in base K+1 (digit = vote + 1, first source
+    most significant); needs m * log2(K+1) <= 62 so that every code fits."""
+    n, m = L.shape
+    base = n_classes + 1
+    space = base**m
+    weights = base ** np.arange(m - 1, -1, -1, dtype=np.int64)
+    if space <= 1 << 24 and base <= 127:
+        # exact in float32: one narrow copy and a BLAS matrix-vector product
+        small = L.astype(np.int8)
+        small += 1
+        return (small.astype(np.float32) @ weights.astype(np.float32)).astype(np.int64)
+    if space <= 1 << 53:
+        return ((L + 1).astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
+    code = np.zeros(n, dtype=np.int64)
+    for j in range(m):  # loop over sources
+        code *= base
+        code += L[:, j] + 1
+    return code
+
+
 def compress_rows(L: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct rows of `L` with their counts: (patterns (u, m), counts (u,), inverse (n,)).
 
@@ -127,19 +148,7 @@ def compress_rows(L: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray
     if m * np.log2(base) > 62:
         return L, np.ones(n, dtype=np.float64), np.arange(n)
     space = base**m
-    weights = base ** np.arange(m - 1, -1, -1, dtype=np.int64)
-    if space <= 1 << 24 and base <= 127:
-        # exact in float32: one narrow copy and a BLAS matrix-vector product
-        small = L.astype(np.int8)
-        small += 1
-        code = (small.astype(np.float32) @ weights.astype(np.float32)).astype(np.int64)
-    elif space <= 1 << 53:
-        code = ((L + 1).astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
-    else:
-        code = np.zeros(n, dtype=np.int64)
-        for j in range(m):  # loop over sources
-            code *= base
-            code += L[:, j] + 1
+    code = row_codes(L, n_classes)
     if space <= 1 << 22:
         counts_all = np.bincount(code, minlength=space)
         uniq = np.flatnonzero(counts_all)

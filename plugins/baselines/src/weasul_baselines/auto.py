@@ -83,7 +83,7 @@ from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.statistics import Statistics, iterate_statistics
 from weasul.validation import check_label_matrix, is_sparse
 
-from weasul_baselines._common import check_fit_matrix, compress_rows, dense_rows, resolve_prior
+from weasul_baselines._common import check_fit_matrix, compress_rows, dense_rows, resolve_prior, row_codes
 from weasul_baselines._statistics import (
     check_partition,
     check_sources,
@@ -569,15 +569,9 @@ def _key_bytes(n_sources: int, n_classes: int) -> int:
 
 def _keys(L: np.ndarray, n_classes: int) -> np.ndarray:
     """(n,) key of each row of a dense L (PatternHistogram): int64 codes or void digits."""
-    n, m = L.shape
+    m = L.shape[1]
     if _key_bytes(m, n_classes) == 8:
-        weights = (n_classes + 1) ** np.arange(m - 1, -1, -1, dtype=np.int64)
-        if float(n_classes + 1) ** m <= 2.0**53:  # exact in float64: one BLAS matrix-vector product
-            return ((L + 1).astype(np.float64) @ weights.astype(np.float64)).astype(np.int64)
-        code = np.zeros(n, dtype=np.int64)
-        for j in range(m):  # loop over sources
-            code += (L[:, j] + 1) * weights[j]
-        return code
+        return row_codes(L, n_classes)
     digits = np.ascontiguousarray((L + 1).astype(_digit_dtype(n_classes)))
     return digits.view(np.dtype((np.void, digits.itemsize * m))).ravel()
 
