@@ -152,6 +152,23 @@ def test_fmt_rounds_and_groups() -> None:
     assert fmt(np.float32(0.25)) == "0.2500" and fmt(np.int64(7)) == "7"
 
 
+def test_split_summaries_keep_non_empty_row_lists_and_tables_start_from_train() -> None:
+    rows = [{"lf": "a", "coverage": 0.5}]
+    metrics = {
+        "dev": {"lf_summary": rows},
+        "train": {"lf_summary": rows, "n": 3},
+        "valid": {"lf_summary": []},  # empty: nothing to show
+        "extra": {"lf_summary": "not rows"},
+        "test": {"lf_summary": rows},
+        "accuracy": 0.9,  # a scalar beside the splits
+    }
+    summaries = report.split_summaries(metrics, "lf_summary")
+    assert summaries == {"dev": rows, "train": rows, "test": rows}
+    assert report.split_summaries(metrics, "concept_summary") == {}
+    assert report.train_first(summaries) == ["train", "test", "dev"]
+    assert report.train_first(["other", "valid", "test"]) == ["test", "valid", "other"]  # no train
+
+
 def test_lf_section_shows_every_lf_with_its_numbers_and_the_coverage_chart(tmp_path: Path) -> None:
     metrics = {"lfs": {"train": {"lf_summary": LF_SUMMARY}}}
     run_dir = _run_folder(tmp_path, [{"id": "lfs", "use": "labeling_functions/python"}], metrics)

@@ -53,7 +53,9 @@ __all__ = [
     "records_table",
     "render_report",
     "split_order",
+    "split_summaries",
     "step_input",
+    "train_first",
     "write_report",
 ]
 
@@ -100,6 +102,23 @@ def split_order(splits: Iterable[str]) -> list[str]:
     """Splits with test first, then valid/dev, then the others in their order, train last."""
     listed = list(splits)
     return sorted(listed, key=lambda s: (_SPLIT_RANK.get(s, 9 if s == "train" else 5), listed.index(s)))
+
+
+def train_first(splits: Iterable[str]) -> list[str]:
+    """The training split first (where there is one), then the others in `split_order`: the
+    order of per-split tables, which start from what the step was fitted or applied on."""
+    listed = list(splits)
+    return (["train"] if "train" in listed else []) + [s for s in split_order(listed) if s != "train"]
+
+
+def split_summaries(metrics: Mapping[str, Any], key: str) -> dict[str, list[dict[str, Any]]]:
+    """The non-empty row lists a step stored under `key` in each split's metrics
+    (`{"train": {"lf_summary": [...]}}` -> `{"train": [...]}`); splits without one are left out."""
+    return {
+        s: v[key]
+        for s, v in metrics.items()
+        if isinstance(v, Mapping) and isinstance(v.get(key), list) and v[key]
+    }
 
 
 def _is_scalar(value: Any) -> bool:
@@ -734,17 +753,12 @@ def _calibration_view(
 def lf_sections(step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path | None) -> list[ReportSection]:
     """Labeling functions: per split, a table of coverage, overlaps, conflicts and empirical
     accuracy per LF, and a bar chart of coverage beside accuracy on the training split."""
-    summaries = {
-        s: v["lf_summary"]
-        for s, v in metrics.items()
-        if isinstance(v, Mapping) and isinstance(v.get("lf_summary"), list) and v["lf_summary"]
-    }
+    summaries = split_summaries(metrics, "lf_summary")
     if not summaries:
         return [metrics_section(step_id, metrics, "Labeling functions")]
     L = read_artifacts(artifacts_dir, "L")
     names = class_names(artifacts_dir)
-    splits = [s for s in split_order(summaries) if s != "train"]
-    splits = (["train"] if "train" in summaries else []) + splits
+    splits = train_first(summaries)
     tables = []
     for split in splits:
         rows = summaries[split]

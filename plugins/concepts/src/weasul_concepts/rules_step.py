@@ -122,18 +122,20 @@ class ConceptRulesStep(LabelingFunctionStep):
 
     def report(self, step_id: str, metrics: Mapping[str, Any], artifacts_dir: Path) -> list[ReportSection]:
         """A concept table per split (train first) and a chart of coverage beside agreement."""
-        from weasul.report import ReportSection, Table, bar_chart, metrics_section, split_order
+        from weasul.report import (
+            ReportSection,
+            Table,
+            bar_chart,
+            metrics_section,
+            split_order,
+            split_summaries,
+            train_first,
+        )
 
-        summaries = {
-            s: v["concept_summary"]
-            for s, v in metrics.items()
-            if isinstance(v, Mapping) and isinstance(v.get("concept_summary"), list) and v["concept_summary"]
-        }
+        summaries = split_summaries(metrics, "concept_summary")
         if not summaries:
             return [metrics_section(step_id, metrics, "Concepts from rules")]
-        splits = (["train"] if "train" in summaries else []) + [
-            s for s in split_order(summaries) if s != "train"
-        ]
+        splits = train_first(summaries)
         tables = []
         for split in splits:
             rows = summaries[split]
