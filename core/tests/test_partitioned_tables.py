@@ -195,3 +195,34 @@ def test_parquet_partitions_follow_the_uncompressed_size_and_named_classes_need_
     assert loader.class_names_without_reading() is None  # from the label values in the files
     named = _loader({"train": [str(path)]}, label_values=["neg", "pos"])
     assert named.class_names_without_reading() == named.load().class_names == ("neg", "pos")
+
+
+def test_the_data_set_is_read_in_partitions_only_on_a_partitioned_dask_executor(tmp_path):
+    from weasul.partitioned import keeps_partitioned, load_dataset, loads_partitioned
+
+    loader = _loader({"train": [str(tmp_path / "none.csv")]}, label_values=["neg", "pos"])
+    dask, whole = ExecutorSpec(kind="dask"), ExecutorSpec(kind="dask", partitioned=False)
+    assert keeps_partitioned(dask) and not keeps_partitioned(whole)
+    assert not keeps_partitioned(ExecutorSpec()) and not keeps_partitioned(None)
+    assert loads_partitioned(loader, dask) and not loads_partitioned(object(), dask)
+    assert not loads_partitioned(loader, whole) and not loads_partitioned(loader, ExecutorSpec())
+    files = _files(tmp_path, "csv")
+    local = load_dataset(_loader(files), Executor(ExecutorSpec(partitions=2)))  # local: whole
+    assert not isinstance(local["train"].items, PartitionedTable) and local.class_names == ("neg", "pos")
+
+
+@pytest.mark.parametrize(
+    ("executor", "names"),
+    [({"kind": "dask"}, ["neg", "pos"]), ({"kind": "local"}, []), ({"kind": "dask", "partitioned": False}, [])],
+)
+def test_the_report_reads_the_data_set_as_the_run_did(tmp_path, executor, names):
+    """On a partitioned Dask run the report takes the class names the params fix without reading
+    the files (here missing); otherwise it loads the data set whole, which fails here."""
+    import yaml
+    from weasul.report import class_names
+
+    params = {"files": {"train": [str(tmp_path / "gone.csv")]}, "text_column": "text", "label_column": "label"}
+    spec = {"data": {"use": "table", "params": {**params, "label_values": ["neg", "pos"]}}, "executor": executor}
+    (tmp_path / "artifacts" / "lfs").mkdir(parents=True)
+    (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    assert class_names(tmp_path / "artifacts" / "lfs") == names

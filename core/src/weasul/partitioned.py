@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, runtime_checkable
 
 import numpy as np
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from weasul.data import Dataset
-    from weasul.executor import Executor
+    from weasul.executor import Executor, ExecutorSpec
     from weasul.interfaces import DatasetLoader, Encoder, LabelModel
     from weasul.lf import LabelingFunction
     from weasul.steps import StepContext, StepOutput
@@ -56,6 +56,8 @@ __all__ = [
     "PartitionedTable",
     "LoadsPartitioned",
     "load_dataset",
+    "keeps_partitioned",
+    "loads_partitioned",
     "read_table_part",
     "is_partitioned",
     "write_partitions",
@@ -394,15 +396,22 @@ class LoadsPartitioned(Protocol):
         ...
 
 
+def keeps_partitioned(spec: ExecutorSpec | None) -> bool:
+    """Whether a run under this executor keeps its data and artifacts in partitions: Dask with
+    `partitioned: true` (the default)."""
+    return spec is not None and spec.kind == "dask" and spec.partitioned
+
+
+def loads_partitioned(loader: object, spec: ExecutorSpec | None) -> TypeGuard[LoadsPartitioned]:
+    """Whether the run's data set is read in partitions (`load_partitioned`) rather than whole:
+    the executor keeps data partitioned and the loader implements `LoadsPartitioned`."""
+    return keeps_partitioned(spec) and isinstance(loader, LoadsPartitioned)
+
+
 def load_dataset(loader: DatasetLoader, executor: Executor | None) -> Dataset:
     """`loader.load()`, or its partitioned form when the executor keeps artifacts partitioned
     (Dask with `partitioned: true`) and the loader implements `LoadsPartitioned`."""
-    if (
-        executor is not None
-        and executor.is_dask
-        and executor.spec.partitioned
-        and isinstance(loader, LoadsPartitioned)
-    ):
+    if executor is not None and loads_partitioned(loader, executor.spec):
         return loader.load_partitioned(executor)
     return loader.load()
 

@@ -442,11 +442,10 @@ def _load_data(run_dir: Path) -> Dataset | None:
                 loader = cast(
                     "DatasetLoader", load_class("datasets", str(data["use"]))(**(data.get("params") or {}))
                 )
-                executor = spec.get("executor") or {}
-                from weasul.partitioned import LoadsPartitioned
+                from weasul.executor import ExecutorSpec
+                from weasul.partitioned import loads_partitioned
 
-                parted = executor.get("kind") == "dask" and executor.get("partitioned", True)
-                if parted and isinstance(loader, LoadsPartitioned):
+                if loads_partitioned(loader, ExecutorSpec.model_validate(spec.get("executor") or {})):
                     # class names from the params when they fix them, else read as the run
                     # read it, one partition at a time here: never whole
                     from weasul.data import Dataset

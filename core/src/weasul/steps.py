@@ -449,14 +449,14 @@ class LabelingFunctionStep(Step["LabelingFunctionPack"]):
 
     def run(self, plugin: LabelingFunctionPack, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
         from weasul.lf import apply_lfs, lf_summary
-        from weasul.partitioned import gather_inputs
+        from weasul.partitioned import gather_inputs, keeps_partitioned
 
         lfs = list(plugin.functions())
         names = [lf.name for lf in lfs]
         k = len(plugin.class_names)
         y = inputs.get("y") or {}
         executor = ctx.executor
-        if executor is not None and executor.is_dask and executor.spec.partitioned:
+        if executor is not None and keeps_partitioned(executor.spec):
             from weasul.partitioned import apply_lfs_partitioned, lf_summary_partitioned
 
             parts = {
