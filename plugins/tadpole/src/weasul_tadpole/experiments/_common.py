@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ __all__ = [
     "make_encoder",
     "write_json",
     "markdown_table",
+    "experiment_parser",
+    "finish",
 ]
 
 _log = logging.getLogger(__name__)
@@ -90,6 +95,26 @@ def default_cache() -> str:
 def write_json(path: Path, payload: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=float))
+
+
+def experiment_parser(doc: str | None, *, out: str, n_mix: int) -> argparse.ArgumentParser:
+    """A command line for one experiment (`doc` as its description) with the arguments every
+    experiment takes: `--data` (the text-domains folder), `--n-mix` (sentences in the general
+    mix, default `n_mix`) and `--out` (where the JSON result goes, default `out`)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--data", default=None, help="text-domains folder (default: ../shared/data/text-domains)"
+    )
+    parser.add_argument("--n-mix", type=int, default=n_mix, help="sentences in the general mix")
+    parser.add_argument("--out", default=out, help="where to write the JSON result")
+    return parser
+
+
+def finish(result: dict[str, Any], out: str, render: Callable[[dict[str, Any]], str]) -> int:
+    """Write an experiment's `result` to `out` as JSON, print it as `render` shows it; exit code 0."""
+    write_json(Path(out), result)
+    sys.stdout.write(render(result) + f"\n\nwritten: {out}\n")
+    return 0
 
 
 def markdown_table(header: list[str], rows: list[list[Any]]) -> str:

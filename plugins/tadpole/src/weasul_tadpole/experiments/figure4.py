@@ -16,11 +16,8 @@ Sentence embeddings are cached under `--cache` (default `.weasul-cache/tadpole-e
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,11 +29,12 @@ from weasul_tadpole.experiments._common import (
     PAPER_SHARES,
     build_mix,
     default_cache,
+    experiment_parser,
+    finish,
     load,
     make_encoder,
     markdown_table,
     task_sentences,
-    write_json,
 )
 from weasul_tadpole.ranking import make_detector, rank_detectors
 from weasul_tadpole.streaming import score_rows
@@ -194,20 +192,13 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--data", default=None, help="text-domains folder (default: ../shared/data/text-domains)"
-    )
-    parser.add_argument("--n-mix", type=int, default=3000, help="sentences in the general mix")
+    parser = experiment_parser(__doc__, out="runs/tadpole/figure4.json", n_mix=3000)
     parser.add_argument("--task-size", type=int, default=500, help="task sentences per domain")
     parser.add_argument("--repeats", type=int, default=3, help="random 90/10 splits in the ranking")
     parser.add_argument("--fraction", type=float, default=0.2, help="share of the mix kept")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", default=None, help="embedding cache folder")
     parser.add_argument("--executor", choices=["local", "dask"], default="local")
-    parser.add_argument("--out", default="runs/tadpole/figure4.json", help="where to write the JSON result")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result = run(
@@ -220,9 +211,7 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache,
         executor=args.executor,
     )
-    write_json(Path(args.out), result)
-    sys.stdout.write(render(result) + f"\n\nwritten: {args.out}\n")
-    return 0
+    return finish(result, args.out, render)
 
 
 if __name__ == "__main__":

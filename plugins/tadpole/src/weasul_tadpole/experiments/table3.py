@@ -27,19 +27,23 @@ Nothing here looks at test data before the final score; no hyperparameter was tu
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import logging
 import os
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from weasul_tadpole.corpora import CORPORA, Corpus
-from weasul_tadpole.experiments._common import Mix, build_mix, load, markdown_table, write_json
+from weasul_tadpole.experiments._common import (
+    Mix,
+    build_mix,
+    experiment_parser,
+    finish,
+    load,
+    markdown_table,
+)
 from weasul_tadpole.tasks import TASKS, LabelledTask, load_task
 from weasul_tadpole.weights import segment_ids, select_segments
 
@@ -571,16 +575,10 @@ def render(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--data", default=None, help="text-domains folder (default: ../shared/data/text-domains)"
-    )
+    parser = experiment_parser(__doc__, out="runs/tadpole/table3.json", n_mix=16000)
     parser.add_argument("--quick", action="store_true", help=f"reduced sizes: {QUICK}")
     parser.add_argument("--tasks", nargs="+", choices=list(TASKS), default=None)
     parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=None)
-    parser.add_argument("--n-mix", type=int, default=16000, help="sentences in the general corpus")
     parser.add_argument("--base-steps", type=int, default=1500)
     parser.add_argument("--batch-size", type=int, default=32, help="MLM batch (base and continued)")
     parser.add_argument("--share", type=float, default=0.2, help="continued steps as a share of base steps")
@@ -594,7 +592,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--out", default="runs/tadpole/table3.json")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("weasul").setLevel(logging.WARNING)
@@ -618,9 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         detector=args.detector,
         **kwargs,
     )
-    write_json(Path(args.out), result)
-    sys.stdout.write(render(result) + f"\n\nwritten: {args.out}\n")
-    return 0
+    return finish(result, args.out, render)
 
 
 if __name__ == "__main__":
