@@ -87,6 +87,16 @@ class InformationGraphEncoder(Encoder):
         arr = X.toarray() if hasattr(X, "tocsr") else X
         return np.asarray(check_features(arr), dtype=np.float32)
 
+    def _fitted_rows(self, X: Any) -> np.ndarray:
+        """`X` as float32 rows of the fitted input length (DataError otherwise)."""
+        self.check_fitted()
+        data = self._rows(X)
+        if data.shape[1] != self.input_length_:
+            raise DataError(
+                f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
+            )
+        return data
+
     def _labels(self, y: Any, n: int) -> np.ndarray | None:
         if y is None:
             return None
@@ -179,23 +189,13 @@ class InformationGraphEncoder(Encoder):
 
     def encode(self, X: Any) -> np.ndarray:
         """(n, 4 * width) float32 encoder features."""
-        self.check_fitted()
-        data = self._rows(X)
-        if data.shape[1] != self.input_length_:
-            raise DataError(
-                f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
-            )
+        data = self._fitted_rows(X)  # checks fitted before module_ is read
         return cast(np.ndarray, _nn().encode(self.module_, data))
 
     def embed(self, X: Any) -> np.ndarray:
         """(n, head output) float32: the L2-normalised head output (contrastive embedding, or
         the cross-entropy model's class logits normalised), the space the loss acts on."""
-        self.check_fitted()
-        data = self._rows(X)
-        if data.shape[1] != self.input_length_:
-            raise DataError(
-                f"X rows have {data.shape[1]} samples but the model was fitted on {self.input_length_}"
-            )
+        data = self._fitted_rows(X)  # checks fitted before module_ is read
         return cast(np.ndarray, _nn().embed(self.module_, data))
 
     def save(self, path: str | Path) -> Path:
