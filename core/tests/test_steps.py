@@ -5,7 +5,8 @@ import pytest
 import weasul
 from weasul.engine import validate
 from weasul.errors import PluginContractError, SpecError
-from weasul.steps import ActiveLoopStep, LabelModelStep, StepContext, run_step, step_class
+from weasul.interfaces import Encoder
+from weasul.steps import ActiveLoopStep, GroupEncoderStep, LabelModelStep, StepContext, run_step, step_class
 from weasul_registry.testing import fake_distribution
 
 MUTATING = '''
@@ -98,3 +99,36 @@ class Greedy(ToyFirstQueryStrategy):
         spec["steps"][-1]["use"] = "query_strategies/greedy"
         with pytest.raises(PluginContractError, match="both declare budget"):
             validate(spec)
+
+
+class _GroupCentre(Encoder):
+    """Subtracts the mean of the group means (the plain mean without groups)."""
+
+    step = GroupEncoderStep
+    persistable = False
+
+    def fit(self, X, y=None, *, groups=None):
+        X = np.asarray(X, dtype=float)
+        self.groups_ = None if groups is None else np.array(groups)
+        if groups is None:
+            self.mean_ = X.mean(axis=0)
+        else:
+            self.mean_ = np.mean([X[groups == g].mean(axis=0) for g in np.unique(groups)], axis=0)
+        return self
+
+    def encode(self, X):
+        return np.asarray(X, dtype=float) - self.mean_
+
+
+def test_group_encoder_step_fits_on_the_fit_split_groups_and_encodes_every_split(tmp_path):
+    X = {"train": np.array([[0.0], [0.0], [0.0], [6.0]]), "test": np.array([[3.0], [1.0]])}
+    groups = {"train": np.array([0, 0, 0, 1]), "test": np.array([5, 5])}
+    assert step_class(_GroupCentre) is GroupEncoderStep and set(GroupEncoderStep.inputs) == {"X", "groups"}
+    out = run_step(_GroupCentre(), {"X": X, "groups": groups}, StepContext("enc", tmp_path))
+    model = out.artifacts["model"]
+    np.testing.assert_array_equal(model.groups_, groups["train"])
+    np.testing.assert_array_equal(out.artifacts["X"]["test"], [[0.0], [-2.0]])  # group means 0 and 6
+    np.testing.assert_array_equal(out.artifacts["X"]["train"], [[-3.0], [-3.0], [-3.0], [3.0]])
+    alone = run_step(_GroupCentre(), {"X": X}, StepContext("enc", tmp_path)).artifacts
+    assert alone["model"].groups_ is None
+    np.testing.assert_array_equal(alone["X"]["test"], [[1.5], [-0.5]])  # plain mean 1.5

@@ -54,6 +54,7 @@ __all__ = [
     "ActiveLoopStep",
     "AnomalyScorerStep",
     "EncoderStep",
+    "GroupEncoderStep",
     "SliceHeadStep",
     "ErrorFinderStep",
     "LabelingFunctionStep",
@@ -380,6 +381,26 @@ class EncoderStep(Step["Encoder"]):
     def apply(self, fitted: Encoder, inputs: dict[str, Any]) -> dict[str, Any]:
         """X -> the saved encoder's features."""
         return {"X": fitted.encode(inputs["X"]), "model": fitted}
+
+
+class GroupEncoderStep(EncoderStep):
+    """Fit on `X[fit_on]` with `groups[fit_on]`, encode every split: for encoders whose
+    `fit(X, groups=g)` learns from a group id per item (items of one group share some factors,
+    e.g. views of one object); without `groups` it calls `fit(X, groups=None)`."""
+
+    inputs: ClassVar[dict[str, InputSpec]] = {
+        "X": InputSpec(("features",)),
+        "groups": InputSpec(
+            ("labels",), required=False, doc="group id per item (items of one group share some factors)"
+        ),
+    }
+
+    def run(self, plugin: Encoder, inputs: dict[str, Any], ctx: StepContext) -> StepOutput:
+        X, groups = inputs["X"], inputs.get("groups")
+        plugin.fit(
+            fit_split(X, ctx, "X"), groups=None if groups is None else fit_split(groups, ctx, "groups")
+        )
+        return StepOutput({"X": self.encode_all(plugin, X, ctx), "model": plugin})
 
 
 class SliceHeadStep(Step["SliceHead"]):

@@ -22,10 +22,9 @@ from weasul.interfaces import Encoder
 from weasul.lazy import require
 from weasul.params import WeasulParams
 from weasul.progress import track
+from weasul.steps import GroupEncoderStep
 from weasul.torch_state import read_module, restore, save_module
 from weasul.validation import check_images
-
-from weasul_group_tcvae.steps import GroupEncoderStep
 
 if TYPE_CHECKING:
     from typing import Self
