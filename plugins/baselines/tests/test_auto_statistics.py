@@ -57,8 +57,14 @@ CASES = {
         2,
         {"max_score_rows": 800, "max_fit_rows": 1500},
     ),
-    # one-class LFs: majority vote decides, the learned mean breaks ties
+    # one-class LFs: the mean of weighted vote, Dawid-Skene and matrix completion decides
     "labeling-functions": (lambda: _one_class(), 2, {}),
+    # without matrix completion: majority vote decides, the learned mean breaks ties
+    "labeling-functions-fallback": (
+        lambda: _one_class(),
+        2,
+        {"candidates": ["majority-vote", "weighted-vote", "dawid-skene"]},
+    ),
 }
 
 
@@ -86,7 +92,9 @@ def test_crowd_case_is_scored_and_lf_case_is_not():
     crowd = Auto(n_classes=2, max_score_rows=800, max_fit_rows=1500).fit(_crowd(m=40, k=2, seed=3)[0])
     assert crowd.mode_ == "crowd" and all(isinstance(crowd.scores_[c], float) for c in crowd.members_)
     lfs = Auto(n_classes=2).fit(_one_class()[0])
-    assert lfs.mode_ == "labeling-functions" and lfs.backbone_
+    assert lfs.mode_ == "labeling-functions" and not lfs.backbone_ and len(lfs.members_) == 3
+    fallback = Auto(n_classes=2, **CASES["labeling-functions-fallback"][2]).fit(_one_class()[0])
+    assert fallback.backbone_ and fallback.members_[0] == "majority-vote"
 
 
 def test_histogram_keys_round_trip_and_merge_in_one_order():

@@ -49,7 +49,7 @@ def test_auto_averages_on_labeling_functions():
     L, y = _one_class()
     auto = Auto(n_classes=4).fit(L)
     assert auto.mode_ == "labeling-functions"
-    assert auto.members_ == ["majority-vote", "weighted-vote", "dawid-skene", "matrix-completion"]
+    assert auto.members_ == ["weighted-vote", "dawid-skene", "matrix-completion"] and not auto.backbone_
     covered = (L != -1).any(axis=1)
     mv = MajorityVote(n_classes=4).fit(L).predict(L)
     assert (auto.predict(L)[covered] == y[covered]).mean() >= (mv[covered] == y[covered]).mean() - 0.01
@@ -96,12 +96,20 @@ def test_step_metrics_show_the_choice(tmp_path):
 def test_auto_on_labeling_functions_reports_roles_not_scores():
     L, _ = _one_class()
     report = Auto(n_classes=4).fit(L).report()
+    assert report["chosen"] == "mean of weighted-vote, dawid-skene, matrix-completion"
     assert report["candidates"] == {
         "triplet": "left out: binary only",
+        "majority-vote": "gives the class mix of the covered rows (rows with no vote)",
+        "weighted-vote": "decides",
+        "dawid-skene": "decides",
+        "matrix-completion": "decides",
+    }
+    # without one of the three, majority vote decides and the others break its ties
+    fewer = Auto(n_classes=4, candidates=["majority-vote", "weighted-vote", "dawid-skene"]).fit(L)
+    assert fewer.backbone_ and fewer.report()["candidates"] == {
         "majority-vote": "decides",
         "weighted-vote": "breaks ties",
         "dawid-skene": "breaks ties",
-        "matrix-completion": "breaks ties",
     }
 
 

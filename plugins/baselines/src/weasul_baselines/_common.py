@@ -24,12 +24,18 @@ __all__ = [
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-def check_fit_matrix(L: object, n_classes: int | None, *, accept_sparse: bool = False) -> tuple[Any, int]:
+def check_fit_matrix(
+    L: object, n_classes: int | None, *, accept_sparse: bool = False, allow_silent_sources: bool = False
+) -> tuple[Any, int]:
     """Check a training label matrix and return it (int64, or CSR with `accept_sparse`) with K.
 
-    Refuses one-row matrices: nothing can be estimated from a single item.
+    Refuses one-row matrices: nothing can be estimated from a single item. `allow_silent_sources`
+    for a caller that checks them on its own statistics (the column-wise check is a slow pass:
+    about half of the whole check at 1M x 10).
     """
-    arr = check_label_matrix(L, n_classes=n_classes, accept_sparse=accept_sparse)
+    arr = check_label_matrix(
+        L, n_classes=n_classes, accept_sparse=accept_sparse, allow_silent_sources=allow_silent_sources
+    )
     if arr.shape[0] < 2:
         raise DataError(
             f"L has a single row (shape {arr.shape}); a label model needs at least two items to fit"
