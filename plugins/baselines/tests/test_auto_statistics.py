@@ -112,6 +112,9 @@ def test_histogram_keys_round_trip_and_merge_in_one_order():
             + PatternHistogram.of(to_sparse_votes(L[:300]), k, 10_000)
         )
         assert np.array_equal(merged.keys, whole.keys) and np.array_equal(merged.counts, whole.counts)
+        # votes per source and class, read off the keys' digits
+        expected = np.stack([(L == c).sum(axis=0) for c in range(k)], axis=1)
+        np.testing.assert_array_equal(whole.votes(), expected)
 
 
 def test_too_many_distinct_rows_are_refused_with_what_to_do():
