@@ -134,3 +134,30 @@ def test_classes_voted_by_one_or_two_sources_keep_the_majority_vote_start(tmp_pa
     back = MatrixCompletion.load(model.save(tmp_path / "mc.safetensors"))
     np.testing.assert_allclose(back.predict_proba(L[:200]), model.predict_proba(L[:200]))
     assert back.formulation_ == "one-vs-rest"
+
+
+def test_partitions_and_partial_fit_give_the_in_memory_one_vs_rest_fit():
+    """The one-vs-rest statistics (same-class co-votes, K x m x m) sum over partitions, dense or
+    sparse, as the joint ones do."""
+    from weasul.statistics import fit_from_statistics, map_sum_over
+    from weasul.validation import to_sparse_votes
+
+    L, _ = _symmetric(40, 6000, 9, seed=4)
+    model = MatrixCompletion(n_classes=40)
+    memory = model.clone().fit(L)
+    parts = list(np.split(L, [1, 1, 700, 2500, 4100]))
+    parts[3] = to_sparse_votes(parts[3])
+    many = fit_from_statistics(model.clone(), map_sum_over(parts), L.shape[1])
+    streamed = model.clone()
+    for part in parts:
+        streamed.partial_fit(part)
+    for other in (many, streamed):
+        assert other.formulation_ == "one-vs-rest"
+        for name in ("z_", "log_theta_", "class_prior_", "single_col_"):
+            np.testing.assert_allclose(getattr(other, name), getattr(memory, name), rtol=0, atol=1e-8)
+        np.testing.assert_allclose(other.predict_proba(L), memory.predict_proba(L), rtol=0, atol=1e-8)
+    L3, _ = _symmetric(3, 3000, 6, seed=5)
+    forced = MatrixCompletion(n_classes=3, joint_max_classes=2)
+    split = fit_from_statistics(forced.clone(), map_sum_over(np.array_split(L3, 3)), 6)
+    assert split.formulation_ == "one-vs-rest"
+    np.testing.assert_allclose(split.log_theta_, forced.clone().fit(L3).log_theta_, rtol=0, atol=1e-8)

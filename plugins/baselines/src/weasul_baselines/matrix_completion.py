@@ -77,11 +77,12 @@ the true class (P(lambda_j = v | Y = y) the same for all y != v), approximately 
 rates). The K solutions give the class-conditional table with off-diagonals that depend on
 the vote only: P(lambda_j = v | Y = v) = a_jv from problem v, P(lambda_j = v | Y = y) =
 b_jv = P(psi_jv = 1 | Y != v) for y != v, so Eq. 2 becomes p_y prod_{j voting y} a_jy / b_jy.
-Statistics: only the same-class co-votes (one sparse product over (item, class voted there)
-cells, O(n m^2) whatever K); each solver step O(K m^2). The class prior rule is the joint
-fit's. Fits with cliques or expert labels, subclasses that override a hook (Active WeaSuL),
-fits from partition statistics and `partial_fit` stay joint (their summed moments are the
-(m K)^2 overlap matrix). `formulation_` says which ran.
+Statistics (`_one_vs_rest_statistics`): the votes per (source, class), the same-class
+co-votes (K, m, m) (sparse products over the (item, class voted there) cells, O(n m^2)
+whatever K) and the majority-vote sums; fits from partition statistics and `partial_fit` sum
+them instead of the (m K)^2 overlap matrix. Each solver step costs O(K m^2). The class prior
+rule is the joint fit's. Fits with cliques or expert labels and subclasses that override a
+hook (Active WeaSuL) stay joint. `formulation_` says which ran.
 
 Measured (OMP_NUM_THREADS=1; `run_benchmarks.py --only classes`, 100k x 20, symmetric noise):
 wall [CPU] seconds, accuracy, run of 17:17 UTC at load 3.4-4.1: default (joint at K = 10,
@@ -261,6 +262,41 @@ def _weighted_moments(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return total / n, second / n
 
 
+def _one_vs_rest_statistics(P: Any, w: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """Summable statistics of the one-vs-rest fit of the rows `P` (dense, -1 = abstain, or CSR
+    with class + 1) with row weights `w`, all O(n m^2) whatever K: rows, covered_rows, psi_sum
+    (m K) the votes per (source, class), same_gram (K, m, m) the rows where sources j and l
+    both vote class c, mv_same (m K) the majority-vote share of class c summed over source j's
+    votes for c, mv_mass (K) the majority-vote soft labels summed over the rows."""
+    from scipy import sparse
+
+    u, m = P.shape
+    r, j, v = vote_entries(P)
+    # one row per (item, class voted there): its gram holds the same-class co-votes only
+    cells, cell_of = np.unique(r * k + v, return_inverse=True)
+    B = sparse.csr_matrix((np.ones(r.size), (cell_of, j)), shape=(cells.size, m))
+    same = np.zeros((k, m, m))
+    cell_class = cells % k
+    order = np.argsort(cell_class, kind="stable")
+    bounds = np.searchsorted(cell_class[order], np.arange(k + 1))
+    weighted = sparse.diags(w[cells // k]) @ B
+    for c in np.flatnonzero(np.diff(bounds)):
+        rows = order[bounds[c] : bounds[c + 1]]
+        same[c] = (B[rows].T @ weighted[rows]).toarray()
+    # majority-vote soft labels: P_mv(Y = v | row) = (votes for v in the row) / (votes in it)
+    in_cell = np.bincount(cell_of, minlength=cells.size).astype(np.float64)
+    per_row = np.bincount(r, minlength=u).astype(np.float64)
+    share = in_cell / per_row[cells // k]
+    return {
+        "rows": np.array(w.sum()),
+        "covered_rows": np.array(w[per_row > 0].sum()),
+        "psi_sum": np.bincount(j * k + v, weights=w[r], minlength=m * k),
+        "same_gram": same,
+        "mv_same": np.bincount(j * k + v, weights=w[r] * share[cell_of], minlength=m * k),
+        "mv_mass": np.bincount(cell_class, weights=w[cells // k] * share, minlength=k),
+    }
+
+
 @dataclass
 class MCProblem:
     """The pieces of Eq. 1 for one fit, and f(z, lambda) (Eq. 2) for any z.
@@ -431,8 +467,9 @@ class MatrixCompletion(FromStatistics, LabelModel):
     sums anew). `y_dev` and `expert` are in-memory only, as are subclasses that override
     `build_problem` or `init_z` and fits with `cliques` (UnsupportedError).
 
-    Above `joint_max_classes` (10) classes, `fit` solves one binary Eq. 1 per class on the
-    one-vs-rest indicators (cost linear in K; module docstring, "Many classes").
+    Above `joint_max_classes` (10) classes, the fit (in memory or from statistics) solves one
+    binary Eq. 1 per class on the one-vs-rest indicators (cost linear in K; module docstring,
+    "Many classes").
     """
 
     class Params(LabelModelParams):
@@ -745,62 +782,47 @@ class MatrixCompletion(FromStatistics, LabelModel):
         return all(getattr(type(self), name) is getattr(MatrixCompletion, name) for name in self._HOOKS)
 
     def _fit_one_vs_rest(self, L: np.ndarray, k: int, y_dev: np.ndarray | None) -> Statistics:
-        """K binary problems "Y = c" on the indicators psi_jc = [lambda_j = c] of the sources that
-        vote c, each Eq. 1 on an (m_c, m_c) correlation matrix with the anchored majority-vote
-        start; the table log P(lambda_j = v | Y = y) is P(psi_jv = 1 | Y = v) at y = v and
-        P(psi_jv = 1 | Y != v) elsewhere. Statistics in O(n m^2) (same-class co-votes only),
-        solves in O(K m^2) per step."""
-        from scipy import sparse
-
-        n, m = L.shape
+        """The one-vs-rest fit of a checked in-memory `L` (the statistics of one partition)."""
         prior = resolve_prior(self.params.class_prior, k)
         self._check_prior(prior)
-        P, w, _ = compress_rows(L, k)
-        r, j, v = vote_entries(P)
-        votes = np.bincount(j * k + v, weights=w[r], minlength=m * k).reshape(m, k)
-        layout = single_layout(votes > 0)
-        self._check_units(layout, None)
-        d = layout.n_cols
-        col = layout.single_col[j, v]
-        mean = np.bincount(col, weights=w[r], minlength=d) / n
         if y_dev is not None and prior is None:
             y = check_labels(y_dev, n_classes=k, name="y_dev")
             counts = np.bincount(y, minlength=k) + 1.0
             prior = counts / counts.sum()
-        if prior is None:
-            prior = self._default_prior(layout, mean, n)
-        # one row per (item, class voted there): its gram holds the same-class co-votes only
-        cells, cell_of = np.unique(r * k + v, return_inverse=True)
-        B = sparse.csr_matrix((np.ones(r.size), (cell_of, col)), shape=(cells.size, d))
-        gram = (B.T @ sparse.csr_matrix((w[r], (cell_of, col)), shape=B.shape)).tocoo()
-        # majority-vote soft labels: P_mv(Y = v | row) = (votes for v in the row) / (votes in it)
-        in_cell = np.bincount(cell_of, minlength=cells.size).astype(np.float64)
-        per_row = np.bincount(r, minlength=P.shape[0]).astype(np.float64)
-        share = in_cell / per_row[cells // k]
-        psi_mv = np.bincount(col, weights=w[r] * share[cell_of], minlength=d) / n
-        covered = float(w[per_row > 0].sum())
-        p_mv = (np.bincount(cells % k, weights=w[cells // k] * share, minlength=k) + (n - covered) * prior) / n
-        cov_os = psi_mv - mean * p_mv[layout.col_class]
+        P, w, _ = compress_rows(L, k)
+        return self._solve_one_vs_rest(_one_vs_rest_statistics(P, w, k), k, L.shape[1], prior, partial=False)
 
-        cls = layout.col_class
-        pos = np.zeros(d, dtype=np.int64)  # rank of each column among its class's columns
-        order = np.argsort(cls, kind="stable")
-        starts = np.searchsorted(cls[order], np.arange(k + 1))
-        pos[order] = np.arange(d) - np.repeat(starts[:-1], np.diff(starts))
-        a, b = gram.row, gram.col
-        by_class = np.argsort(cls[a], kind="stable")
-        entry_starts = np.searchsorted(cls[a][by_class], np.arange(k + 1))
+    def _solve_one_vs_rest(
+        self, summed: Mapping[str, np.ndarray], k: int, m: int, prior: np.ndarray | None, *, partial: bool
+    ) -> Statistics:
+        """K binary problems "Y = c" on the indicators psi_jc = [lambda_j = c] of the sources that
+        vote c, each Eq. 1 on an (m_c, m_c) correlation matrix with the anchored majority-vote
+        start; the table log P(lambda_j = v | Y = y) is P(psi_jv = 1 | Y = v) at y = v and
+        P(psi_jv = 1 | Y != v) elsewhere (module docstring, "Many classes")."""
+        n = float(summed["rows"])
+        votes = np.asarray(summed["psi_sum"]).reshape(m, k)
+        check_sources(votes, n, partial=partial)
+        layout = single_layout(votes > 0)
+        self._check_units(layout, None)
+        seen = votes.ravel() > 0
+        mean = summed["psi_sum"][seen] / n
+        if prior is None:
+            prior = self._default_prior(layout, mean, int(n))
+        # majority-vote soft labels; rows without a vote take the class prior (as `init_z`)
+        p_mv = (summed["mv_mass"] + (n - float(summed["covered_rows"])) * prior) / n
+        cov_os = summed["mv_same"][seen] / n - mean * p_mv[layout.col_class]
+        same = np.asarray(summed["same_gram"])
+        d = layout.n_cols
         log_theta = np.empty((d, k))
         z_all = np.zeros((d, 1))
         loss = 0.0
         for c in range(k):
-            cols = order[starts[c] : starts[c + 1]]
+            cols = np.flatnonzero(layout.col_class == c)  # ordered by source
             if cols.size == 0:
                 continue
-            e = by_class[entry_starts[c] : entry_starts[c + 1]]
-            second = np.zeros((cols.size, cols.size))
-            second[pos[a[e]], pos[b[e]]] = gram.data[e] / n
-            theta, z, part = self._solve_class(n, float(prior[c]), mean[cols], second, cov_os[cols])
+            src = layout.col_unit[cols]
+            second = same[c][np.ix_(src, src)] / n
+            theta, z, part = self._solve_class(int(n), float(prior[c]), mean[cols], second, cov_os[cols])
             log_theta[cols] = theta[:, [0]]
             log_theta[cols, c] = theta[:, 1]
             z_all[cols, 0] = z
@@ -848,6 +870,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
     # soft labels (the start z0). The columns of the sources' votes seen are Eq. 1's psi, so
     # its moments are sub-blocks. `fit(L)` keeps its own pass (subclasses such as Active
     # WeaSuL's read `problem.psi`); both give the same Eq. 1 up to floating-point sums.
+    # One-vs-rest (above `joint_max_classes`): `_one_vs_rest_statistics` instead, in both.
     def _statistics_refusal(self) -> str | None:
         if self.params.cliques:
             return (
@@ -872,11 +895,14 @@ class MatrixCompletion(FromStatistics, LabelModel):
             raise UnsupportedError(f"{type(self).__name__} cannot fit from partition statistics: {reason}")
         prior = resolve_prior(self.params.class_prior, n_classes)
         self._check_prior(prior)
-        return {
+        state = {
             "n_classes": np.array(n_classes),
             "n_sources": np.array(n_sources),
             "fixed_prior": np.zeros(0) if prior is None else prior,
         }
+        if self._one_vs_rest_applies(n_classes, None):
+            state["one_vs_rest"] = np.array(True)
+        return state
 
     def _statistics_of(self, prepared: Any, state: Mapping[str, np.ndarray]) -> Statistics:
         from scipy import sparse
@@ -886,6 +912,8 @@ class MatrixCompletion(FromStatistics, LabelModel):
             P, w = prepared, np.ones(prepared.shape[0])
         else:
             P, w, _ = compress_rows(prepared, k)
+        if "one_vs_rest" in state:
+            return _one_vs_rest_statistics(P, w, k)
         rows, cols, vals = vote_entries(P)
         indptr = np.zeros(P.shape[0] + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=P.shape[0]), out=indptr[1:])
@@ -912,6 +940,9 @@ class MatrixCompletion(FromStatistics, LabelModel):
     ) -> tuple[Statistics, bool]:
         """Eq. 1 from the summed moments and its solution (closed-form statistics: one pass)."""
         k, m = int(state["n_classes"]), int(state["n_sources"])
+        fixed = state["fixed_prior"] if state["fixed_prior"].size else None
+        if "one_vs_rest" in state:
+            return {**state, **self._solve_one_vs_rest(summed, k, m, fixed, partial="partial" in state)}, True
         n = float(summed["rows"])
         votes = np.asarray(summed["psi_sum"]).reshape(m, k)
         check_sources(votes, n, partial="partial" in state)
@@ -920,7 +951,6 @@ class MatrixCompletion(FromStatistics, LabelModel):
         cols = np.flatnonzero(votes.ravel() > 0)
         mean = summed["psi_sum"][cols] / n
         second = summed["psi_gram"][np.ix_(cols, cols)] / n
-        fixed = state["fixed_prior"] if state["fixed_prior"].size else None
         problem = self._problem_from_moments(
             layout, int(n), k, fixed, mean, second, np.zeros((0, m), dtype=np.int64), np.zeros(0), None
         )
