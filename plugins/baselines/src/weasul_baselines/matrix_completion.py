@@ -84,12 +84,15 @@ them instead of the (m K)^2 overlap matrix. Each solver step costs O(K m^2). The
 rule is the joint fit's. Fits with cliques or expert labels and subclasses that override a
 hook (Active WeaSuL) stay joint. `formulation_` says which ran.
 
-Measured (OMP_NUM_THREADS=1; `run_benchmarks.py --only classes`, 100k x 20, symmetric noise):
-wall [CPU] seconds, accuracy, run of 17:17 UTC at load 3.4-4.1: default (joint at K = 10,
-one-vs-rest above) 3.23 [1.60] 0.998 / 1.31 [0.64] 0.999 / 3.45 [1.64] 1.000 for K = 10 / 50
-/ 200 (x1.07 wall, x1.03 CPU for x20 classes); one-vs-rest at every K 0.91 [0.47] / 2.09
-[0.83] / 2.34 [1.54] (x2.6 wall, x3.3 CPU). The remaining growth is the per-class column
-selection and L-BFGS (about 5 ms a class) and the sparse co-vote product.
+Measured (OMP_NUM_THREADS=1; `run_benchmarks.py --only classes`, 100k x 20, symmetric noise),
+wall [CPU] seconds and accuracy, run of 17:42:38 UTC at load 2.5-2.6: default (joint at
+K = 10, one-vs-rest above) 1.17 [1.16] 0.998 / 0.62 [0.60] 0.999 / 2.02 [1.35] 1.000 for
+K = 10 / 50 / 200 (x1.7 wall, x1.2 CPU for x20 classes; the K = 10 joint fit includes the
+first import of scipy.optimize in the process); one-vs-rest at every K 0.32 [0.32] / 0.82
+[0.56] / 1.37 [1.31] (x4.3 wall, x4.1 CPU), peak 52-54 MiB (the joint fit: 192 MiB at K = 10,
+1,048 MiB at K = 200). An earlier run (17:17, load 3.4-4.1) gave 0.91 [0.47] / 2.09 [0.83] /
+2.34 [1.54] for one-vs-rest. What grows with K is the per-class column selection and L-BFGS
+(about 5 ms a class).
 On generated data with a known answer: K = 10 symmetric (20k x 10), one-vs-rest and joint
 agree on the sources' accuracies within 0.01 (anchor 0: both within 0.002 of the empirical
 ones; off-diagonals within 0.01 of (1 - acc) cov / (K - 1)), on 99.3% of the predictions
