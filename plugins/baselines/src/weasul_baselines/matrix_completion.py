@@ -86,7 +86,7 @@ hook (Active WeaSuL) stay joint. `formulation_` says which ran.
 
 Measured (OMP_NUM_THREADS=1; `run_benchmarks.py --only classes`, 100k x 20, symmetric noise),
 wall [CPU] seconds and accuracy, run of 17:42:38 UTC at load 2.5-2.6: default (joint at
-K = 10, one-vs-rest above) 1.17 [1.16] 0.998 / 0.62 [0.60] 0.999 / 2.02 [1.35] 1.000 for
+K = 10, one-vs-rest above) 1.17 [1.16] 0.998 / 0.61 [0.60] 0.999 / 2.02 [1.35] 1.000 for
 K = 10 / 50 / 200 (x1.7 wall, x1.2 CPU for x20 classes; the K = 10 joint fit includes the
 first import of scipy.optimize in the process); one-vs-rest at every K 0.32 [0.32] / 0.82
 [0.56] / 1.37 [1.31] (x4.3 wall, x4.1 CPU), peak 52-54 MiB (the joint fit: 192 MiB at K = 10,
