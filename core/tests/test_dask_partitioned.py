@@ -108,11 +108,18 @@ def _spec(tmp_path, executor, name, models=MODELS):
 
 
 def _state(model):
-    return {
-        k: np.asarray(v, dtype=float)
-        for k, v in model.fitted_state().items()
-        if np.asarray(v).dtype != object
-    }
+    """A model's fitted arrays: numbers as float, strings (a resolved setting) as they are."""
+    state = {k: np.asarray(v) for k, v in model.fitted_state().items()}
+    return {k: a.astype(float) if a.dtype.kind in "biuf" else a for k, a in state.items() if a.dtype != object}
+
+
+def _assert_same_state(a, b, label=""):
+    assert a.keys() == b.keys()
+    for key in a:
+        if a[key].dtype.kind == "f":
+            np.testing.assert_allclose(b[key], a[key], rtol=0, atol=1e-8, err_msg=f"{label} {key}")
+        else:
+            assert np.array_equal(b[key], a[key]), f"{label} {key}"
 
 
 def test_dask_run_keeps_L_and_probs_partitioned_and_matches_memory(tmp_path, cluster):
@@ -146,10 +153,7 @@ def test_dask_run_keeps_L_and_probs_partitioned_and_matches_memory(tmp_path, clu
             assert np.array_equal(
                 np.asarray(dask.artifacts[f"{lm}.pred"][split]), local.artifacts[f"{lm}.pred"][split]
             )
-        mem, dist = _state(local.artifacts[f"{lm}.model"]), _state(model)
-        assert mem.keys() == dist.keys()
-        for key in mem:
-            np.testing.assert_allclose(dist[key], mem[key], rtol=0, atol=1e-8, err_msg=f"{lm}: {key}")
+        _assert_same_state(_state(local.artifacts[f"{lm}.model"]), _state(model), lm)
         for split in ("train", "test"):
             counted = dict(dask.metrics[lm][split])
             predicted = counted.pop("predicted")  # counts summed on the workers, for the report
@@ -335,9 +339,7 @@ def test_npy_data_given_as_partitions_runs_without_gathering_L(tmp_path, cluster
     )
     assert isinstance(dask.artifacts["data.L"]["train"], PartitionedArray)
     assert "gathering" not in (dask.path / "run.log").read_text()
-    a, b = _state(mem.artifacts["lm.model"]), _state(dask.artifacts["lm.model"])
-    for key in a:
-        np.testing.assert_allclose(b[key], a[key], rtol=0, atol=1e-8, err_msg=key)
+    _assert_same_state(_state(mem.artifacts["lm.model"]), _state(dask.artifacts["lm.model"]))
     assert np.array_equal(np.asarray(dask.artifacts["lm.pred"]["test"]), mem.artifacts["lm.pred"]["test"])
     assert dask.metrics["lm"]["test"]["accuracy"] == pytest.approx(
         mem.metrics["lm"]["test"]["accuracy"], abs=1e-12
@@ -376,9 +378,7 @@ def test_parquet_texts_go_through_lfs_a_label_model_and_tfidf_without_a_whole_re
     L = dask.artifacts["lfs.L"]["train"]
     assert isinstance(L, PartitionedArray) and L.n_partitions == 4
     assert np.array_equal(L.to_numpy(), local.artifacts["lfs.L"]["train"])
-    a, b = _state(local.artifacts["dawid-skene.model"]), _state(dask.artifacts["dawid-skene.model"])
-    for key in a:
-        np.testing.assert_allclose(b[key], a[key], rtol=0, atol=1e-8, err_msg=key)
+    _assert_same_state(_state(local.artifacts["dawid-skene.model"]), _state(dask.artifacts["dawid-skene.model"]))
     assert np.array_equal(
         np.asarray(dask.artifacts["dawid-skene.pred"]["test"]), local.artifacts["dawid-skene.pred"]["test"]
     )
