@@ -42,7 +42,7 @@ def test_three_learned_models_decide_and_beat_majority_vote_deciding():
         auto = Auto(n_classes=2).fit(L)
         assert auto.mode_ == "labeling-functions" and not auto.backbone_
         assert auto.members_ == ["weighted-vote", "dawid-skene", "matrix-completion"]
-        assert auto.scores_["triplet"].startswith("left out: its model")
+        assert auto.scores_["triplet"].startswith("class mix of rows with no vote only")
         fallback = Auto(n_classes=2, candidates=["majority-vote", "weighted-vote", "dawid-skene"]).fit(L)
         assert fallback.backbone_  # two learned models: majority vote decides
         mv = MajorityVote(n_classes=2).fit(L).predict(L)

@@ -99,7 +99,7 @@ def test_auto_on_labeling_functions_reports_roles_not_scores():
     assert report["chosen"] == "mean of weighted-vote, dawid-skene, matrix-completion"
     assert report["candidates"] == {
         "triplet": "left out: binary only",
-        "majority-vote": "gives the class mix of the covered rows (rows with no vote)",
+        "majority-vote": "class mix of rows with no vote only",
         "weighted-vote": "decides",
         "dawid-skene": "decides",
         "matrix-completion": "decides",
@@ -136,9 +136,9 @@ def test_auto_subsets_are_drawn_from_the_distinct_rows():
     assert (small.predict(L) == y).mean() >= (full.predict(L) == y).mean() - 0.01
 
 
-def test_matrix_completion_breaks_ties_on_labeling_functions_only():
-    """On LF matrices the Snorkel-like matrix completion joins the tie-breakers with its own
-    posterior; on crowd matrices it is left out (never the held-out choice, 2-9x the fit time)."""
+def test_matrix_completion_on_labeling_functions_only():
+    """On LF matrices the Snorkel-like matrix completion is a candidate with its own posterior;
+    on crowd matrices it is left out (never the held-out choice, 2-9x the fit time)."""
     from weasul_baselines import MatrixCompletion
 
     L, _ = _one_class(k=2)
@@ -151,7 +151,7 @@ def test_matrix_completion_breaks_ties_on_labeling_functions_only():
     )
     assert "matrix-completion" in Auto(n_classes=2).fit(L).members_
     crowd = Auto(n_classes=3).fit(_crowd(n=1200)[0])
-    assert crowd.scores_["matrix-completion"].startswith("left out: breaks ties on labeling-function")
+    assert crowd.scores_["matrix-completion"].startswith("left out: used on labeling-function")
 
 
 def _informative_abstains(n=6000, seed=3):
