@@ -136,6 +136,7 @@ def _mean_std(values: list[float]) -> dict[str, float]:
 def supervised(args: argparse.Namespace) -> dict[str, Any]:
     """Table 1: test AUC of MLP and TabTransformer per set (mean of seeds), GBDT beside them."""
     result: dict[str, Any] = {"sets": {}}
+    done: dict[str, list[dict[str, Any]]] = {}
     for name in args.sets:
         runs: list[dict[str, Any]] = []
         for seed in range(args.seeds):
@@ -165,6 +166,9 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
                 flush=True,
             )
             runs.append(run)
+            done[name] = runs
+            # so that a run stopped part-way keeps the seeds it finished, timings included
+            (Path(args.out) / "supervised.partial.json").write_text(json.dumps(done, indent=2))
         paper = PAPER_SETS[name].paper_auc
         result["sets"][name] = {
             "runs": runs,
