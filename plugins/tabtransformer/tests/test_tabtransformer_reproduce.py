@@ -35,7 +35,8 @@ def test_supervised_and_robustness_reproductions_write_their_tables(tmp_path, ca
     )
     assert "blastchar" in capsys.readouterr().out
     partial = json.loads((tmp_path / "supervised.partial.json").read_text())["blastchar"]
-    assert [r["seed"] for r in partial] == [0, 1] and partial[1]["tabtransformer"] == got["runs"][1]["tabtransformer"]
+    assert [r["seed"] for r in partial] == [0, 1]
+    assert partial[1]["tabtransformer"] == got["runs"][1]["tabtransformer"]
     main(["robustness", *common, "--epochs", "3", "--rates", "0", "0.5", "--test-rows", "500"])
     robust = json.loads((tmp_path / "robustness.json").read_text())["sets"]["blastchar"]
     assert robust["noise"]["tabtransformer"][0] == 1.0  # normalised by its clean AUC
