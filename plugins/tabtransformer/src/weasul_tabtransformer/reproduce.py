@@ -76,6 +76,7 @@ def _model_args(args: argparse.Namespace, name: str) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "patience": args.patience,
         "num_threads": args.threads,
+        **({} if args.lr is None else {"lr": args.lr}),
     }
 
 
@@ -100,6 +101,8 @@ def _fit_pair(args: argparse.Namespace, name: str, seed: int, ds: Any) -> dict[s
         out[f"{key}_epochs"] = {"run": len(history["train_loss"]), "best": history.get("best_epoch")}
         model.save(path)
         out[key] = model
+    # valid AUC of the kept epoch (also for loaded models): what a choice of settings may use
+    out["valid_auc"] = {key: _auc(yva, out[key].predict_proba(Xva)) for key in ("mlp", "tabtransformer")}
     return out
 
 
@@ -148,6 +151,7 @@ def supervised(args: argparse.Namespace) -> dict[str, Any]:
                 "mlp": _auc(ds.test.y, pair["mlp"].predict_proba(ds.test.items)),
                 "tabtransformer": _auc(ds.test.y, pair["tabtransformer"].predict_proba(ds.test.items)),
                 "gbdt": gbdt_auc,
+                "valid_auc": pair["valid_auc"],
                 "seconds": {
                     "mlp": pair["mlp_seconds"],
                     "tabtransformer": pair["tabtransformer_seconds"],
@@ -500,6 +504,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=64, help="semi: fine-tuning batch size")
     parser.add_argument("--rates", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--lr", type=float, default=None, help="supervised: learning rate (default: the model's)"
+    )
     parser.add_argument("--retrain", action="store_true", help="ignore models saved by an earlier run")
     args = parser.parse_args(argv)
     for key in ("train_rows", "valid_rows", "test_rows", "pool_rows"):
