@@ -27,25 +27,9 @@ How it decides:
    on modelled abstains, hurt by LFs that fire together; matrix completion: a uniform class
    prior when every LF votes one class, hurt by imbalance). Their failures come from
    different assumptions and seldom coincide, so their mean is safer than any one of them.
-   Measured on 140 generated LF matrices nobody tuned on (K = 2-6, 8-40 one-class LFs of
-   random precision and coverage, random class imbalance; 35 of them with 30% two-sided LFs,
-   35 with a third of the LFs copying another's votes), accuracy on the covered rows against
-   majority vote with learned tie-breaks (the previous rule), mean / worst points: the mean
-   of the three +0.9 / -2.0 on the first 60 (where this rule was chosen), +0.7 / -4.6 on 80
-   fresh ones; over all 140 by kind: independent LFs +1.1 / -2.0, with two-sided LFs +1.0 /
-   -0.0, with copied LFs -0.0 / -4.6 (majority vote is the robust one there). Alone: weighted
-   vote -5.0 / -28, Dawid-Skene +0.1 / -29, matrix completion -1.9 / -27; any two of them
-   -0.9 to +0.6 / down to -13. Hence all three, or majority vote deciding. A 2-of-3 vote of
-   their argmaxes instead of the mean: +0.8 / -9.0 (youtube 0.848). The triplet method
-   decides nothing on LF matrices: its model, E[vote | y] = +-accuracy with abstains
-   independent of y, does not hold for an LF that fires more on its own class (in the mean
-   it gives +0.5 instead of +0.8; alone -0.8 / -7.3); it still enters the class prior and
-   the no-vote mix (4.), which are those of the previous rule. The experiment's generator is
-   the slow test in tests/test_auto_lf.py. On the real LF sets (before -> after): youtube
-   0.840 -> 0.856 (Snorkel 0.864), sms 0.842 -> 0.840, aw-spam 0.868, spouse 0.923 -> 0.920,
-   claude9 macro-F1 0.552; trec 0.618 (Dawid-Skene refuses, `max_em_gain`, so majority vote
-   decides with weighted vote and matrix completion breaking ties; majority vote 0.576,
-   Snorkel 0.470).
+   The triplet method decides nothing there: its model (abstains independent of y) does
+   not hold for an LF that fires more on its own class. Measurements: README, "`auto`: the
+   measurements behind its rules"; the generator is the slow test in tests/test_auto_lf.py.
    On crowd sets the likelihood picked the best or near-best candidate; matrix completion is
    not scored there (with it, the likelihood never chose it over the other candidates on the
    14 crowd-like real sets, at 2-9x their fit time). On LF matrices no held-out score is
@@ -56,19 +40,10 @@ How it decides:
    covered rows: (prior - c * mean posterior of the covered rows) / (1 - c), c the covered
    share, clipped at 0. It is used where at least 10% of the rows have no vote (the division
    amplifies errors in the prior by 1 / (1 - c)); elsewhere the class prior (`class_prior_`,
-   the learned members' mean). The demo (examples/spam.yaml, Shakira test rows): 0.862 -> 0.932
-   (majority vote 0.895, ties to ham) under the previous LF rule (majority vote decides); with
-   the mean of three deciding it is 0.908 (end model 0.9135, was 0.9351), while youtube gained
-   0.840 -> 0.856; youtube 0.832 -> 0.840, aw-spam 0.860 -> 0.868 from the no-vote mix.
-   On LF matrices the covered rows' posterior in that formula is majority vote's with every
-   learned candidate's tie-breaks, and the prior their mean (the previous rule's), also where
-   the three decide: with the three's own softer posterior the mix flips to the wrong class
-   where the prior is off (sms: members' prior 0.61 ham, truth 0.87; no-vote test rows
-   261 -> 41 of 302 right). A known weakness, measured on the 140 generated matrices above:
-   their rows without a vote are classed right 0.435 of the time on average (under 1/K on
-   59); Dawid-Skene's own posterior of the all-abstain row (its model of one-class abstains)
-   reaches 0.508 (under 1/K on 34) but loses 2 of those rows each on youtube and aw-spam
-   (youtube 0.848, under the issue's bar), so the rule is kept.
+   the learned members' mean). On LF matrices the covered rows' posterior in that formula
+   is majority vote's with every learned candidate's tie-breaks, and the prior their mean,
+   also where the three decide (with their own softer posterior the mix flips to the wrong
+   class where the prior is off; README).
 
 Every candidate is a naive-Bayes posterior, log P(y | lambda) = log prior_y +
 sum_j F[j, lambda_j, y] + const, with F[j, K, y] the term of an abstain. `auto` keeps the
@@ -96,12 +71,7 @@ of the candidates on at most `max_score_rows` rows and a pass over their votes (
 in chunks); then the fit of the model(s) used on at most `max_fit_rows` rows: linear in K
 and in the votes. The models' at most m K (K+1) parameters are pinned down long before
 50,000 rows (generated 1M x 10: accuracy 0.9274 with 50,000 fit rows, 0.9274-0.9275 with
-200,000). Ratios to Snorkel: benchmarks/run_benchmarks.py. Where the time goes at 1M x 10
-(the benchmark's binary crowd-like matrix, CPU ms, median of 7 at load ~3.5; 177 in all):
-check of L 10 (the silent-source check is left to the histogram's votes: the column-wise pass
-cost 27 more), histogram 21, its votes 4, the two draws 10, half-fits of the four candidates
-39 and their held-out scores 32, the chosen Dawid-Skene's fit on 50,000 drawn rows (20k
-distinct) 71, the no-vote mix 2.
+200,000). Ratios to Snorkel: benchmarks/run_benchmarks.py; where the time goes: README.
 """
 
 from __future__ import annotations
