@@ -265,6 +265,24 @@ def _weighted_moments(psi: Any, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return total / n, second / n
 
 
+def _dev_prior(y_dev: np.ndarray, k: int) -> np.ndarray:
+    """Class prior from development labels, add-one smoothed (no class gets zero)."""
+    counts = np.bincount(check_labels(y_dev, n_classes=k, name="y_dev"), minlength=k) + 1.0
+    return np.asarray(counts / counts.sum(), dtype=float)
+
+
+def _layout_state(layout: Layout) -> dict[str, np.ndarray]:
+    """The fitted-state entries that describe the psi columns (read back by `_layout`)."""
+    return {
+        "single_col": layout.single_col,
+        "clique_of": layout.clique_of,
+        "subset_keys": layout.subset_keys,
+        "subset_cols": layout.subset_cols,
+        "col_unit": layout.col_unit,
+        "col_class": layout.col_class,
+    }
+
+
 def _one_vs_rest_statistics(P: Any, w: np.ndarray, k: int) -> dict[str, np.ndarray]:
     """Summable statistics of the one-vs-rest fit of the rows `P` (dense, -1 = abstain, or CSR
     with class + 1) with row weights `w`, all O(n m^2) whatever K: rows, covered_rows, psi_sum
@@ -741,9 +759,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
                 return self.finish_from_statistics(self._fit_one_vs_rest(L_checked, k, y_dev))
         problem = self.build_problem(L, expert)
         if y_dev is not None and self.params.class_prior is None:
-            y = check_labels(y_dev, n_classes=problem.prior.size, name="y_dev")
-            p = np.bincount(y, minlength=problem.prior.size) + 1.0
-            problem.set_prior(p / p.sum())
+            problem.set_prior(_dev_prior(y_dev, problem.prior.size))
         self._stream = None
         return self.finish_from_statistics(self._solve_fitted(problem, self.init_z(problem)))
 
@@ -764,12 +780,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
             "z": z,
             "loss": np.array(loss),
             "log_theta": problem.log_theta(z, keep_order=True),
-            "single_col": layout.single_col,
-            "clique_of": layout.clique_of,
-            "subset_keys": layout.subset_keys,
-            "subset_cols": layout.subset_cols,
-            "col_unit": layout.col_unit,
-            "col_class": layout.col_class,
+            **_layout_state(layout),
         }
 
     # --- many classes: one binary Eq. 1 per class (module docstring) --------------------
@@ -789,9 +800,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
         prior = resolve_prior(self.params.class_prior, k)
         self._check_prior(prior)
         if y_dev is not None and prior is None:
-            y = check_labels(y_dev, n_classes=k, name="y_dev")
-            counts = np.bincount(y, minlength=k) + 1.0
-            prior = counts / counts.sum()
+            prior = _dev_prior(y_dev, k)
         P, w, _ = compress_rows(L, k)
         return self._solve_one_vs_rest(_one_vs_rest_statistics(P, w, k), k, L.shape[1], prior, partial=False)
 
@@ -837,12 +846,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
             "z": z_all,
             "loss": np.array(loss),
             "log_theta": log_theta,
-            "single_col": layout.single_col,
-            "clique_of": layout.clique_of,
-            "subset_keys": layout.subset_keys,
-            "subset_cols": layout.subset_cols,
-            "col_unit": layout.col_unit,
-            "col_class": layout.col_class,
+            **_layout_state(layout),
             "one_vs_rest": np.array(True),
         }
 
