@@ -398,8 +398,7 @@ class Auto(LabelModel):
         # tie-breaks (on crowd matrices: the one model used)
         mix_backbone = mode == "labeling-functions" and members[0] == "majority-vote" and len(members) > 1
         class_prior = np.mean([t[2] for t in (tables[1:] if mix_backbone else tables)], axis=0)
-        mix = (np.stack([t[0] for t in tables]), np.stack([t[1] for t in tables]))
-        no_vote = _no_vote_prior(fit_rows, class_prior, mix[0], mix[1], mix_backbone)
+        no_vote = _no_vote_prior(fit_rows, class_prior, *_stacked(tables), mix_backbone)
         if mode == "labeling-functions":
             if "triplet" in members and len(members) > 1:  # it decides nothing here (docstring, 3.)
                 tables.pop(members.index("triplet"))
@@ -420,7 +419,7 @@ class Auto(LabelModel):
             for name in members:
                 scores[name] = "decides" if name == "majority-vote" or not backbone else "breaks ties"
         choice = {"members": members, "mode": mode, "backbone": backbone, "chosen": chosen, "scores": scores}
-        log_prior, factors = np.stack([t[0] for t in tables]), np.stack([t[1] for t in tables])
+        log_prior, factors = _stacked(tables)
         return {
             "log_prior": log_prior,
             "factors": factors,
@@ -450,6 +449,11 @@ class Auto(LabelModel):
         P = _posterior(patterns, np.asarray(self.log_prior_), np.asarray(self.factors_), bool(self.backbone_))
         P[(patterns == -1).all(axis=1)] = getattr(self, "no_vote_prior_", self.class_prior_)
         return cast(np.ndarray, P[inverse])
+
+
+def _stacked(tables: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(M, K) log priors and (M, m, K+1, K) factor tables of the M models in `tables`."""
+    return np.stack([t[0] for t in tables]), np.stack([t[1] for t in tables])
 
 
 def _posterior(
