@@ -7,72 +7,52 @@ pi_j[y, c] ∝ pseudo-counts + sum_{i: lambda_ij = c} T[i, y] (M).
 
 Which sources model "abstain" as an output (column K of pi_j), `model_abstain`:
 - None (default): the sources that only ever vote one class, when at least half the sources
-  do (otherwise the matrix is read as crowd answers and no abstain is modelled: a worker with
-  two answers of one class is not a one-class labeling function). Such a labeling function
-  carries its information in *when* it votes (its votes-only confusion matrix is all ones, not
-  identifiable); a crowd worker who answers several classes abstains because it was not asked,
-  and modelling that assignment as evidence collapses crowd sets (0.58 vs majority vote 0.81
-  on JeroenVuurens, 0.48 vs 0.71 on music-genre).
+  do (otherwise the matrix is read as crowd answers and no abstain is modelled). Such a
+  labeling function carries its information in *when* it votes (its votes-only confusion
+  matrix is all ones, not identifiable); a crowd worker abstains because it was not asked,
+  and modelling that assignment as evidence collapses crowd sets.
 - True / False: every source / no source.
 
 Priors (MAP-EM), so that few answers cannot produce degenerate matrices: a Dirichlet prior on
 each confusion row of a multi-class source (`confusion_prior`, below); `smoothing` on every
-cell; and `class_prior_strength * n`
-pseudo-items toward the majority-vote class shares on the learned class prior (without it, on
-WRENCH sms, the prior ran to P(spam) = 0.03 and accuracy to 0.36 with the confusion prior on).
-The class prior is re-estimated from the rows with at least one vote: a row nobody votes on
-says nothing about y but through abstains, and counting those rows let one-class LFs' abstains
-drag the prior to the share of flagged rows (sms: P(spam) 0.046 that way, 0.108 now; training
-share 0.135).
+cell; and `class_prior_strength * n` pseudo-items toward the majority-vote class shares on the
+learned class prior, so that the prior cannot run to a near-empty class. The class prior is
+re-estimated from the rows with at least one vote: a row nobody votes on says nothing about y
+but through abstains, and counting those rows lets one-class LFs' abstains drag the prior to
+the share of flagged rows.
 
 Where the confusion prior is centred (`confusion_prior`):
 - 'fixed': `prior_strength` pseudo-answers per row placed as a source of accuracy
   `prior_accuracy`, errors spread evenly. What labeling-function matrices get ('auto').
 - 'pooled': the same strength placed as the pooled confusion matrix of the *other* sources
   (their expected counts, every vote once), re-read at each M-step. What crowd answers get
-  ('auto': no source models abstains, at least 3 sources). A worker with 19 answers to 5
-  classes has 25 cells to fill; the crowd's shared confusions (relevance grades mistaken for
-  the next grade, not for any grade) are a better guess for its empty cells than even
-  spreading. Measured on the 14 crowd-like real sets (fixed -> pooled): web-relevance 0.803 ->
-  0.821, labelme 0.794 -> 0.802, BarzanMozafari +0.1, snow2008-temp +0.2, JeroenVuurens -0.3,
-  snow2008-rte -0.3, sentiment-polarity -0.1, the other seven equal; generated sparse crowds
-  within 0.9 points either way.
+  ('auto': no source models abstains, at least 3 sources): the crowd's shared confusions are
+  a better guess for a sparse worker's empty cells than even spreading.
 - 'population' (opt-in): hierarchical / empirical Bayes: the Dirichlet of each class row, mean
   *and* strength, is fitted at each M-step to every source's counts by maximum
   Dirichlet-multinomial likelihood (Minka's fixed point, warm-started; a row's strength capped
   at that row's votes over all sources, where sources agree more than multinomial draws and
-  the maximum is at infinity). It learns how much to pool: on sparse generated workers who
-  share a confusion it lifts Dawid-Skene 2-6 points, to majority vote or above
-  (tests/test_dawid_skene_priors.py), and on web-relevance to 0.847; but it loses on
-  music-genre (0.759 against 0.783: the metal row's strength runs to the cap and rock absorbs
-  metal) and labelme (0.785), and the fixed point (up to 100 digamma passes over the
-  m K^2 counts per M-step, up to 25x the EM iterations) makes it 10-40x slower than 'pooled'
-  (web-relevance 1.1 s vs 0.1 s; generated 2,500 x 20 at K = 50: 9.9 s vs 0.27 s). Not the
-  default.
+  the maximum is at infinity). It learns how much to pool, but wins or loses against 'pooled'
+  by data set and its fixed point makes it an order of magnitude slower: not the default.
 
 Refusal (`max_em_gain`). With abstains modelled, EM can make the latent class explain *which*
 labeling functions fire together instead of the label, when LFs depend on each other given y
 (keyword rules that share words). Its symptom: the log-likelihood rises far above that of
 the model fitted to the majority vote's labels (EM's first iteration), which already explains
-the agreement between sources; refining accuracies moves it a little. Measured in nats per
-vote (the gain per row over the votes per row; in-sample, free from the EM trace): WRENCH
-trec 0.24 (accuracy 0.50 against majority vote 0.58; naive Bayes with the gold conditional
-probabilities scores 0.41 there: the model class itself fails), generated one-class LFs whose
-firing follows a hidden topic 0.27-0.53 (accuracy 15-25 points under majority vote), every
-other labeling-function matrix we have 0.01-0.10 (sms 0.10, core's toy keyword LFs 0.08,
-youtube and Active WeaSuL spam 0.04, spouse and claude9 0.01; Dawid-Skene at or above majority
-vote - 5 points on all). Above 0.15 the fit is refused with a DataError. The threshold sits
-between those figures (one failing real set to learn from, so treat it as a heuristic; per row
-instead of per vote, the toy LFs' 0.26 came close to trec's 0.42). Crowd matrices (no abstains
-modelled) are not checked: there EM gains up to 0.79 nats per row while staying at or above
-majority vote, since it cannot use who answered as evidence; forcing `model_abstain=True` on
-them collapses it (music-genre, JeroenVuurens) and is refused.
+the agreement between sources; refining accuracies moves it a little. The gain is taken in
+nats per vote (the gain per row over the votes per row; in-sample, free from the EM trace);
+above `max_em_gain` the fit is refused with a DataError. The threshold sits between the one
+failing real set and every other labeling-function matrix we have, so it is a heuristic.
+Crowd matrices (no abstains modelled) are not checked: EM cannot use who answered as evidence
+there; forcing `model_abstain=True` on them collapses it and is refused.
 
 Everything runs on the list of votes (a sparse (n, m*K) indicator matrix): the abstain terms
 are one per-class constant minus the sources that did vote, so the cost is proportional to
 the number of votes, not n * m, and hundreds of crowd workers who each label a few items are
 cheap. EM starts from the majority-vote posterior, which also fixes the
 labelling of classes (no label switching).
+
+The figures behind these choices: README, "Measurements behind the defaults".
 """
 
 from __future__ import annotations
@@ -417,7 +397,7 @@ class DawidSkene(FromStatistics, LabelModel):
         pi[~model_abs, :, k] = 1.0  # abstain uninformative: log 1 = 0 in the posterior
         if fixed is None:
             # rows with no vote say nothing about y but through abstains; counting them let
-            # one-class LFs' abstains pull the prior to the flagged share (sms: 0.046, not 0.108)
+            # one-class LFs' abstains pull the prior to the flagged share (module docstring)
             prior = np.clip(summed["covered_mass"] + new["prior_pseudo"], 1e-12, None)
             new["prior"] = prior / prior.sum()
         new["confusion"] = pi

@@ -22,53 +22,34 @@ Abstains are treated as uninformative (as in Snorkel). Rows where every source a
 the class prior. Default class prior (`class_balance="votes"`): the class shares of the votes
 of the sources that vote two or more classes, shrunk towards uniform by how much they disagree
 (uniform with fewer than two such sources; `_vote_share_prior`): second moments do not
-identify it, and Snorkel's uniform `class_balance=None` collapsed Active WeaSuL spouse (92%
-negative: 0.841 against majority vote 0.921). Shares of one-class LFs' votes are not used:
-they measure how often an LF fires (WRENCH trec: all 68 LFs one-class; the majority vote's
-class shares as prior gave 0.522 there, uniform 0.628). Tried and dropped (all from L alone):
-the prior maximising the full likelihood (abstain as an output) over the family of models
-matching the second moments, fitting the third-moment tensor of the vote indicators, and EM
-on the prior with the fitted conditionals; each broke trec or claude9 (0.04-0.32) or ran away
-on spouse.
+identify it, and a uniform prior (Snorkel's `class_balance=None`) collapses imbalanced sets.
+Shares of one-class LFs' votes are not used: they measure how often an LF fires.
 
 Standardised columns. Eq. 1 is solved on the *correlation* matrix of the kept psi columns,
 D^{-1/2} Sigma_O D^{-1/2} with D = diag(Sigma_O), i.e. for z' = D^{1/2} z. In the population
 this changes nothing (the off-unit blocks of its inverse are still -z' z'^T, rank r), but it
 weights the columns evenly: in raw units an entry of Sigma_O^{-1} scales as 1/(var_i var_j)
-and var ~ coverage for a rare source, so on WRENCH trec (68 one-class LFs, some with 1 vote
-in 4965 rows) a handful of nearly silent LFs carried almost all of the Frobenius norm, the
-loss at the true z (from gold labels) was larger than at z = 0, and the fit ran off to a
-z 130x too long (test accuracy 0.162). Snorkel's LabelModel does not meet this because it
-never inverts the covariance: it fits the raw overlap matrix O = E[psi psi^T] ~ mu P mu^T
-(entries are co-vote frequencies in [0, 1], so rare LFs weigh little) plus the first-moment
-term ||mu P 1 - diag(O)||^2, from a start at `prec_init` (P(lambda = y | Y = y) =
-P(lambda = y) 0.7 / p_y, off-diagonal 0, times a seeded random factor) that picks the basin
-where LFs beat chance and fixes the class permutation; 500 SGD steps (lr 0.01, l2 = 0 by
-default, so no explicit pull back to the start), then mu is clamped to [mu_eps, 1 - mu_eps]
-and classes are permuted to make the LFs most accurate, which our rotation V generalises to
-any rotation. We start from majority-vote soft labels and run L-BFGS to convergence; the
-Omega (pairs from different units) and the clip eps are Snorkel's defaults (the class prior is not: see above).
+and var ~ coverage for a rare source, so a handful of nearly silent LFs can carry almost all
+of the Frobenius norm and run the fit away. (Snorkel's LabelModel never inverts the
+covariance: it fits the raw overlap matrix, where rare LFs weigh little.) We start from
+majority-vote soft labels and run L-BFGS to convergence; the Omega (pairs from different
+units) and the clip eps are Snorkel's defaults (the class prior is not: see above).
 
 Anchor. Eq. 1 alone collapsed on crowd-worker matrices (many workers, each answering a few
 items: most pairs never vote together, so Sigma_O and its inverse are mostly missingness and
-noise): L-BFGS ran z from ||z0|| ~ 1 to 10^3-10^4 and test accuracy fell below chance (labelme
-0.26, web-relevance 0.24, sentiment-polarity 0.48; majority vote 0.77, 0.78, 0.89), while the
-majority-vote start itself scored at or above majority vote. So the solver minimises Eq. 1 +
+noise): L-BFGS ran z far from the majority-vote start (itself at or above majority vote) to a
+model below chance. So the solver minimises Eq. 1 +
 `anchor` * Eq. 1(z0) * ||z - z0||^2 / ||z0||^2, like Snorkel's `l2` pull towards `prec_init`
 but in the units of Eq. 1 at the start: with anchor = 1, moving z by its own length costs
-what Eq. 1 costs there. With the default 0.3 those sets score 0.79, 0.81 and 0.91 (every crowd
-set in shared/data at or above majority vote but JeroenVuurens), WRENCH trec 0.63 (Eq. 1 alone
-0.48, Snorkel 0.47), youtube 0.85 (0.86), sms 0.84 (0.86); on generated data the source
-accuracies are recovered as well as without it (within 0.02); anchor = 1 biases them (0.05).
-`anchor=0` is Eq. 1 alone.
+what Eq. 1 costs there. The default 0.3 keeps crowd sets from collapsing and recovers the
+source accuracies on generated data as well as Eq. 1 alone does; `anchor=0` is Eq. 1 alone.
 
 Many classes (one-vs-rest above `joint_max_classes`, default 10)
 ----------------------------------------------------------------
 The joint Eq. 1 has d = m K columns and z (d, K-1): each evaluation of the objective costs
 O(d^2 K) = O(m^2 K^3), summing the moments O(n (m K)^2), the column selection and the inverse
-O((m K)^3). With 20 sources and 100k rows that was 4.3 s at K = 10, 31 s at K = 50 and 739 s
-at K = 200 (x171 for x20 classes; load 11-15). Above `joint_max_classes` classes the fit
-solves K binary problems "Y = c" instead: for class c, the indicators psi_jc = [lambda_j = c]
+O((m K)^3), cubic in K. Above `joint_max_classes` classes the fit solves K binary problems
+"Y = c" instead: for class c, the indicators psi_jc = [lambda_j = c]
 of the m_c sources that ever vote c and Y_c = [Y = c] with prior p_c; Eq. 1 on their
 (m_c, m_c) correlation matrix, z of rank 1, the same anchored majority-vote start and L-BFGS.
 The psi_jc are independent given Y_c exactly when a source's wrong votes do not depend on
@@ -84,31 +65,10 @@ them instead of the (m K)^2 overlap matrix. Each solver step costs O(K m^2). The
 rule is the joint fit's. Fits with cliques or expert labels and subclasses that override a
 hook (Active WeaSuL) stay joint. `formulation_` says which ran.
 
-Measured (OMP_NUM_THREADS=1; `run_benchmarks.py --only classes`, 100k x 20, symmetric noise),
-wall [CPU] seconds and accuracy, run of 17:42:38 UTC at load 2.5-2.6: default (joint at
-K = 10, one-vs-rest above) 1.17 [1.16] 0.998 / 0.61 [0.60] 0.999 / 2.02 [1.35] 1.000 for
-K = 10 / 50 / 200 (x1.7 wall, x1.2 CPU for x20 classes; the K = 10 joint fit includes the
-first import of scipy.optimize in the process); one-vs-rest at every K 0.32 [0.32] / 0.82
-[0.56] / 1.37 [1.31] (x4.3 wall, x4.1 CPU), peak 52-54 MiB (the joint fit: 192 MiB at K = 10,
-1,048 MiB at K = 200). An earlier run (17:17, load 3.4-4.1) gave 0.91 [0.47] / 2.09 [0.83] /
-2.34 [1.54] for one-vs-rest. What grows with K is the per-class column selection and L-BFGS
-(about 5 ms a class).
-On generated data with a known answer: K = 10 symmetric (20k x 10), one-vs-rest and joint
-agree on the sources' accuracies within 0.01 (anchor 0: both within 0.002 of the empirical
-ones; off-diagonals within 0.01 of (1 - acc) cov / (K - 1)), on 99.3% of the predictions
-(the rest near ties) and on accuracy within 0.001; K = 200 (40k x 12, anchor 0): accuracies
-within 0.006, accuracy 0.9859 (posterior under the true model 0.9864, majority vote 0.9806;
-the joint fit is out of reach there). K = 30 with a
-Dirichlet(2) prior (30k x 10): one-vs-rest 0.955, joint 0.924, majority vote 0.940, true
-model 0.957. Where the noise is class-structured (K = 10, 60% of a source's wrong votes go to
-class y + 1, the case the approximation above misses): one-vs-rest 0.842 / 0.823 / 0.831
-(seeds 0-2), joint 0.726 / 0.753 / 0.735, majority vote 0.843 / 0.844 / 0.844; the sources'
-accuracies are off by up to 0.09 (joint 0.07). Real sets (all K <= 10) keep the joint fit: the
-same scores on all 20 sets of `run_benchmarks.py --only accuracy` as before. One-vs-rest
-forced there (`joint_max_classes=1`): music-genre 0.794 (joint 0.774), snow2008-wsd 0.994
-(0.989), trec 0.600 (0.628), web-relevance 0.768 (0.806), CopyrightInfringement 0.333 (0.444,
-9 test items), youtube 0.840 (0.848), within 0.002 elsewhere; so the joint fit stays the
-default wherever it is affordable.
+The approximation misses class-structured noise (wrong votes that favour one class), so the
+joint fit stays the default wherever it is affordable. The figures behind this module's
+choices (class prior, standardised columns, anchor, one-vs-rest): README, "Measurements behind
+the defaults".
 
 Extending the objective (Active WeaSuL, Eq. 3-4)
 ------------------------------------------------
@@ -215,18 +175,13 @@ def _vote_share_prior(layout: Layout, mean: np.ndarray, n: int) -> np.ndarray:
     Second moments do not identify the class balance (the fit maps the prior-free Cov[psi, Y] /
     sd(Y) to P(vote | y) through the prior), so it comes from the votes. Only multi-class
     sources count: a one-class labeling function's vote share measures how often it fires,
-    not how often its class occurs (WRENCH trec: one such LF votes class 0 on 62% of the rows,
-    gold share 28%). A multi-class source's share is the class balance seen through its errors
-    and biases (a threshold LF that votes class 0 on 82% of a balanced set), which one source
-    cannot tell apart, so the pooled share p (vote-weighted) is trusted only as far as the
-    sources agree on it: p_used = u + lambda (p - u) with u uniform, lambda = max(0, 1 - e / d),
-    d = TV(p, u) how far p is from uniform and e the vote-weighted mean TV(share_j, p). Uniform
-    with fewer than two multi-class sources. Active WeaSuL spouse (92% negative): two LFs with
-    96% and 99% negative votes, lambda 0.98, prior 0.964 (accuracy 0.922; uniform 0.841, majority
-    vote 0.921); its two-Gaussian sets (balanced): shares 0.50/0.48/0.82 and 0.56/0.40/0.12
-    class 0, lambda 0, uniform (without the shrinkage 0.58 and 0.35, and ten expert answers no
-    longer moved Active WeaSuL there); core's toy keyword LFs: one multi-class LF, uniform (its
-    70% share alone cost 3-6 points)."""
+    not how often its class occurs. A multi-class source's share is the class balance seen
+    through its errors and biases, which one source cannot tell apart, so the pooled share p
+    (vote-weighted) is trusted only as far as the sources agree on it: p_used = u + lambda (p - u)
+    with u uniform, lambda = max(0, 1 - e / d), d = TV(p, u) how far p is from uniform and e the
+    vote-weighted mean TV(share_j, p). Uniform with fewer than two multi-class sources. (Figures
+    on spouse, trec, the two-Gaussian sets and core's toy LFs: README, "Measurements behind the
+    defaults".)"""
     k = layout.n_classes
     u = np.full(k, 1.0 / k)
     single = layout.single_col
@@ -432,9 +387,8 @@ class MCProblem:
         With `keep_order` (the fitted tables), estimates outside [eps, 1] keep their order: the
         log gains `ORDER_SLOPE` times the distance beyond the clip. A plain clip maps every
         estimate above 1 to 1, so a source whose estimate leaves the range for two classes no
-        longer tells them apart, and rows it votes on alone come out exactly tied (WRENCH trec:
-        an LF voting class 0 on 62% of the items, estimates 1.32 and 1.15 for classes 0 and 1
-        under the uniform prior, tied 239 of 481 covered test rows).
+        longer tells them apart, and rows it votes on alone come out exactly tied (on WRENCH
+        trec, about half the covered test rows: README, "Measurements behind the defaults").
         """
         theta = self.joint(z) / self.prior[None, :]
         clipped = np.clip(theta, self.eps, 1.0)
