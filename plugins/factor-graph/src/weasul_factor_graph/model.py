@@ -292,10 +292,10 @@ class FactorGraph(LabelModel):
 
         Why: with the balance factor b fixed at 0 the model's marginal is prod_j Z_j(y), set by
         the LFs' coverage and accuracies, so where one-class LFs vote one class on most rows
-        (Active WeaSuL spouse: 8% positives) the fit bends accuracies negative to match it; a
-        learned balance is hardly identified by sparse votes (sms: P(spam) 0.73, truth 0.13).
-        The majority-vote shares over rows with a vote (ties split, add-one smoothed) are an
-        estimate of p(y) that the votes pin down."""
+        the fit bends accuracies negative to match it; a learned balance is hardly identified by
+        sparse votes (README, "Measurements behind the defaults"). The majority-vote shares
+        over rows with a vote (ties split, add-one smoothed) are an estimate of p(y) that the
+        votes pin down."""
         p = self.params
         if p.learn_class_balance:
             return None
@@ -458,9 +458,9 @@ class FactorGraph(LabelModel):
         With posterior="votes" (default) that is 0 (uniform) unless class_prior is given or the
         balance is learned, so abstains carry no evidence and the weights act as a weighted vote
         (Snorkel 0.6's marginals). With posterior="joint" it is `joint_balance_`, the fitted
-        joint's own posterior, which also reads each abstain as evidence against the LF's class:
-        on WRENCH trec (68 correlated one-class LFs) that lands 11 points under majority vote
-        (README). Rows where every LF abstains get the class balance."""
+        joint's own posterior, which also reads each abstain as evidence against the LF's class
+        and so fails with many correlated one-class LFs (README, "Measurements behind the
+        defaults"). Rows where every LF abstains get the class balance."""
         self.check_fitted()
         L = check_label_matrix(
             L,
