@@ -6,21 +6,19 @@
 
 with known LF dependencies in `cliques` (Omega leaves out pairs inside a clique). z starts
 from matrix-completion's majority-vote start (`init="random"`: a seeded standard normal draw,
-as the authors' code) and is optimised with Adam (`lr`, `n_epochs`), as the authors' code. On
-Snorkel's convergence scenario (14 exact one-sided LFs and one always-wrong LF) the random
-start landed in a worse optimum (error 0.096 against 0.048 from the majority-vote start). The fit
-without expert labels adds matrix-completion's pull towards that start (`anchor`, see
-`weasul_baselines`; Eq. 1 alone ran off to a below-chance model on sparse crowd matrices, labelme
-0.21 against majority vote 0.77), and the refits a pull of the same weight towards that fit. Refits with expert labels follow the chain of answer prefixes: the
+as the authors' code) and is optimised with Adam (`lr`, `n_epochs`), as the authors' code; a
+random start can land in a worse optimum. The fit without expert labels adds
+matrix-completion's pull towards that start (`anchor`, see `weasul_baselines`; Eq. 1 alone can
+run off to a below-chance model on sparse crowd matrices), and the refits a pull of the same
+weight towards that fit. Refits with expert labels follow the chain of answer prefixes: the
 fit with answers 1..t starts from the fit with answers 1..t-1 (the authors' loop keeps z from
 one iteration to the next) and, with `refit_start="best"` (default), also from the expert-free
 fit, keeping whichever start reaches the lower Eq. 3 objective. The chain is cached, so the
 model is a function of (L, ordered expert labels): a loop refitting after every answer pays one
 step per answer, and a restarted loop (answers reloaded in the order given) or a batch loop gets
 the same model. `"chain"` uses the previous fit only; `"base"` restarts every refit from the
-expert-free fit (the earlier behaviour): on the synthetic set Adam then stalls now and then
-where the orientation of z flips (query seed 1: Eq. 3 objective 6.4 instead of 0.68, test
-accuracy 0.346 at 14 answers), while the chain alone stays in a worse optimum on VRD.
+expert-free fit (the earlier behaviour): Adam then stalls now and then where the orientation
+of z flips, while the chain alone stays in a worse optimum on VRD.
 `parametrization="full"` keeps every psi
 column and uses the pseudo-inverse of Sigma_O, as the authors' code; `"reduced"` keeps the
 linearly independent columns of matrix-completion.
@@ -29,28 +27,24 @@ alpha. The paper sets alpha by hand (1 on its synthetic set, 10^6 on spam) "such
 penalty is competitive in size with the original loss". By default (`alpha_units="data"`) the
 weight is alpha times that size measured on the data: S = the largest second derivative of
 Eq. 1 at the expert-free fit z0 times ||z0||^2, what Eq. 1 charges for moving z by its own
-length, so alpha = 1 lets one answer the model gets wholly wrong move z that far (S = 56 on the
-synthetic set, 439 on a variant of it, 4.5e4 on spam). Without it alpha = 1 is far too small
-where the fit without experts is confident (probabilities near 0 or 1 leave the squared penalty
-almost no gradient): ten answers left the synthetic set with its dependency undeclared, and a
-variant of it, exactly where they started. `alpha_units="raw"` takes alpha as given (the
-paper's figures, `reproduce.CONFIG`); `auto_alpha` is the paper's other suggestion, the largest
-second derivative alone (`MCProblem.curvature`). The alpha of a fit is `MCProblem.alpha` (set
+length, so alpha = 1 lets one answer the model gets wholly wrong move z that far. Without it
+alpha = 1 is far too small where the fit without experts is confident (probabilities near 0 or
+1 leave the squared penalty almost no gradient), and answers can leave the model where it
+was. `alpha_units="raw"` takes alpha as given (the paper's figures, `reproduce.CONFIG`);
+`auto_alpha` is the paper's other suggestion, the largest second derivative alone (`MCProblem.curvature`). The alpha of a fit is `MCProblem.alpha` (set
 in `solve`) and `alpha_` after fit.
 
 Class prior. Without `class_prior` or `y_dev`, matrix-completion's estimate from the votes
 (`class_balance`: the class shares of the votes of sources that vote two or more classes, as far
-as they agree): Active WeaSuL spouse (92% negative) 0.919 instead of 0.841 under the uniform
-prior (majority vote 0.921). The shrinkage matters here: on the paper's synthetic set and the
-fresh variant the plain shares (0.58 and 0.35 class 0; both balanced) made the expert-free fit
-confidently wrong on a vote pattern (P(y = 1) 0.04 where 85% of its rows are positive, 0.29
-under the uniform prior), the squared penalty had almost no gradient there, and ten maxKL
-answers left the accuracy where it was (0.909 and 0.832); the LFs disagree about those shares,
-so the estimate is uniform there.
+as they agree), since a uniform prior collapses imbalanced sets. The shrinkage matters too: a
+plain vote share can make the expert-free fit confidently wrong on a vote pattern, where the
+squared penalty has almost no gradient and expert answers cannot move it.
 
 With only two conditionally independent LF groups (the synthetic set: LF 1 and the clique of
 LFs 2-3) Eq. 1 does not identify the model: its minima form a one-parameter family whose
 accuracy depends on where the optimiser starts; the expert penalty picks the right member.
+
+The figures behind these choices: README, "Measurements behind the defaults".
 """
 
 from __future__ import annotations
@@ -282,7 +276,7 @@ class ActiveWeaSuL(MatrixCompletion):
         in the order given) or a batch loop replays the same chain and gets the same model.
         Restarting only from z_base must cross from the t=0 member of the non-identified
         family to the expert-consistent one in one go, and Adam can stall on the way where the
-        orientation of z flips (seen on the synthetic set at 14 answers).
+        orientation of z flips (README, "Measurements behind the defaults").
         """
         expert = problem.expert
         assert expert is not None
