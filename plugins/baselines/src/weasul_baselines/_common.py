@@ -19,9 +19,36 @@ __all__ = [
     "one_hot_votes",
     "row_hash",
     "break_ties",
+    "row_max",
+    "row_sum",
 ]
 
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+#: Up to this many columns `row_max` / `row_sum` loop over the columns: numpy's reduction
+#: along a short last axis costs about 80 ns a row (1.6 ms for 20,000 x 2), the loop 1-2 ns
+#: an entry; from about 8 columns on the two are alike.
+_FEW_COLUMNS = 8
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    """(n,) maximum of each row of a 2-D array with at least one column: `x.max(axis=1)`."""
+    if x.shape[1] > _FEW_COLUMNS:
+        return cast(np.ndarray, x.max(axis=1))
+    out = x[:, 0].copy()
+    for c in range(1, x.shape[1]):  # loop over the few columns
+        np.maximum(out, x[:, c], out=out)
+    return out
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """(n,) sum of each row of a 2-D array: `x.sum(axis=1)` (for a float array with few
+    columns summed left to right, which may differ from numpy's order in the last bit)."""
+    if x.shape[1] > _FEW_COLUMNS or x.shape[1] == 0 or x.dtype.kind != "f":
+        return cast(np.ndarray, x.sum(axis=1))
+    out = x[:, 0].copy()
+    for c in range(1, x.shape[1]):  # loop over the few columns
+        out += x[:, c]
+    return out
 
 
 def check_fit_matrix(

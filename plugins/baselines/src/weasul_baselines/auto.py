@@ -79,7 +79,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -89,7 +89,15 @@ from weasul.interfaces import LabelModel, LabelModelParams
 from weasul.statistics import Statistics, iterate_statistics
 from weasul.validation import check_label_matrix, is_sparse
 
-from weasul_baselines._common import check_fit_matrix, compress_rows, dense_rows, resolve_prior, row_codes
+from weasul_baselines._common import (
+    check_fit_matrix,
+    compress_rows,
+    dense_rows,
+    resolve_prior,
+    row_codes,
+    row_max,
+    row_sum,
+)
 from weasul_baselines._statistics import (
     check_partition,
     check_sources,
@@ -187,23 +195,43 @@ def _logits(L: np.ndarray, log_prior: np.ndarray, F: np.ndarray) -> np.ndarray:
     return cast(np.ndarray, _codes_matrix(L, k) @ F.reshape(m * k1, k) + log_prior[None, :])
 
 
+class ScoreRows(NamedTuple):
+    """Rows to score (`held_out_agreement`), prepared once for every candidate: the one-hot
+    codes of the distinct rows, and each vote on a row where another source votes (its row,
+    its class, its (source, output) slot j (K+1) + c in the factor tables, the row's count)."""
+
+    codes: Any
+    rows: np.ndarray
+    votes: np.ndarray
+    slots: np.ndarray
+    weights: np.ndarray
+
+
+def score_rows(patterns: np.ndarray, counts: np.ndarray, k: int) -> ScoreRows:
+    """`ScoreRows` of distinct rows `patterns` (u, m) with their `counts` (u,)."""
+    voted = patterns != -1
+    others = voted.sum(axis=1) > 1
+    rows, cols = np.nonzero(voted & others[:, None])
+    votes = patterns[rows, cols]
+    return ScoreRows(_codes_matrix(patterns, k), rows, votes, cols * (k + 1) + votes, counts[rows])
+
+
 def held_out_agreement(
-    patterns: np.ndarray,
-    counts: np.ndarray,
+    scored: ScoreRows,
     log_prior: np.ndarray,
     F: np.ndarray,
     criterion: str = "agreement",
 ) -> tuple[float, float]:
     """Mean over votes (on rows where another source votes) of [vote == prediction from the
-    other sources], ties counted fractionally, rows weighted by `counts`; and how many votes."""
-    logits = _logits(patterns, log_prior, F)
-    voted = patterns != -1
-    others = voted.sum(axis=1) > 1
-    rows, cols = np.nonzero(voted & others[:, None])
-    if rows.size == 0:
+    other sources], ties counted fractionally, rows weighted by their counts; or with
+    `criterion="likelihood"` the mean log-probability of the vote given the others; and how
+    many votes."""
+    if scored.rows.size == 0:
         return float("nan"), 0.0
+    m, k1, k = F.shape
+    flat = F.reshape(m * k1, k)
+    logits = cast(np.ndarray, scored.codes @ flat + log_prior[None, :])
     total = 0.0
-    k = F.shape[2]
     # P(vote c | y, the source votes): each factor table normalised over the K vote outputs
     votes = F[:, :k, :]
     log_cond = (
@@ -211,21 +239,24 @@ def held_out_agreement(
         - np.log(np.exp(votes - votes.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True))
         - votes.max(axis=1, keepdims=True)
     )
-    for start in range(0, rows.size, _CHUNK):
-        r, c = rows[start : start + _CHUNK], cols[start : start + _CHUNK]
-        v = patterns[r, c]
-        lo = logits[r] - F[c, v]  # remove source j's own factor
+    cond_table = np.zeros((m, k1, k))
+    cond_table[:, :k] = np.exp(log_cond)
+    cond = cond_table.reshape(m * k1, k)
+    # np.take, not fancy indexing: the same rows, many times faster on narrow (n, K) arrays
+    for start in range(0, scored.rows.size, _CHUNK):
+        part = slice(start, start + _CHUNK)
+        r, v, slot = scored.rows[part], scored.votes[part], scored.slots[part]
+        lo = np.take(logits, r, axis=0) - np.take(flat, slot, axis=0)  # remove source j's own factor
         if criterion == "likelihood":
-            q = lo - lo.max(axis=1, keepdims=True)
-            q = np.exp(q)
-            q /= q.sum(axis=1, keepdims=True)
-            hit = np.log(np.maximum((q * np.exp(log_cond[c, v])).sum(axis=1), 1e-300))
+            q = np.exp(lo - row_max(lo)[:, None])
+            q /= row_sum(q)[:, None]
+            hit = np.log(np.maximum(row_sum(q * np.take(cond, slot, axis=0)), 1e-300))
         else:
-            top = lo.max(axis=1, keepdims=True)
+            top = row_max(lo)[:, None]
             tied = lo >= top - 1e-9 * np.maximum(1.0, np.abs(top))
             hit = tied[np.arange(r.size), v] / tied.sum(axis=1)
-        total += float(counts[r] @ hit)
-    n_votes = float(counts[rows].sum())
+        total += float(scored.weights[part] @ hit)
+    n_votes = float(scored.weights.sum())
     return total / n_votes, n_votes
 
 
@@ -372,9 +403,11 @@ class Auto(LabelModel):
             sub = histogram.draw(self.params.max_score_rows, rng)
             half = rng.permutation(sub.shape[0])
             folds = [sub[half[: sub.shape[0] // 2]], sub[half[sub.shape[0] // 2 :]]]
+            scored = [score_rows(*compress_rows(fold, k)[:2], k) for fold in folds]  # once for all
             for name in list(ok):
                 try:
-                    scores[name] = round(_cross_fitted(name, folds, k, prior, seed, "likelihood"), 6)
+                    score = _cross_fitted(name, folds, scored, k, prior, seed, "likelihood")
+                    scores[name] = round(score, 6)
                 except DataError as err:
                     scores[name] = f"refused: {err}"
                     ok.remove(name)
@@ -384,7 +417,8 @@ class Auto(LabelModel):
             members = [max(finite, key=lambda c: scores[c])] if finite else ok[:1]
         else:
             members = ok
-        fit_rows = histogram.draw(self.params.max_fit_rows, rng)
+        fit_patterns, fit_counts = histogram.draw_counts(self.params.max_fit_rows, rng)
+        fit_rows = np.repeat(fit_patterns, fit_counts, axis=0)
         tables = []
         for name in list(members):
             try:
@@ -398,7 +432,7 @@ class Auto(LabelModel):
         # tie-breaks (on crowd matrices: the one model used)
         mix_backbone = mode == "labeling-functions" and members[0] == "majority-vote" and len(members) > 1
         class_prior = np.mean([t[2] for t in (tables[1:] if mix_backbone else tables)], axis=0)
-        no_vote = _no_vote_prior(fit_rows, class_prior, *_stacked(tables), mix_backbone)
+        no_vote = _no_vote_prior(fit_patterns, fit_counts, class_prior, *_stacked(tables), mix_backbone)
         if mode == "labeling-functions":
             if "triplet" in members and len(members) > 1:  # it decides nothing here (docstring, 3.)
                 tables.pop(members.index("triplet"))
@@ -478,25 +512,31 @@ def _posterior(
 
 
 def _no_vote_prior(
-    rows: np.ndarray, class_prior: np.ndarray, log_prior: np.ndarray, factors: np.ndarray, backbone: bool
+    patterns: np.ndarray,
+    counts: np.ndarray,
+    class_prior: np.ndarray,
+    log_prior: np.ndarray,
+    factors: np.ndarray,
+    backbone: bool,
 ) -> np.ndarray:
-    """The class mix of rows with no vote: what the class prior leaves once the posterior of
-    the rows with a vote is accounted for (law of total probability), where at least
-    `_NO_VOTE_MIN` of the rows have no vote; else (the difference amplifies errors in the
-    prior by 1 / that share) the class prior."""
-    covered = (rows != -1).any(axis=1)
-    share = 1.0 - float(covered.mean()) if rows.shape[0] else 0.0
+    """The class mix of rows with no vote (distinct rows `patterns` with their `counts`): what
+    the class prior leaves once the posterior of the rows with a vote is accounted for (law of
+    total probability), where at least `_NO_VOTE_MIN` of the rows have no vote; else (the
+    difference amplifies errors in the prior by 1 / that share) the class prior."""
+    covered = (patterns != -1).any(axis=1)
+    total = int(counts.sum())
+    share = 1.0 - int(counts[covered].sum()) / total if total else 0.0
     if share < _NO_VOTE_MIN or not covered.any():
         return class_prior
-    patterns, counts, _ = compress_rows(rows[covered], log_prior.shape[1])
-    covered_mix = counts @ _posterior(patterns, log_prior, factors, backbone) / counts.sum()
+    weights = counts[covered].astype(np.float64)
+    covered_mix = weights @ _posterior(patterns[covered], log_prior, factors, backbone) / weights.sum()
     rest = np.clip(class_prior - (1.0 - share) * covered_mix, 0.0, None)
     return rest / rest.sum() if rest.sum() > 0 else class_prior
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return cast(np.ndarray, e / e.sum(axis=1, keepdims=True))
+    e = np.exp(logits - row_max(logits)[:, None])
+    return cast(np.ndarray, e / row_sum(e)[:, None])
 
 
 class PatternHistogram:
@@ -590,10 +630,16 @@ class PatternHistogram:
         """Every row (each distinct row repeated by its count, in the histogram's order) when
         there are at most `limit`, else `limit` rows drawn with replacement in proportion to
         the counts (the law of drawing rows of L)."""
+        patterns, counts = self.draw_counts(limit, rng)
+        return np.repeat(patterns, counts, axis=0)
+
+    def draw_counts(self, limit: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """`draw` as distinct rows (in the histogram's order) and how often each was drawn
+        (int64, all positive); the same rows and the same use of `rng`."""
         total = int(self.counts.sum())
         drawn = self.counts if total <= limit else rng.multinomial(limit, self.counts / total)
         used = np.flatnonzero(drawn)
-        return np.repeat(self.patterns(used), drawn[used], axis=0)
+        return self.patterns(used), drawn[used]
 
 
 def _digit_dtype(n_classes: int) -> np.dtype[Any]:
@@ -631,16 +677,22 @@ def _tables_on(
 
 
 def _cross_fitted(
-    name: str, folds: list[np.ndarray], k: int, prior: np.ndarray | None, seed: int, criterion: str
+    name: str,
+    folds: list[np.ndarray],
+    scored: list[ScoreRows],
+    k: int,
+    prior: np.ndarray | None,
+    seed: int,
+    criterion: str,
 ) -> float:
-    """Held-out score on each half of the rows of a fit on the other half, pooled over votes."""
+    """Held-out score on each half of the rows (`scored[i]`: `folds[i]` prepared for scoring)
+    of a fit on the other half, pooled over votes."""
     total = votes = 0.0
-    for fit_rows, score_rows in (folds, folds[::-1]):
+    for fit_rows, score_on in ((folds[0], scored[1]), (folds[1], scored[0])):
         if fit_rows.shape[0] < 2 or not (fit_rows != -1).any():
             continue
         log_prior, F, _ = _tables_on(name, fit_rows, k, prior, seed, _SCORE_TOL)
-        patterns, counts, _ = compress_rows(score_rows, k)
-        score, n_votes = held_out_agreement(patterns, counts, log_prior, F, criterion)
+        score, n_votes = held_out_agreement(score_on, log_prior, F, criterion)
         if n_votes:
             total += score * n_votes
             votes += n_votes
