@@ -130,6 +130,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MatrixCompletion", "MCProblem"]
 
+#: fewest (row, pair of units) co-votes matrix completion fits from (`_check_overlap`)
+_MIN_CO_VOTES = 20
+
 _log = logging.getLogger(__name__)
 
 
@@ -515,6 +518,7 @@ class MatrixCompletion(FromStatistics, LabelModel):
         self._check_units(layout, expert)
         psi = indicator_matrix(L, layout)
         mean, second = _weighted_moments(psi, w)
+        self._check_overlap(layout, second, n, expert)
         problem = self._problem_from_moments(layout, n, k, prior, mean, second, L, w, psi)
         if expert is not None and len(expert):
             idx = np.asarray(expert.indices, dtype=np.int64)
@@ -554,6 +558,35 @@ class MatrixCompletion(FromStatistics, LabelModel):
                 "matrix-completion: only %d conditionally independent units; Eq. 1 does not identify "
                 "the model without expert labels (alpha > 0)",
                 n_units,
+            )
+
+    def _check_overlap(self, layout: Layout, second: np.ndarray, n: int, expert: ExpertLabels | None) -> None:
+        """Refuse a matrix whose co-votes cannot identify the model (unless expert labels with
+        alpha > 0 do): fewer than `_MIN_CO_VOTES` (row, pair of units) co-votes, or co-votes
+        that never agree (no source can be told better than chance). Eq. 1 fits the covariances
+        between units; on a handful of co-votes it returns confident, arbitrary tables (flipping
+        unanimous rows, breaking Snorkel's all-disagree ties)."""
+        if expert is not None and len(expert) and self.params.alpha > 0:
+            return
+        single = layout.single_col >= 0
+        cols = layout.single_col[single]
+        unit = layout.col_unit[cols]
+        cls = np.nonzero(single)[1]
+        counts = second[np.ix_(cols, cols)] * n
+        between = unit[:, None] != unit[None, :]
+        total = float(counts[between].sum()) / 2
+        agree = float(counts[between & (cls[:, None] == cls[None, :])].sum()) / 2
+        use = "use majority-vote (or dawid-skene, which needs no co-votes)"
+        if total < _MIN_CO_VOTES:
+            raise DataError(
+                f"{type(self).__name__}: only {total:.0f} co-votes (a row where two independent sources both "
+                f"vote, counted per pair; needs {_MIN_CO_VOTES}): the covariances Eq. 1 fits are not "
+                f"estimated; {use}"
+            )
+        if agree == 0:
+            raise DataError(
+                f"{type(self).__name__}: no two sources ever agree on a row ({total:.0f} co-votes), so no "
+                f"source can be told better than chance; {use}"
             )
 
     def _problem_from_moments(
@@ -912,6 +945,8 @@ class MatrixCompletion(FromStatistics, LabelModel):
         cols = np.flatnonzero(votes.ravel() > 0)
         mean = summed["psi_sum"][cols] / n
         second = summed["psi_gram"][np.ix_(cols, cols)] / n
+        if "partial" not in state:  # a stream's first chunks may be small; each refit re-solves
+            self._check_overlap(layout, second, int(n), None)
         problem = self._problem_from_moments(
             layout, int(n), k, fixed, mean, second, np.zeros((0, m), dtype=np.int64), np.zeros(0), None
         )
