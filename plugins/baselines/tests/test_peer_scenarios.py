@@ -86,7 +86,8 @@ def _random_cpt(m: int, k: int, rng: np.random.Generator, abstain_weight: float 
     p = rng.random((m, k + 1, k))
     p[:, 1:, :] += (k - 1) * np.eye(k)
     p[:, 0, :] *= abstain_weight
-    return p / p.sum(axis=1, keepdims=True)
+    out: np.ndarray = p / p.sum(axis=1, keepdims=True)
+    return out
 
 
 def snorkel_weights(seed: int = 0, n: int = 1000) -> Scenario:
@@ -189,7 +190,8 @@ def implied_accuracy(P: np.ndarray, L: np.ndarray) -> np.ndarray:
 def implied_cpt(P: np.ndarray, L: np.ndarray, k: int) -> np.ndarray:
     """(m, k+1, k) posterior-weighted P(lf = l | y), row 0 = abstain (Snorkel's layout)."""
     onehot = (L[:, :, None] + 1 == np.arange(k + 1)).astype(float)  # (n, m, k+1)
-    return np.einsum("iml,iy->mly", onehot, P) / P.sum(axis=0)
+    out: np.ndarray = np.einsum("iml,iy->mly", onehot, P) / P.sum(axis=0)
+    return out
 
 
 def oracle_posterior(s: Scenario) -> np.ndarray:
@@ -200,7 +202,8 @@ def oracle_posterior(s: Scenario) -> np.ndarray:
         logp += np.log(s.cpt[j, s.L[:, j] + 1, :])
     logp -= logp.max(axis=1, keepdims=True)
     P = np.exp(logp)
-    return P / P.sum(axis=1, keepdims=True)
+    out: np.ndarray = P / P.sum(axis=1, keepdims=True)
+    return out
 
 
 # ---------------------------------------------------------------- running every model
@@ -326,7 +329,7 @@ def _refused(f: Fitted) -> bool:
 
 
 @pytest.mark.parametrize(("key", "name"), _cases("no-collapse", sorted(SCENARIOS)))
-def test_no_collapse(key, name):
+def test_no_collapse(key: str, name: str) -> None:
     """At most 5 points under majority vote (or a refusal that says what to use)."""
     s, f = scenario(key), fitted(key, name)
     if _refused(f):
@@ -340,7 +343,7 @@ def test_no_collapse(key, name):
 
 
 @pytest.mark.parametrize("name", _models("get-weight", "snorkel-weights"))
-def test_snorkel_get_weight_recovers_lf_accuracies(name):
+def test_snorkel_get_weight_recovers_lf_accuracies(name: str) -> None:
     """Snorkel's tolerance: every LF's learned accuracy within 0.1 of the truth."""
     s, f = scenario("snorkel-weights"), fitted("snorkel-weights", name)
     if _refused(f):
@@ -351,7 +354,7 @@ def test_snorkel_get_weight_recovers_lf_accuracies(name):
 
 
 @pytest.mark.parametrize(("case", "name"), _cases("tables", ["dense", "sparse"]))
-def test_snorkel_synthetic_tables_and_accuracy(case, name):
+def test_snorkel_synthetic_tables_and_accuracy(case: str, name: str) -> None:
     """Snorkel's floors (0.9 dense; 0.65 on covered rows sparse) and its learned tables close to
     the truth: within 0.05 dense (Snorkel's own reading here 0.028, the oracle's 0.017) and 0.03
     sparse (abstains dominate every column there)."""
@@ -367,7 +370,7 @@ def test_snorkel_synthetic_tables_and_accuracy(case, name):
 
 
 @pytest.mark.parametrize(("case", "name"), _cases("balance", ["2", "3"]))
-def test_snorkel_class_balance_recovered(case, name):
+def test_snorkel_class_balance_recovered(case: str, name: str) -> None:
     """Random class balance, 25 LFs with abstains: the balance within 0.02 (mean absolute)."""
     key = f"snorkel-balance-{case}"
     s, f = scenario(key), fitted(key, name)
@@ -379,7 +382,7 @@ def test_snorkel_class_balance_recovered(case, name):
 
 
 @pytest.mark.parametrize("name", _models("three-classes", "snorkel-3-classes"))
-def test_snorkel_three_classes_against_snorkel(name):
+def test_snorkel_three_classes_against_snorkel(name: str) -> None:
     key = "snorkel-3-classes"
     s, f = scenario(key), fitted(key, name)
     if _refused(f):
@@ -388,7 +391,7 @@ def test_snorkel_three_classes_against_snorkel(name):
     assert f.accuracy(s) >= ref - 0.02, f"{f.accuracy(s):.3f}, Snorkel {ref:.3f}"
 
 
-TINY = {
+TINY: dict[str, tuple[np.ndarray, list[int | None]]] = {
     # Snorkel test_mv_default: fewer than two LFs overlap -> each row's single vote
     "no-overlap": (np.array([[-1, -1, 1], [-1, 1, -1], [0, -1, -1]]), [1, 1, 0]),
     # Snorkel test_mv_default: fewer than two LFs conflict -> the unanimous votes
@@ -399,7 +402,7 @@ TINY = {
 
 
 @pytest.mark.parametrize(("case", "name"), _cases("tiny", sorted(TINY)))
-def test_snorkel_tiny_matrices(case, name):
+def test_snorkel_tiny_matrices(case: str, name: str) -> None:
     """Snorkel's answers on 3 x 3 matrices (None: no vote, where Snorkel abstains)."""
     L, expected = TINY[case]
     f = fit(name, Scenario(L=L, y=np.zeros(L.shape[0], dtype=int), k=2))
@@ -412,11 +415,11 @@ def test_snorkel_tiny_matrices(case, name):
 
 
 @pytest.mark.parametrize("name", _models("all-disagree", "all-disagree"))
-def test_snorkel_always_disagreeing_lfs_are_ties(name):
+def test_snorkel_always_disagreeing_lfs_are_ties(name: str) -> None:
     """Snorkel test_predict: three LFs that always disagree (or abstain) -> every row a tie."""
     L = np.array([[-1, 1, 0], [0, -1, 1], [1, 0, -1]])
     f = fit(name, Scenario(L=L, y=np.zeros(3, dtype=int), k=2))
-    if not _refused(f):
+    if f.P is not None:
         np.testing.assert_allclose(f.P, 0.5, atol=1e-3)
 
 
@@ -424,7 +427,7 @@ def test_snorkel_always_disagreeing_lfs_are_ties(name):
 
 
 @pytest.mark.parametrize("name", _models("flyingsquid", "10k"))
-def test_flyingsquid_basics_accuracies(name):
+def test_flyingsquid_basics_accuracies(name: str) -> None:
     """No number from FlyingSquid (its example prints the accuracy): each LF's learned accuracy
     within Snorkel's own error + 0.03 (Snorkel 0.123 here: LF 1's 0.95 is read as 0.83)."""
     key = "flyingsquid-basics"
@@ -441,7 +444,7 @@ def test_flyingsquid_basics_accuracies(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", _models("flyingsquid", "100k"))
-def test_flyingsquid_basics_accuracies_at_100k(name):
+def test_flyingsquid_basics_accuracies_at_100k(name: str) -> None:
     """Issue 13's repro 2 at 100k rows: within 0.05 (the factor graph within 0.03, the issue's bar)."""
     s = flyingsquid_basics(n=100_000)
     f = fit(name, s)
@@ -453,7 +456,7 @@ def test_flyingsquid_basics_accuracies_at_100k(name):
 
 
 @pytest.mark.parametrize("name", _models("dependent", "dependent-lfs"))
-def test_dependent_lfs_against_snorkel(name):
+def test_dependent_lfs_against_snorkel(name: str) -> None:
     key = "dependent-lfs"
     s, f = scenario(key), fitted(key, name)
     if _refused(f):
@@ -462,11 +465,37 @@ def test_dependent_lfs_against_snorkel(name):
     assert f.accuracy(s) >= ref - 0.05, f"{f.accuracy(s):.3f}, Snorkel {ref:.3f}"
 
 
+DECLARED = [
+    pytest.param("matrix-completion", {"cliques": [[3, 4, 5]]}, id="matrix-completion"),
+    pytest.param("active-weasul", {"cliques": [[3, 4, 5]]}, id="active-weasul"),
+    pytest.param(
+        "factor-graph",
+        {"dependencies": [["similar", 3, 4], ["similar", 4, 5], ["similar", 3, 5]]},
+        id="factor-graph",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="'similar' factors on the three copies leave 0.626 (as undeclared) under MV 0.719",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), DECLARED)
+def test_dependent_lfs_declared(name: str, params: dict[str, object]) -> None:
+    """FlyingSquid's and Snorkel's answer to dependent LFs: declare them. With the copies as one
+    clique the model must not fall under majority vote (matrix completion: 0.766, MV 0.719)."""
+    s = scenario("dependent-lfs")
+    f = fit(name, s, **params)
+    assert f.P is not None
+    mv = fitted("dependent-lfs", "majority-vote").accuracy(s)
+    assert f.accuracy(s) >= mv, f"{f.accuracy(s):.3f}, majority vote {mv:.3f}"
+
+
 # ---------------------------------------------------------------- cleanlab
 
 
 @pytest.mark.parametrize("name", _models("crowd", "cleanlab-crowd"))
-def test_cleanlab_crowd_against_snorkel(name):
+def test_cleanlab_crowd_against_snorkel(name: str) -> None:
     key = "cleanlab-crowd"
     s, f = scenario(key), fitted(key, name)
     if _refused(f):
@@ -493,7 +522,7 @@ CLEANLAB_TINY = {
 
 
 @pytest.mark.parametrize(("case", "name"), _cases("cleanlab-tiny", sorted(CLEANLAB_TINY)))
-def test_cleanlab_tiny_crowds(case, name):
+def test_cleanlab_tiny_crowds(case: str, name: str) -> None:
     """Rows where every answer is the same class keep it; an unanswered class gives no NaN."""
     L = CLEANLAB_TINY[case]
     f = fit(name, Scenario(L=L, y=np.zeros(L.shape[0], dtype=int), k=3))
@@ -507,7 +536,7 @@ def test_cleanlab_tiny_crowds(case, name):
 
 
 @pytest.mark.parametrize("name", _models("single-annotator", "single-annotator"))
-def test_cleanlab_single_annotator(name):
+def test_cleanlab_single_annotator(name: str) -> None:
     """cleanlab's small_data: one annotator only; a label model can only repeat its answers."""
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 5)
@@ -521,7 +550,7 @@ def test_cleanlab_single_annotator(name):
 # ---------------------------------------------------------------- the generators themselves
 
 
-def test_known_answers_hold():
+def test_known_answers_hold() -> None:
     """The generators' stated answers hold on their own draws: empirical accuracies, and the
     oracle posterior's readings (accuracy, table, balance) equal the truth."""
     s = snorkel_weights(n=20_000)
@@ -537,7 +566,8 @@ def test_known_answers_hold():
     assert c.balance is not None
     np.testing.assert_allclose(oracle_posterior(c).mean(axis=0), c.balance, atol=0.01)
     fs = flyingsquid_basics(n=20_000)
-    np.testing.assert_allclose(fs.accuracy, [0.953, 0.731, 0.599, 0.599, 0.525], atol=1e-3)
+    assert fs.accuracy is not None
+    np.testing.assert_allclose(fs.accuracy, np.array([0.953, 0.731, 0.599, 0.599, 0.525]), atol=1e-3)
     np.testing.assert_allclose(implied_accuracy(oracle_posterior(fs), fs.L), fs.accuracy, atol=0.015)
     crowd = cleanlab_crowd()
     assert crowd.extra["noise_trace"] == pytest.approx(2.4)
@@ -547,7 +577,7 @@ def test_known_answers_hold():
 # ---------------------------------------------------------------- the fix these scenarios led to
 
 
-def test_matrix_completion_refuses_what_its_co_votes_cannot_identify():
+def test_matrix_completion_refuses_what_its_co_votes_cannot_identify() -> None:
     """Matrix completion fits covariances between sources. Before this check it answered the
     tiny peer matrices confidently and wrongly: three votes for class 1 got P(1) = 0.49
     (Snorkel's no-conflict case), cleanlab's lone vote for class 0 went to class 1 (0.37 vs 0.27),
