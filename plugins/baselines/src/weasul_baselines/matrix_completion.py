@@ -19,8 +19,10 @@ The joint table mu[c, y] = P(psi_c = 1, Y = y) follows, and
     f(z, lambda_i) = P(y | lambda_i) ∝ p_y prod_{units u voting in row i} mu[c_u(i), y] / p_y   (Eq. 2)
 
 Abstains are treated as uninformative (as in Snorkel). Rows where every source abstains get
-the class prior. Default class prior (`class_balance="votes"`): the class shares of the votes
-of the sources that vote two or more classes, shrunk towards uniform by how much they disagree
+the class prior. A matrix whose co-votes cannot identify the model (fewer than 20, or none
+that agree) is refused with a DataError that names majority vote.
+
+Default class prior (`class_balance="votes"`): the class shares of the votes of the sources that vote two or more classes, shrunk towards uniform by how much they disagree
 (uniform with fewer than two such sources; `_vote_share_prior`): second moments do not
 identify it, and a uniform prior (Snorkel's `class_balance=None`) collapses imbalanced sets.
 Shares of one-class LFs' votes are not used: they measure how often an LF fires.
