@@ -22,7 +22,8 @@ Abstains are treated as uninformative (as in Snorkel). Rows where every source a
 the class prior. A matrix whose co-votes cannot identify the model (fewer than 20, or none
 that agree) is refused with a DataError that names majority vote.
 
-Default class prior (`class_balance="votes"`): the class shares of the votes of the sources that vote two or more classes, shrunk towards uniform by how much they disagree
+Default class prior (`class_balance="votes"`): the class shares of the votes of the sources
+that vote two or more classes, shrunk towards uniform by how much they disagree
 (uniform with fewer than two such sources; `_vote_share_prior`): second moments do not
 identify it, and a uniform prior (Snorkel's `class_balance=None`) collapses imbalanced sets.
 Shares of one-class LFs' votes are not used: they measure how often an LF fires.
