@@ -19,14 +19,13 @@ __all__ = ["CATEGORIES", "GREY", "SCALE", "SHIFT", "ObjectViews", "make_objects"
 
 #: Default view ranges: scale of the object (image widths per object unit) and the largest shift
 #: of its centre (image widths). Narrow, as the paper's renders of size-normalised, centred
-#: ShapeNet objects whose views vary in azimuth and elevation; the first version drew scale from
-#: (0.22, 0.36) and shift up to 0.12, where views held 75% of the pixel variance and categories 4%.
+#: ShapeNet objects whose views vary in azimuth and elevation (wider ranges let the views swamp
+#: the categories: README, "Data").
 SCALE = (0.32, 0.38)
 SHIFT = 0.03
 #: Range of an identity's grey level. One level for all, as the paper's renders of ShapeNet
-#: models without material data in a single lighting condition; the earlier default (0.55, 1.0)
-#: gave every identity its own brightness, a group-invariant factor across the categories that
-#: CIGMO's mixture partly clustered on (the components' mean grey levels 0.64-0.88).
+#: models without material data in a single lighting condition; a brightness per identity is a
+#: group-invariant factor across the categories that the mixture clusters on (README, "Data").
 GREY = (1.0, 1.0)
 
 CATEGORIES = (
