@@ -69,8 +69,8 @@ def test_fewer_than_three_learned_models_break_majority_votes_ties_only(candidat
 
 
 def _random_lf_matrix(seed: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """One generated LF matrix of the experiment behind auto's LF rule (module docstring of
-    auto.py, 3.): K = 2-6, 8-40 one-class LFs firing on 2-40% of their class and, at 1-80% of
+    """One generated LF matrix of the experiment behind auto's LF rule (baselines
+    README, "`auto`: the measurements behind its rules"): K = 2-6, 8-40 one-class LFs firing on 2-40% of their class and, at 1-80% of
     that rate, on the others; class prior exp(N(0, s)), s in {0, 0.5, 1}; kind by seed % 4:
     independent (0, 1), 30% two-sided LFs of accuracy 0.55-0.9 (2), a third of the LFs copying
     another's votes 90% of the time (3). Returns L (n, m), y and K."""
