@@ -4,7 +4,7 @@ import json
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from weasul.cli import main
 
@@ -230,7 +230,14 @@ def _mutate(doc, path, value):
     return doc
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@example(doc=None, where=["steps"], value=True, raw=False)  # `steps: true` once raised a TypeError
+@example(doc=None, where=["report", "reporters"], value=True, raw=False)
 @given(
     doc=_docs,
     where=st.lists(st.one_of(_keys, st.integers(0, 2)), min_size=1, max_size=4),

@@ -32,12 +32,14 @@ def _sections(raw: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
     data = raw.get("data")
     if isinstance(data, dict) and isinstance(data.get("params"), dict):
         yield "data.params", data["params"], f"datasets/{data.get('use', '')}"
-    for i, step in enumerate(raw.get("steps") or []):
+    steps = raw.get("steps")
+    for i, step in enumerate(steps if isinstance(steps, list) else []):  # a wrong type: validation says
         if isinstance(step, dict) and isinstance(step.get("params"), dict):
             yield f"step '{step.get('id', i)}'.params", step["params"], str(step.get("use", ""))
     report = raw.get("report")
     if isinstance(report, dict):
-        for i, reporter in enumerate(report.get("reporters") or []):
+        reporters = report.get("reporters")
+        for i, reporter in enumerate(reporters if isinstance(reporters, list) else []):
             if isinstance(reporter, dict) and isinstance(reporter.get("params"), dict):
                 yield (
                     f"report.reporters[{i}].params",
